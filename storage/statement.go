@@ -1,0 +1,387 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Statement states. A statement is visible to readers and federated when it
+// is published, or scheduled and its PublishedAt has come; drafts are seen
+// only by editors; a deleted statement keeps its id and slug (never reused)
+// and is answered with a tombstone.
+const (
+	StateDraft     = "draft"
+	StateScheduled = "scheduled"
+	StatePublished = "published"
+	StateDeleted   = "deleted"
+)
+
+// Statement is a piece of writing published by a local actor: a statement,
+// appeal or news item, in one primary language with optional translations.
+type Statement struct {
+	ID             string // stable, never reused; part of its ActivityPub id
+	ActorID        string
+	ActorUsername  string // filled on read
+	Slug           string // unique per actor; part of its web address
+	Language       string // BCP 47 tag of the primary text
+	Title          string
+	Summary        string // the lead, plain text
+	BodyMarkdown   string
+	BodyHTML       string // rendered from BodyMarkdown, sanitized
+	ContentWarning string
+	ObjectType     string // "" (the actor's default), Note or Article
+	State          string
+	Pinned         bool
+	RepliesEnabled bool
+	PublishedAt    *time.Time // when it became, or becomes, public
+	EditedAt       *time.Time // last change of federated content
+	DeletedAt      *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Translations   []Translation // by language
+	Tags           []Tag
+}
+
+// Translation is the statement in another language.
+type Translation struct {
+	Language       string
+	Title          string
+	Summary        string
+	BodyMarkdown   string
+	BodyHTML       string
+	ContentWarning string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Tag is a hashtag: Name is the normalised key (lower case, NFC), Display the
+// form the author wrote.
+type Tag struct {
+	Name    string
+	Display string
+}
+
+// VisibleAt reports whether readers may see the statement at time t.
+func (st *Statement) VisibleAt(t time.Time) bool {
+	return (st.State == StatePublished || st.State == StateScheduled) &&
+		st.PublishedAt != nil && !st.PublishedAt.After(t)
+}
+
+const statementColumns = `s.id, s.actor_id, a.username, s.slug, s.language, s.title, s.summary, s.body_markdown,
+	s.body_html, s.content_warning, s.object_type, s.state, s.pinned, s.replies_enabled, s.published_at,
+	s.edited_at, s.deleted_at, s.created_at, s.updated_at`
+
+const statementFrom = ` FROM statements s JOIN actors a ON a.id = s.actor_id`
+
+// CreateStatement stores a new statement with its translations and tags in
+// one transaction. ID and times are filled in. If Slug is taken for this actor,
+// a numeric suffix is added (-2, -3, ...); the stored slug is written back.
+func (s *Store) CreateStatement(ctx context.Context, st *Statement) error {
+	switch st.State {
+	case StateDraft, StateScheduled, StatePublished:
+	default:
+		return fmt.Errorf("storage: create statement: state %q cannot be created", st.State)
+	}
+	if st.State != StateDraft && st.PublishedAt == nil {
+		return fmt.Errorf("storage: create statement: a %s statement needs a publish time", st.State)
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		slug, err := tx.freeSlug(ctx, st.ActorID, st.Slug)
+		if err != nil {
+			return err
+		}
+		st.Slug = slug
+		st.ID = NewID()
+		st.CreatedAt = now()
+		st.UpdatedAt = st.CreatedAt
+		if st.PublishedAt != nil {
+			t := utc(*st.PublishedAt)
+			st.PublishedAt = &t
+		}
+		_, err = tx.q.ExecContext(ctx, `INSERT INTO statements (id, actor_id, slug, language, title, summary,
+			body_markdown, body_html, content_warning, object_type, state, pinned, replies_enabled, published_at,
+			edited_at, deleted_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, NULL, $15, $16)`,
+			st.ID, st.ActorID, st.Slug, st.Language, st.Title, st.Summary, st.BodyMarkdown, st.BodyHTML,
+			st.ContentWarning, st.ObjectType, st.State, st.Pinned, st.RepliesEnabled, timeArg(st.PublishedAt),
+			st.CreatedAt, st.UpdatedAt)
+		if err != nil {
+			return fmt.Errorf("storage: create statement %q: %w", st.Slug, tx.dialect.classify(err))
+		}
+		if err := tx.putTranslations(ctx, st); err != nil {
+			return err
+		}
+		return tx.putTags(ctx, st)
+	})
+}
+
+// freeSlug returns slug, or slug-N for the smallest N >= 2 not yet used by
+// the actor (deleted statements keep theirs).
+func (s *Store) freeSlug(ctx context.Context, actorID, slug string) (string, error) {
+	if slug == "" {
+		return "", errors.New("storage: statement needs a slug")
+	}
+	for i := 1; i < 1000; i++ {
+		try := slug
+		if i > 1 {
+			try = slug + "-" + strconv.Itoa(i)
+		}
+		var n int
+		if err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM statements WHERE actor_id = $1 AND slug = $2`,
+			actorID, try).Scan(&n); err != nil {
+			return "", fmt.Errorf("storage: check slug: %w", err)
+		}
+		if n == 0 {
+			return try, nil
+		}
+	}
+	return "", fmt.Errorf("storage: slug %q: %w", slug, ErrConflict)
+}
+
+func (s *Store) putTranslations(ctx context.Context, st *Statement) error {
+	for i := range st.Translations {
+		tr := &st.Translations[i]
+		if tr.Language == st.Language {
+			return fmt.Errorf("storage: translation into %s: that is the statement's own language", tr.Language)
+		}
+		tr.CreatedAt, tr.UpdatedAt = st.UpdatedAt, st.UpdatedAt
+		_, err := s.q.ExecContext(ctx, `INSERT INTO statement_translations (statement_id, language, title, summary,
+			body_markdown, body_html, content_warning, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			st.ID, tr.Language, tr.Title, tr.Summary, tr.BodyMarkdown, tr.BodyHTML, tr.ContentWarning,
+			tr.CreatedAt, tr.UpdatedAt)
+		if err != nil {
+			return fmt.Errorf("storage: translation %s: %w", tr.Language, s.dialect.classify(err))
+		}
+	}
+	return nil
+}
+
+func (s *Store) putTags(ctx context.Context, st *Statement) error {
+	for _, t := range st.Tags {
+		_, err := s.q.ExecContext(ctx, `INSERT INTO statement_tags (statement_id, tag, display) VALUES ($1, $2, $3)
+			ON CONFLICT (statement_id, tag) DO NOTHING`, st.ID, t.Name, t.Display)
+		if err != nil {
+			return fmt.Errorf("storage: tag %s: %w", t.Name, err)
+		}
+	}
+	return nil
+}
+
+// StatementByID returns a statement in any state, with its translations and
+// tags, or ErrNotFound.
+func (s *Store) StatementByID(ctx context.Context, id string) (*Statement, error) {
+	st, err := s.oneStatement(ctx, `WHERE s.id = $1`, id)
+	if err != nil {
+		return nil, fmt.Errorf("storage: statement %s: %w", id, err)
+	}
+	return st, nil
+}
+
+// StatementBySlug returns an actor's statement in any state, or ErrNotFound.
+func (s *Store) StatementBySlug(ctx context.Context, actorID, slug string) (*Statement, error) {
+	st, err := s.oneStatement(ctx, `WHERE s.actor_id = $1 AND s.slug = $2`, actorID, slug)
+	if err != nil {
+		return nil, fmt.Errorf("storage: statement %q: %w", slug, err)
+	}
+	return st, nil
+}
+
+func (s *Store) oneStatement(ctx context.Context, where string, args ...any) (*Statement, error) {
+	st, err := scanStatement(s.q.QueryRowContext(ctx, `SELECT `+statementColumns+statementFrom+` `+where, args...))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.loadExtras(ctx, []*Statement{st}); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// StatementQuery selects statements for a list.
+type StatementQuery struct {
+	ActorID  string // "" for every actor
+	Language string // "" for every language; otherwise primary language or a translation
+	Tag      string // normalised tag name, "" for any
+	// VisibleAt lists only what readers may see at that time (published, or
+	// scheduled and due). Zero lists every state but deleted, for editors.
+	VisibleAt time.Time
+	// Before continues a list after the last item of the previous page.
+	Before *Cursor
+	Limit  int // default 20, at most 200
+}
+
+// Cursor is a position in a list ordered by publication time, newest first.
+type Cursor struct {
+	PublishedAt time.Time
+	ID          string
+}
+
+// ListStatements returns statements newest first, with translations and tags.
+func (s *Store) ListStatements(ctx context.Context, q StatementQuery) ([]*Statement, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if q.VisibleAt.IsZero() {
+		where = append(where, `s.state <> 'deleted'`)
+	} else {
+		where = append(where, `s.state IN ('published', 'scheduled') AND s.published_at <= `+arg(utc(q.VisibleAt)))
+	}
+	if q.ActorID != "" {
+		where = append(where, `s.actor_id = `+arg(q.ActorID))
+	}
+	if q.Language != "" {
+		p := arg(q.Language)
+		where = append(where, `(s.language = `+p+` OR EXISTS (SELECT 1 FROM statement_translations t
+			WHERE t.statement_id = s.id AND t.language = `+p+`))`)
+	}
+	if q.Tag != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM statement_tags g WHERE g.statement_id = s.id AND g.tag = `+arg(q.Tag)+`)`)
+	}
+	if q.Before != nil {
+		t, id := arg(utc(q.Before.PublishedAt)), arg(q.Before.ID)
+		where = append(where, `(s.published_at < `+t+` OR (s.published_at = `+t+` AND s.id < `+id+`))`)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	if limit > 200 {
+		limit = 200
+	}
+	// Drafts have no publish time; they sort first for editors, by creation.
+	sqlText := `SELECT ` + statementColumns + statementFrom + ` WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY COALESCE(s.published_at, s.created_at) DESC, s.id DESC LIMIT ` + arg(limit)
+	rows, err := s.q.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list statements: %w", err)
+	}
+	defer rows.Close()
+	var out []*Statement
+	for rows.Next() {
+		st, err := scanStatement(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: list statements: %w", err)
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: list statements: %w", err)
+	}
+	if err := s.loadExtras(ctx, out); err != nil {
+		return nil, fmt.Errorf("storage: list statements: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteStatement turns a statement into a tombstone: its content, translations
+// and tags are erased, its id and slug stay taken so that they are never reused
+// and its addresses answer 410 Gone. Deleting twice gives ErrNotFound.
+func (s *Store) DeleteStatement(ctx context.Context, id string) (*Statement, error) {
+	var st *Statement
+	err := s.Tx(ctx, func(tx *Store) error {
+		var err error
+		st, err = tx.StatementByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if st.State == StateDeleted {
+			return fmt.Errorf("storage: delete statement %s: %w", id, ErrNotFound)
+		}
+		t := now()
+		if _, err := tx.q.ExecContext(ctx, `UPDATE statements SET state = 'deleted', title = '', summary = '',
+			body_markdown = '', body_html = '', content_warning = '', pinned = FALSE, deleted_at = $2, updated_at = $2
+			WHERE id = $1`, id, t); err != nil {
+			return fmt.Errorf("storage: delete statement %s: %w", id, err)
+		}
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM statement_translations WHERE statement_id = $1`, id); err != nil {
+			return fmt.Errorf("storage: delete statement %s: %w", id, err)
+		}
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM statement_tags WHERE statement_id = $1`, id); err != nil {
+			return fmt.Errorf("storage: delete statement %s: %w", id, err)
+		}
+		st.State, st.DeletedAt, st.UpdatedAt = StateDeleted, &t, t
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func scanStatement(r scanner) (*Statement, error) {
+	var st Statement
+	var pub, edit, del sql.NullTime
+	err := r.Scan(&st.ID, &st.ActorID, &st.ActorUsername, &st.Slug, &st.Language, &st.Title, &st.Summary,
+		&st.BodyMarkdown, &st.BodyHTML, &st.ContentWarning, &st.ObjectType, &st.State, &st.Pinned,
+		&st.RepliesEnabled, &pub, &edit, &del, &st.CreatedAt, &st.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.PublishedAt, st.EditedAt, st.DeletedAt = nullTime(pub), nullTime(edit), nullTime(del)
+	st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
+	return &st, nil
+}
+
+// loadExtras fills Translations and Tags of the given statements with two queries.
+func (s *Store) loadExtras(ctx context.Context, sts []*Statement) error {
+	if len(sts) == 0 {
+		return nil
+	}
+	byID := make(map[string]*Statement, len(sts))
+	ph := make([]string, len(sts))
+	args := make([]any, len(sts))
+	for i, st := range sts {
+		byID[st.ID] = st
+		ph[i] = "$" + strconv.Itoa(i+1)
+		args[i] = st.ID
+	}
+	in := strings.Join(ph, ", ")
+	rows, err := s.q.QueryContext(ctx, `SELECT statement_id, language, title, summary, body_markdown, body_html,
+		content_warning, created_at, updated_at FROM statement_translations WHERE statement_id IN (`+in+`)
+		ORDER BY language`, args...)
+	if err != nil {
+		return fmt.Errorf("load translations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var tr Translation
+		if err := rows.Scan(&id, &tr.Language, &tr.Title, &tr.Summary, &tr.BodyMarkdown, &tr.BodyHTML,
+			&tr.ContentWarning, &tr.CreatedAt, &tr.UpdatedAt); err != nil {
+			return fmt.Errorf("load translations: %w", err)
+		}
+		tr.CreatedAt, tr.UpdatedAt = tr.CreatedAt.UTC(), tr.UpdatedAt.UTC()
+		byID[id].Translations = append(byID[id].Translations, tr)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load translations: %w", err)
+	}
+	rows.Close()
+	trows, err := s.q.QueryContext(ctx, `SELECT statement_id, tag, display FROM statement_tags
+		WHERE statement_id IN (`+in+`) ORDER BY tag`, args...)
+	if err != nil {
+		return fmt.Errorf("load tags: %w", err)
+	}
+	defer trows.Close()
+	for trows.Next() {
+		var id string
+		var t Tag
+		if err := trows.Scan(&id, &t.Name, &t.Display); err != nil {
+			return fmt.Errorf("load tags: %w", err)
+		}
+		byID[id].Tags = append(byID[id].Tags, t)
+	}
+	return trows.Err()
+}

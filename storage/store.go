@@ -1,0 +1,217 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// Config says which database to use.
+type Config struct {
+	// URL is "postgres://..." (or "postgresql://...") for PostgreSQL, or
+	// "sqlite:PATH" for a SQLite file. Empty means SQLite at DataDir/tadamun.db.
+	URL string
+	// DataDir holds the default SQLite file. Empty means the working directory.
+	DataDir string
+	// MaxOpenConns caps the connection pool; 0 picks a default per dialect.
+	MaxOpenConns int
+}
+
+// Store reads and writes Tadamun's state. Its methods are safe for concurrent
+// use. A Store handed to the function of Store.Tx runs every method inside
+// that one transaction.
+type Store struct {
+	db      *sql.DB
+	q       queryer // db, or the open *sql.Tx
+	dialect dialect
+	inTx    bool
+}
+
+// queryer is what *sql.DB and *sql.Tx have in common.
+type queryer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// ParseURL checks a database setting without connecting and returns the
+// dialect and the driver's data source name. An empty URL means the default
+// SQLite file in dataDir.
+func ParseURL(raw, dataDir string) (dialectName, dsn string, err error) {
+	switch {
+	case raw == "":
+		return "sqlite", sqliteDSN(filepath.Join(dataDir, "tadamun.db")), nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		if _, err := pgx.ParseConfig(raw); err != nil {
+			return "", "", fmt.Errorf("not a valid PostgreSQL URL: %s", cleanPgError(err))
+		}
+		return "postgres", raw, nil
+	case strings.HasPrefix(raw, "sqlite:"):
+		p := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
+		if p == "" {
+			return "", "", errors.New("sqlite: URL needs a file path, e.g. sqlite:/var/lib/tadamun/tadamun.db")
+		}
+		return "sqlite", sqliteDSN(p), nil
+	default:
+		scheme, _, _ := strings.Cut(raw, ":")
+		if u, err := url.Parse(raw); err == nil && u.Scheme != "" {
+			scheme = u.Scheme
+		}
+		return "", "", fmt.Errorf("unsupported database %q: use postgres://USER@HOST/DB or sqlite:PATH", scheme)
+	}
+}
+
+// cleanPgError drops pgx's echo of the URL, which may hold a password.
+func cleanPgError(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.Contains(msg, "cannot parse") {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+// sqliteDSN sets what every connection needs: WAL so readers never block the
+// writer; foreign keys; a busy timeout so concurrent writers wait rather than
+// fail; synchronous=FULL so an acknowledged write survives power loss, not
+// just a crash; BEGIN IMMEDIATE so a transaction takes the write lock up front
+// (no deadlock upgrading a read lock); and times as integer microseconds.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_integer_format", "unix_micro")
+	q.Set("_inttotime", "1")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open connects to the configured database and checks that it answers. It
+// does not migrate: call Migrate.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	name, dsn, err := ParseURL(cfg.URL, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	var db *sql.DB
+	switch name {
+	case "postgres":
+		pc, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("storage: %s", cleanPgError(err))
+		}
+		db = stdlib.OpenDB(*pc)
+		n := cfg.MaxOpenConns
+		if n == 0 {
+			n = 16
+		}
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+	case "sqlite":
+		if cfg.URL == "" && cfg.DataDir != "" {
+			if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+				return nil, fmt.Errorf("storage: create data directory: %w", err)
+			}
+		}
+		db, err = sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("storage: open sqlite: %w", err)
+		}
+		n := cfg.MaxOpenConns
+		if n == 0 {
+			n = 8
+		}
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+	}
+	s := &Store{db: db, q: db, dialect: dialects[name]}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("storage: connect to %s: %w", name, err)
+	}
+	return s, nil
+}
+
+// Dialect names the database in use: "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.dialect.name }
+
+// Close releases the connections.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("storage: ping: %w", err)
+	}
+	return nil
+}
+
+// Tx runs fn in one transaction: it commits if fn returns nil and rolls back
+// otherwise (also on panic). Inside fn, use the Store it is given. A Tx inside
+// a Tx joins the outer transaction.
+func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) (err error) {
+	if s.inTx {
+		return fn(s)
+	}
+	t, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("storage: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = t.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = t.Rollback()
+		}
+	}()
+	if err = fn(&Store{db: s.db, q: t, dialect: s.dialect, inTx: true}); err != nil {
+		return err
+	}
+	if err = t.Commit(); err != nil {
+		return fmt.Errorf("storage: commit: %w", s.dialect.classify(err))
+	}
+	return nil
+}
+
+// now is the store's clock: UTC, microsecond precision like both databases.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// utc normalises a time for storage.
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// nullTime turns a nullable column into a *time.Time.
+func nullTime(n sql.NullTime) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := n.Time.UTC()
+	return &t
+}
+
+// timeArg turns a *time.Time into a nullable parameter.
+func timeArg(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return utc(*t)
+}
+
+// DB exposes the connection pool for tests and tools that must look beneath
+// the store (backups, the test helpers). Application code uses Store methods.
+func (s *Store) DB() *sql.DB { return s.db }
