@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"golang.org/x/term"
+
+	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/storage"
+)
+
+func init() {
+	register(command{name: "actor create", args: "USERNAME", summary: "create a publishing actor (an organisation) with its keys",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			name := fs.String("name", "", "display name, e.g. \"Iraqi Civil Society Solidarity Initiative\"")
+			summary := fs.String("summary", "", "short description shown on the profile")
+			typ := fs.String("type", "Organization", "Organization, Person, Group or Service")
+			langs := fs.String("languages", "", "comma-separated languages it publishes in, e.g. ar,en,ckb")
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) != 1 {
+					return usagef("give exactly one USERNAME")
+				}
+				na := newActor(args[0], *name, *summary, *typ, *langs)
+				st, err := a.open(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				fed := a.federation(st)
+				actor, err := fed.CreateActor(ctx, na)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "created @%s@%s  %s\n", actor.Username, a.cfg.Domain, fed.IRI().Profile(actor.Username))
+				return nil
+			}
+		}})
+	register(command{name: "actor list", summary: "list the publishing actors",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				st, err := a.open(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				actors, err := st.ListActors(ctx)
+				if err != nil {
+					return err
+				}
+				w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "USERNAME\tTYPE\tNAME\tHANDLE")
+				for _, ac := range actors {
+					fmt.Fprintf(w, "%s\t%s\t%s\t@%s@%s\n", ac.Username, ac.Type, ac.DisplayName, ac.Username, a.cfg.Domain)
+				}
+				return w.Flush()
+			}
+		}})
+	register(command{name: "user create", args: "NAME", summary: "create an admin or editor account for the admin interface",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			role := fs.String("role", "", "admin or editor (required)")
+			pwFile := fs.String("password-file", "", "read the password from this file's first line instead of prompting")
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) != 1 {
+					return usagef("give exactly one NAME")
+				}
+				if *role != storage.RoleAdmin && *role != storage.RoleEditor {
+					return usagef("--role must be admin or editor")
+				}
+				if !storage.ValidUsername(args[0]) {
+					return usagef("user name %q: use 1 to 30 lower-case letters, digits or _", args[0])
+				}
+				pw, err := readPassword(a, *pwFile)
+				if err != nil {
+					return err
+				}
+				hash, err := storage.HashPassword(pw)
+				if err != nil {
+					return err
+				}
+				st, err := a.open(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				u := &storage.User{Username: args[0], PasswordHash: hash, Role: *role}
+				if err := st.CreateUser(ctx, u); err != nil {
+					if errors.Is(err, storage.ErrConflict) {
+						return fmt.Errorf("user %q already exists", args[0])
+					}
+					return err
+				}
+				fmt.Fprintf(a.stdout, "created %s %s\n", u.Role, u.Username)
+				return nil
+			}
+		}})
+	register(command{name: "publish", args: "FILE.md", summary: "publish a statement from a Markdown file with front matter; prints its URL",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			actor := fs.String("actor", "", "username of the publishing actor (required)")
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) != 1 {
+					return usagef("give exactly one FILE.md")
+				}
+				if *actor == "" {
+					return usagef("--actor is required")
+				}
+				src, err := os.ReadFile(args[0])
+				if err != nil {
+					return fmt.Errorf("cannot read %s: %w", args[0], errors.Unwrap(err))
+				}
+				d, err := content.ParseStatementFile(src)
+				if err != nil {
+					return fmt.Errorf("%s: %w", args[0], err)
+				}
+				st, err := a.open(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				fed := a.federation(st)
+				s, err := fed.Publish(ctx, *actor, d)
+				if err != nil {
+					return err
+				}
+				if s.State != storage.StatePublished {
+					fmt.Fprintf(a.stderr, "%s: visible from %s\n", s.State, s.PublishedAt.Format("2006-01-02 15:04 MST"))
+				}
+				fmt.Fprintln(a.stdout, fed.StatementURL(s))
+				return nil
+			}
+		}})
+	register(command{name: "statement list", summary: "list statements (all states) newest first",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			actor := fs.String("actor", "", "only this actor's statements")
+			limit := fs.Int("limit", 50, "how many")
+			return func(ctx context.Context, a *app, args []string) error {
+				st, err := a.open(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				q := storage.StatementQuery{Limit: *limit}
+				if *actor != "" {
+					ac, err := st.ActorByUsername(ctx, *actor)
+					if err != nil {
+						return fmt.Errorf("no actor %q", *actor)
+					}
+					q.ActorID = ac.ID
+				}
+				list, err := st.ListStatements(ctx, q)
+				if err != nil {
+					return err
+				}
+				w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "ID\tSTATE\tPUBLISHED\tLANG\tACTOR\tTITLE")
+				for _, s := range list {
+					when := "-"
+					if s.PublishedAt != nil {
+						when = s.PublishedAt.Format("2006-01-02 15:04")
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.State, when, s.Language, s.ActorUsername, s.Title)
+				}
+				return w.Flush()
+			}
+		}})
+	register(command{name: "statement delete", args: "ID", summary: "delete a statement (its addresses answer 410 Gone)",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) != 1 {
+					return usagef("give exactly one statement ID (see 'tadamun statement list')")
+				}
+				st, err := a.open(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				s, err := a.federation(st).DeleteStatement(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "deleted %s\n", s.ID)
+				return nil
+			}
+		}})
+}
+
+// readPassword reads from --password-file, or prompts twice on a terminal.
+func readPassword(a *app, file string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("cannot read password file: %w", errors.Unwrap(err))
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		return strings.TrimRight(line, "\r"), nil
+	}
+	f, ok := a.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		// Not a terminal: read one line, so scripts can pipe a password in.
+		line, err := bufio.NewReader(a.stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return "", usagef("no password: type it at the prompt, pipe it on stdin, or use --password-file")
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	fmt.Fprint(a.stderr, "Password: ")
+	p1, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(a.stderr)
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	fmt.Fprint(a.stderr, "Again: ")
+	p2, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(a.stderr)
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	if string(p1) != string(p2) {
+		return "", errors.New("the two passwords differ")
+	}
+	return string(p1), nil
+}

@@ -1,0 +1,251 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/tadamun/tadamun/storage"
+)
+
+// A setting can be given as a flag, a TADAMUN_* environment variable or a key
+// in the config file; that is also the order of precedence.
+type setting struct {
+	key     string // config file key and flag name
+	env     string
+	def     string
+	help    string
+	isBool  bool
+	forServ bool // only "serve" takes it
+}
+
+var settings = []setting{
+	{key: "config", env: "TADAMUN_CONFIG", help: "YAML file with settings (keys as the flag names, e.g. `domain: node.example`)"},
+	{key: "data-dir", env: "TADAMUN_DATA_DIR", def: "./tadamun-data", help: "directory for the SQLite database and media"},
+	{key: "database", env: "TADAMUN_DATABASE", help: "postgres://USER:PASS@HOST/DB, or sqlite:PATH (default: SQLite in the data directory)"},
+	{key: "domain", env: "TADAMUN_DOMAIN", def: "localhost:8080", help: "public host name (and port, if not 443) in every address the node gives out"},
+	{key: "insecure-http", env: "TADAMUN_INSECURE_HTTP", isBool: true, help: "give out http:// addresses (local testing only; automatic for localhost)"},
+	{key: "log-format", env: "TADAMUN_LOG_FORMAT", def: "text", help: "log format: text or json"},
+	{key: "log-level", env: "TADAMUN_LOG_LEVEL", def: "info", help: "log level: debug, info, warn or error"},
+	{key: "listen", env: "TADAMUN_LISTEN", def: "127.0.0.1:8080", forServ: true, help: "address to listen on"},
+	{key: "tls-cert", env: "TADAMUN_TLS_CERT", forServ: true, help: "certificate file (PEM) to serve HTTPS directly"},
+	{key: "tls-key", env: "TADAMUN_TLS_KEY", forServ: true, help: "private key file (PEM) for --tls-cert"},
+	{key: "trusted-proxies", env: "TADAMUN_TRUSTED_PROXIES", forServ: true, help: "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed"},
+}
+
+// config is the resolved configuration of one command.
+type config struct {
+	DataDir        string
+	Database       string
+	Domain         string
+	InsecureHTTP   bool
+	LogFormat      string
+	LogLevel       slog.Level
+	LogLevelSet    bool // given explicitly, not the default
+	Listen         string
+	TLSCert        string
+	TLSKey         string
+	TrustedProxies []*net.IPNet
+}
+
+// Scheme is the scheme of the node's public addresses: https, except for a
+// node on localhost or one explicitly configured for plain HTTP.
+func (c *config) Scheme() string {
+	host := c.Domain
+	if h, _, err := net.SplitHostPort(c.Domain); err == nil {
+		host = h
+	}
+	if c.InsecureHTTP || host == "localhost" || host == "127.0.0.1" || host == "::1" {
+		return "http"
+	}
+	return "https"
+}
+
+// settingFlags registers the settings on a command's flag set and returns
+// a function that resolves them after parsing.
+func settingFlags(fs *flag.FlagSet, serve bool, getenv func(string) string) func() (*config, error) {
+	vals := map[string]*string{}
+	bools := map[string]*bool{}
+	for _, s := range settings {
+		if s.forServ && !serve {
+			continue
+		}
+		if s.isBool {
+			bools[s.key] = fs.Bool(s.key, false, s.help+" (env "+s.env+")")
+		} else {
+			help := s.help + " (env " + s.env + ")"
+			vals[s.key] = fs.String(s.key, "", help)
+			if s.def != "" {
+				fs.Lookup(s.key).DefValue = s.def
+			}
+		}
+	}
+	return func() (*config, error) {
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		// source names where a value came from, for error messages.
+		source := map[string]string{}
+		value := map[string]string{}
+		for _, s := range settings {
+			if s.forServ && !serve {
+				continue
+			}
+			switch {
+			case given[s.key]:
+				source[s.key] = "--" + s.key
+				if s.isBool {
+					value[s.key] = strconv.FormatBool(*bools[s.key])
+				} else {
+					value[s.key] = *vals[s.key]
+				}
+			case getenv(s.env) != "":
+				source[s.key], value[s.key] = s.env, getenv(s.env)
+			}
+		}
+		if path := value["config"]; path != "" {
+			file, err := readConfigFile(path)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", source["config"], err)
+			}
+			for k, v := range file {
+				s, ok := lookupSetting(k)
+				if !ok || k == "config" || (s.forServ && !serve) {
+					if !ok || k == "config" {
+						return nil, fmt.Errorf("config file %s: unknown setting %q", path, k)
+					}
+					continue
+				}
+				if _, set := value[k]; !set {
+					source[k], value[k] = "config file key "+k, v
+				}
+			}
+		}
+		for _, s := range settings {
+			if _, set := value[s.key]; !set && !(s.forServ && !serve) {
+				source[s.key], value[s.key] = "default "+s.key, s.def
+			}
+		}
+		return buildConfig(value, source, serve)
+	}
+}
+
+func lookupSetting(key string) (setting, bool) {
+	for _, s := range settings {
+		if s.key == key {
+			return s, true
+		}
+	}
+	return setting{}, false
+}
+
+func readConfigFile(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read config file: %w", err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("config file %s is not valid YAML: %s", path, strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	out := map[string]string{}
+	for k, v := range raw {
+		out[k] = fmt.Sprint(v)
+	}
+	return out, nil
+}
+
+// buildConfig checks every value and names the setting of the first bad one.
+func buildConfig(value, source map[string]string, serve bool) (*config, error) {
+	bad := func(key, format string, args ...any) error {
+		return fmt.Errorf("invalid setting %s: "+format, append([]any{source[key]}, args...)...)
+	}
+	c := &config{DataDir: value["data-dir"], Database: value["database"], Domain: strings.TrimSpace(value["domain"]),
+		LogFormat: value["log-format"], Listen: value["listen"], TLSCert: value["tls-cert"], TLSKey: value["tls-key"]}
+	if c.DataDir == "" {
+		return nil, bad("data-dir", "must not be empty")
+	}
+	if _, _, err := storage.ParseURL(c.Database, c.DataDir); err != nil {
+		return nil, bad("database", "%v", err)
+	}
+	if err := checkDomain(c.Domain); err != nil {
+		return nil, bad("domain", "%v", err)
+	}
+	if v := value["insecure-http"]; v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, bad("insecure-http", "%q is not true or false", v)
+		}
+		c.InsecureHTTP = b
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return nil, bad("log-format", "%q: use text or json", c.LogFormat)
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(value["log-level"])); err != nil {
+		return nil, bad("log-level", "%q: use debug, info, warn or error", value["log-level"])
+	}
+	c.LogLevelSet = !strings.HasPrefix(source["log-level"], "default")
+	if !serve {
+		return c, nil
+	}
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
+		return nil, bad("listen", "%q: use HOST:PORT, e.g. 127.0.0.1:8080", c.Listen)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return nil, bad("tls-cert", "--tls-cert and --tls-key go together")
+	}
+	for _, k := range []string{"tls-cert", "tls-key"} {
+		if p := value[k]; p != "" {
+			if _, err := os.Stat(p); err != nil {
+				return nil, bad(k, "%v", errors.Unwrap(err))
+			}
+		}
+	}
+	for _, p := range strings.Split(value["trusted-proxies"], ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return nil, bad("trusted-proxies", "%q is not an address or CIDR", p)
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+	return c, nil
+}
+
+// checkDomain accepts a host name or address with an optional port, the
+// authority part of a URL and nothing else.
+func checkDomain(d string) error {
+	if d == "" {
+		return errors.New("must not be empty")
+	}
+	if strings.Contains(d, "://") || strings.ContainsAny(d, "/?#@ ") {
+		return fmt.Errorf("%q: give the host only, e.g. node.example (no scheme or path)", d)
+	}
+	host := d
+	if h, p, err := net.SplitHostPort(d); err == nil {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q: bad port", d)
+		}
+		host = h
+	}
+	if host == "" || host != strings.ToLower(host) {
+		return fmt.Errorf("%q: use a lower-case host name", d)
+	}
+	return nil
+}

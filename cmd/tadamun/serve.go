@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tadamun/tadamun/web"
+)
+
+func init() {
+	register(command{name: "serve", summary: "run the node: web site, feeds, ActivityPub", serve: true,
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			grace := fs.Duration("shutdown-timeout", 30*time.Second, "how long to let in-flight requests finish on SIGINT/SIGTERM")
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected argument %q", args[0])
+				}
+				return serve(ctx, a, *grace)
+			}
+		}})
+	register(command{name: "migrate", summary: "apply pending database migrations and exit",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				st, err := a.open(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				ms, err := st.MigrationStatus(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "database schema at version %d of %d (%s)\n", ms.Applied, ms.Latest, st.Dialect())
+				return nil
+			}
+		}})
+}
+
+func serve(ctx context.Context, a *app, grace time.Duration) error {
+	st, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fed := a.federation(st)
+	if _, err := fed.EnsureInstanceActor(ctx); err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := web.New(web.Config{TrustedProxies: a.cfg.TrustedProxies, Version: version, Logger: a.log, Metrics: reg}, st, fed)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (setting listen): %w", a.cfg.Listen, errors.Unwrap(err))
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+	}
+	if n, err := st.CountUsers(ctx); err == nil && n == 0 {
+		fmt.Fprintln(a.stderr, "No admin yet. Create the first one with:  tadamun user create NAME --role admin")
+	}
+	if actors, err := st.ListActors(ctx); err == nil && len(actors) == 0 {
+		fmt.Fprintln(a.stderr, "No publishing actor yet. Create one with:  tadamun actor create USERNAME --name \"Organisation name\"")
+	}
+	a.log.Info("tadamun serving", "version", version, "listen", ln.Addr().String(),
+		"public", a.cfg.Scheme()+"://"+a.cfg.Domain, "database", st.Dialect(), "tls", a.cfg.TLSCert != "")
+	errc := make(chan error, 1)
+	go func() {
+		if a.cfg.TLSCert != "" {
+			errc <- hs.ServeTLS(ln, a.cfg.TLSCert, a.cfg.TLSKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: finishing in-flight requests", "timeout", grace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	a.log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,101 @@
+// Package iri builds every public address of the node in one place: the
+// ActivityPub ids of actors, statements, activities and collections, and the
+// web pages they negotiate with. The web package's route table is written
+// with the same path constants, so routes and ids cannot drift apart.
+//
+// Ids never change once published: remote servers store them forever.
+package iri
+
+import (
+	"net/url"
+	"strings"
+)
+
+// Path pieces shared with the route table (web.Routes). A route is the
+// prefix joined with echo's ":param" names.
+const (
+	UsersPrefix   = "/users/"  // + username: the actor id
+	ProfilePrefix = "/@"       // + username: the actor's web page
+	Statements    = "statements"
+	Activities    = "activities"
+	Inbox         = "inbox"
+	Outbox        = "outbox"
+	Followers     = "followers"
+	Following     = "following"
+	Featured      = "collections/featured"
+	Replies       = "replies"
+	SharedInbox   = "/inbox"
+	InstanceActor = "/actor"
+	KeyFragment   = "#main-key"
+)
+
+// Builder makes absolute addresses for one public base URL.
+type Builder struct {
+	base string // scheme://host, no trailing slash
+}
+
+// New returns a Builder for the node at scheme://host (host may carry a port).
+func New(scheme, host string) Builder {
+	return Builder{base: scheme + "://" + host}
+}
+
+// Base returns scheme://host.
+func (b Builder) Base() string { return b.base }
+
+// Host returns the host (and port) of the node.
+func (b Builder) Host() string {
+	_, h, _ := strings.Cut(b.base, "://")
+	return h
+}
+
+// Actor is the ActivityPub id of a local actor.
+func (b Builder) Actor(username string) string { return b.base + UsersPrefix + username }
+
+// Key is the id of an actor's public key.
+func (b Builder) Key(username string) string { return b.Actor(username) + KeyFragment }
+
+// Profile is the web page of a local actor.
+func (b Builder) Profile(username string) string { return b.base + ProfilePrefix + username }
+
+// ActorPart is an address below an actor, e.g. ActorPart(u, Inbox).
+func (b Builder) ActorPart(username, part string) string { return b.Actor(username) + "/" + part }
+
+// Statement is the ActivityPub id of a statement: built from its id, never
+// from its slug, so it never changes.
+func (b Builder) Statement(username, id string) string {
+	return b.Actor(username) + "/" + Statements + "/" + id
+}
+
+// StatementReplies is the replies collection of a statement.
+func (b Builder) StatementReplies(username, id string) string {
+	return b.Statement(username, id) + "/" + Replies
+}
+
+// StatementPage is the web page of a statement. lang selects a translation;
+// empty means the primary language.
+func (b Builder) StatementPage(username, slug, lang string) string {
+	u := b.Profile(username) + "/" + url.PathEscape(slug)
+	if lang != "" {
+		u += "/" + lang
+	}
+	return u
+}
+
+// Activity is the id of an activity we sent.
+func (b Builder) Activity(username, id string) string {
+	return b.Actor(username) + "/" + Activities + "/" + id
+}
+
+// Instance is the id of the node's own Application actor.
+func (b Builder) Instance() string { return b.base + InstanceActor }
+
+// InstanceKey is the id of the instance actor's key.
+func (b Builder) InstanceKey() string { return b.Instance() + KeyFragment }
+
+// Shared is the shared inbox.
+func (b Builder) Shared() string { return b.base + SharedInbox }
+
+// Local reports whether an address belongs to this node.
+func (b Builder) Local(addr string) bool {
+	return addr == b.base || strings.HasPrefix(addr, b.base+"/") || strings.HasPrefix(addr, b.base+"#")
+}

@@ -1,0 +1,149 @@
+package federation
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/federation/iri"
+	"github.com/tadamun/tadamun/storage"
+)
+
+// Config is what the federation layer needs to know about the node.
+type Config struct {
+	Scheme string // "https", or "http" for a local node
+	Host   string // public host, with port if not the default
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now. Tests set it.
+	Now func() time.Time
+}
+
+// Service carries out the node's protocol work over a store.
+type Service struct {
+	store *storage.Store
+	iri   iri.Builder
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// New returns a Service for the node described by cfg.
+func New(cfg Config, store *storage.Store) *Service {
+	s := &Service{store: store, iri: iri.New(cfg.Scheme, cfg.Host), log: cfg.Logger, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// IRI returns the node's address builder.
+func (s *Service) IRI() iri.Builder { return s.iri }
+
+// ErrInvalid marks errors caused by what the caller asked for (a bad
+// username, a missing title), as opposed to failures of the node. The CLI
+// and web show their text as it is.
+var ErrInvalid = errors.New("invalid")
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+}
+
+// NewActor describes an actor to create.
+type NewActor struct {
+	Username    string
+	DisplayName string
+	Summary     string
+	Type        string // Organization (default), Person, Group or Service
+	Languages   []string
+}
+
+// CreateActor creates a local actor with a fresh RSA 2048 key pair.
+func (s *Service) CreateActor(ctx context.Context, na NewActor) (*storage.Actor, error) {
+	if !storage.ValidUsername(na.Username) {
+		return nil, invalid("username %q: use 1 to 30 lower-case letters, digits or _", na.Username)
+	}
+	if na.Type == "" {
+		na.Type = storage.ActorOrganization
+	}
+	if !storage.ValidActorType(na.Type) {
+		return nil, invalid("actor type %q: use Organization, Person, Group or Service", na.Type)
+	}
+	var langs []string
+	for _, l := range na.Languages {
+		c, err := content.NormalizeLanguage(l)
+		if err != nil {
+			return nil, invalid("%v", err)
+		}
+		langs = append(langs, c)
+	}
+	priv, pub, err := newKeyPair()
+	if err != nil {
+		return nil, err
+	}
+	a := &storage.Actor{Username: na.Username, Type: na.Type, DisplayName: strings.TrimSpace(na.DisplayName),
+		Summary: strings.TrimSpace(na.Summary), Languages: langs, PrivateKeyPEM: priv, PublicKeyPEM: pub, Discoverable: true}
+	if a.DisplayName == "" {
+		a.DisplayName = a.Username
+	}
+	if err := s.store.CreateActor(ctx, a); err != nil {
+		if errors.Is(err, storage.ErrConflict) {
+			return nil, invalid("actor %q already exists", na.Username)
+		}
+		return nil, fmt.Errorf("federation: create actor: %w", err)
+	}
+	return a, nil
+}
+
+// EnsureInstanceActor returns the node's Application actor, creating it (and
+// its key) on first use. It signs the node's own fetches.
+func (s *Service) EnsureInstanceActor(ctx context.Context) (*storage.Actor, error) {
+	a, err := s.store.InstanceActor(ctx)
+	if err == nil {
+		return a, nil
+	}
+	if !errors.Is(err, storage.ErrNotFound) {
+		return nil, fmt.Errorf("federation: instance actor: %w", err)
+	}
+	priv, pub, err := newKeyPair()
+	if err != nil {
+		return nil, err
+	}
+	a = &storage.Actor{Username: s.iri.Host(), Type: storage.ActorApplication, DisplayName: s.iri.Host(),
+		IsInstance: true, PrivateKeyPEM: priv, PublicKeyPEM: pub}
+	if err := s.store.CreateActor(ctx, a); err != nil {
+		if errors.Is(err, storage.ErrConflict) { // another process made it first
+			return s.store.InstanceActor(ctx)
+		}
+		return nil, fmt.Errorf("federation: create instance actor: %w", err)
+	}
+	return a, nil
+}
+
+// newKeyPair makes an RSA 2048 key pair as PEM: PKCS#8 private, PKIX public,
+// the forms Mastodon and every peer we know read.
+func newKeyPair() (privPEM, pubPEM string, err error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", "", fmt.Errorf("federation: generate key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return "", "", fmt.Errorf("federation: encode private key: %w", err)
+	}
+	pubDER, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	if err != nil {
+		return "", "", fmt.Errorf("federation: encode public key: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})), nil
+}

@@ -1,0 +1,199 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/storage"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pageData is what every page template receives.
+type pageData struct {
+	Title      string
+	Lang       string
+	Dir        string
+	Host       string
+	Version    string
+	Statements []*storage.Statement
+	Statement  *storage.Statement
+	View       *statementView
+	Actor      *storage.Actor
+	Error      *errorPage
+}
+
+type errorPage struct {
+	Code      int
+	Message   string
+	RequestID string
+}
+
+// statementView is a statement shown in one of its languages.
+type statementView struct {
+	Lang, Dir, Title, Summary, ContentWarning string
+	Body                                      template.HTML // sanitized when stored
+	Languages                                 []langLink
+}
+
+type langLink struct {
+	Lang, Dir, URL string
+	Current        bool
+}
+
+var funcs = template.FuncMap{
+	"dir":  content.Direction,
+	"date": func(t *time.Time) string { return t.UTC().Format("2 January 2006") },
+	"iso":  func(t *time.Time) string { return t.UTC().Format(time.RFC3339) },
+}
+
+// parseTemplates reads each page template together with the layout.
+func parseTemplates() (map[string]*template.Template, error) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("web: parse template %s: %w", n, err)
+		}
+		out[base] = t
+	}
+	return out, nil
+}
+
+// render executes a page into a buffer first, so a template error becomes a
+// clean 500 instead of half a page.
+func (s *Server) render(c echo.Context, code int, page string, d pageData) error {
+	t, ok := s.pages[page]
+	if !ok {
+		return fmt.Errorf("web: no template %q", page)
+	}
+	d.Host = s.iri.Host()
+	d.Version = s.cfg.Version
+	if d.Lang == "" {
+		d.Lang = "en"
+	}
+	d.Dir = content.Direction(d.Lang)
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, d); err != nil {
+		return fmt.Errorf("web: render %s: %w", page, err)
+	}
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self' https:; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	return c.HTMLBlob(code, buf.Bytes())
+}
+
+func (s *Server) static(c echo.Context) error {
+	p := "static/" + strings.TrimPrefix(c.Param("*"), "/")
+	b, err := staticFS.ReadFile(p)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
+	}
+	ct := "application/octet-stream"
+	switch {
+	case strings.HasSuffix(p, ".css"):
+		ct = "text/css; charset=utf-8"
+	case strings.HasSuffix(p, ".svg"):
+		ct = "image/svg+xml"
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+	return c.Blob(http.StatusOK, ct, b)
+}
+
+// home lists the latest visible statements of every actor.
+func (s *Server) home(c echo.Context) error {
+	list, err := s.store.ListStatements(c.Request().Context(), storage.StatementQuery{VisibleAt: s.cfg.Now(), Limit: 20})
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "home", pageData{Title: s.iri.Host(), Statements: list})
+}
+
+// profile shows an actor and its latest statements.
+func (s *Server) profile(c echo.Context) error {
+	ctx := c.Request().Context()
+	a, err := s.store.ActorByUsername(ctx, c.Param("username"))
+	if err != nil || a.IsInstance {
+		return echo.NewHTTPError(http.StatusNotFound, "No such account on this node.").SetInternal(err)
+	}
+	list, err := s.store.ListStatements(ctx, storage.StatementQuery{VisibleAt: s.cfg.Now(), ActorID: a.ID, Limit: 20})
+	if err != nil {
+		return err
+	}
+	lang := "en"
+	if len(a.Languages) > 0 {
+		lang = a.Languages[0]
+	}
+	return s.render(c, http.StatusOK, "profile", pageData{Title: a.DisplayName, Lang: lang, Actor: a, Statements: list})
+}
+
+// statementPage shows one statement, in its primary language or in the
+// translation named by :lang. Deleted statements answer 410 Gone; scheduled
+// ones 404 until their time, exactly as if they did not exist.
+func (s *Server) statementPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	notFound := echo.NewHTTPError(http.StatusNotFound, "No such statement.")
+	a, err := s.store.ActorByUsername(ctx, c.Param("username"))
+	if err != nil {
+		return notFound.SetInternal(err)
+	}
+	st, err := s.store.StatementBySlug(ctx, a.ID, c.Param("slug"))
+	if err != nil {
+		return notFound.SetInternal(err)
+	}
+	if st.State == storage.StateDeleted {
+		return echo.NewHTTPError(http.StatusGone, "This statement has been deleted.")
+	}
+	if !st.VisibleAt(s.cfg.Now()) {
+		return notFound
+	}
+	v, ok := s.view(st, c.Param("lang"))
+	if !ok {
+		return echo.NewHTTPError(http.StatusNotFound, "This statement has no translation into that language.")
+	}
+	return s.render(c, http.StatusOK, "statement", pageData{Title: v.Title, Lang: v.Lang, Actor: a, Statement: st, View: v})
+}
+
+// view picks the language version of a statement; "" is the primary one.
+func (s *Server) view(st *storage.Statement, lang string) (*statementView, bool) {
+	v := &statementView{Lang: st.Language, Title: st.Title, Summary: st.Summary, ContentWarning: st.ContentWarning,
+		Body: template.HTML(st.BodyHTML)}
+	found := lang == "" || lang == st.Language
+	for _, tr := range st.Translations {
+		if tr.Language == lang {
+			v = &statementView{Lang: tr.Language, Title: tr.Title, Summary: tr.Summary, ContentWarning: tr.ContentWarning,
+				Body: template.HTML(tr.BodyHTML)}
+			found = true
+		}
+	}
+	v.Dir = content.Direction(v.Lang)
+	v.Languages = append(v.Languages, langLink{Lang: st.Language, Dir: content.Direction(st.Language),
+		URL: s.iri.StatementPage(st.ActorUsername, st.Slug, ""), Current: v.Lang == st.Language})
+	for _, tr := range st.Translations {
+		v.Languages = append(v.Languages, langLink{Lang: tr.Language, Dir: content.Direction(tr.Language),
+			URL: s.iri.StatementPage(st.ActorUsername, st.Slug, tr.Language), Current: v.Lang == tr.Language})
+	}
+	return v, found
+}

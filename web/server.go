@@ -1,0 +1,226 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/iri"
+	"github.com/tadamun/tadamun/storage"
+)
+
+// Config is what the web layer needs.
+type Config struct {
+	// TrustedProxies are the networks whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed. Empty: none, the peer address is
+	// the client.
+	TrustedProxies []*net.IPNet
+	// BodyLimit caps request bodies in bytes (413 beyond); 0 means 1 MiB.
+	BodyLimit int64
+	// Version is shown in NodeInfo and the page footer.
+	Version string
+	Logger  *slog.Logger
+	// Metrics is where request metrics are registered and what /metrics
+	// serves. Nil gets a fresh registry.
+	Metrics *prometheus.Registry
+	// Now is the clock for visibility of scheduled statements; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server holds the echo instance and what its handlers use.
+type Server struct {
+	echo  *echo.Echo
+	store *storage.Store
+	fed   *federation.Service
+	iri   iri.Builder
+	log   *slog.Logger
+	pages map[string]*template.Template
+	cfg   Config
+}
+
+// New builds the server and its route table.
+func New(cfg Config, store *storage.Store, fed *federation.Service) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BodyLimit == 0 {
+		cfg.BodyLimit = 1 << 20
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = prometheus.NewRegistry()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	pages, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{echo: echo.New(), store: store, fed: fed, iri: fed.IRI(), log: cfg.Logger, pages: pages, cfg: cfg}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	if len(cfg.TrustedProxies) > 0 {
+		var opts []echo.TrustOption
+		for _, n := range cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		// Only addresses in the trusted ranges may speak for the client; the
+		// defaults (loopback, private ranges) are switched off so that an
+		// untrusted private peer cannot either.
+		opts = append(opts, echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	m, err := newHTTPMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	e.Use(requestIDMiddleware)
+	e.Use(s.accessLog)
+	e.Use(m.middleware)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisablePrintStack: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.ErrorContext(c.Request().Context(), "panic in handler", "err", err, "request_id", requestID(c),
+				"stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(middleware.BodyLimit(strconv.FormatInt(cfg.BodyLimit, 10) + "B"))
+	s.routes(promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{Registry: cfg.Metrics}))
+	return s, nil
+}
+
+// Handler returns the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// routes is the one route table of the node.
+func (s *Server) routes(metrics http.Handler) {
+	e := s.echo
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(metrics))
+	e.GET("/static/*", s.static)
+	e.GET("/", s.home)
+	e.GET(iri.ProfilePrefix+":username", s.profile)
+	e.GET(iri.ProfilePrefix+":username/:slug", s.statementPage)
+	e.GET(iri.ProfilePrefix+":username/:slug/:lang", s.statementPage)
+}
+
+// requestIDMiddleware gives every request an id, answered in X-Request-Id
+// and written in every log line about it. An id sent by a proxy in front is
+// kept if it looks like one; anything else is replaced, so that log lines
+// cannot be forged through the header.
+func requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		if !validRequestID(id) {
+			id = storage.NewID()
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		return next(c)
+	}
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// accessLog writes one line per request, after it is answered.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			// Let the error handler write the response now so the status is known.
+			c.Error(err)
+		}
+		req, res := c.Request(), c.Response()
+		level := slog.LevelInfo
+		if res.Status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(req.Context(), level, "request",
+			slog.String("method", req.Method),
+			slog.String("path", req.URL.Path),
+			slog.Int("status", res.Status),
+			slog.Int64("bytes", res.Size),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("remote_ip", c.RealIP()),
+			slog.String("request_id", requestID(c)),
+			slog.String("user_agent", req.UserAgent()),
+		)
+		return nil
+	}
+}
+
+// httpMetrics counts requests by route and status and times them.
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tadamun_http_requests_total", Help: "HTTP requests answered, by route and status code.",
+		}, []string{"method", "route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tadamun_http_request_duration_seconds", Help: "Time to answer HTTP requests, by route.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"method", "route"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.duration} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("web: register metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+func (m *httpMetrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		status := c.Response().Status
+		if err != nil {
+			status = errorStatus(err)
+		}
+		route := c.Path() // the pattern, never the raw path: bounded label values
+		if route == "" {
+			route = "unmatched"
+		}
+		m.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(c.Request().Method, route).Observe(time.Since(start).Seconds())
+		return err
+	}
+}
+
+// Shutdown is for tests that run the echo server directly.
+func (s *Server) Shutdown(ctx context.Context) error { return s.echo.Shutdown(ctx) }
