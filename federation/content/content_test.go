@@ -88,7 +88,7 @@ func TestSlugifyAndTags(t *testing.T) {
 	for in, want := range map[string]string{
 		"We Stand Together With Iraqi Civil Society Activists!": "we-stand-together-with-iraqi-civil-society-activists",
 		"نقف معاً مع ناشطي المجتمع المدني":                      "نقف-معاً-مع-ناشطي-المجتمع-المدني",
-		"  --  ": "statement",
+		"  --  ":                       "statement",
 		"2015: Année de la solidarité": "2015-année-de-la-solidarité",
 	} {
 		if got := Slugify(in); got != want {

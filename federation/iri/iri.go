@@ -14,8 +14,8 @@ import (
 // Path pieces shared with the route table (web.Routes). A route is the
 // prefix joined with echo's ":param" names.
 const (
-	UsersPrefix   = "/users/"  // + username: the actor id
-	ProfilePrefix = "/@"       // + username: the actor's web page
+	UsersPrefix   = "/users/" // + username: the actor id
+	ProfilePrefix = "/@"      // + username: the actor's web page
 	Statements    = "statements"
 	Activities    = "activities"
 	Inbox         = "inbox"
