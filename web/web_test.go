@@ -1,0 +1,195 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/storage"
+	"github.com/tadamun/tadamun/storage/storagetest"
+	"github.com/tadamun/tadamun/web"
+)
+
+type node struct {
+	srv   *httptest.Server
+	store *storage.Store
+	fed   *federation.Service
+	clock *time.Time
+}
+
+func newNode(t *testing.T, dbURL string) *node {
+	t.Helper()
+	st := storagetest.Open(t, dbURL)
+	clock := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	n := &node{store: st, clock: &clock}
+	now := func() time.Time { return *n.clock }
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	n.fed = federation.New(federation.Config{Scheme: "http", Host: "node.test", Now: now, Logger: quiet}, st)
+	s, err := web.New(web.Config{Version: "test", Now: now, Logger: quiet, BodyLimit: 1024, Metrics: prometheus.NewRegistry()}, st, n.fed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.srv = httptest.NewServer(s.Handler())
+	t.Cleanup(n.srv.Close)
+	return n
+}
+
+func (n *node) get(t *testing.T, path string, hdr ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, n.srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(b)
+}
+
+func (n *node) publish(t *testing.T, actor, src string) *storage.Statement {
+	t.Helper()
+	d, err := content.ParseStatementFile([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := n.fed.Publish(context.Background(), actor, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestServer(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { testServer(t, b.URL) })
+	}
+}
+
+func testServer(t *testing.T, dbURL string) {
+	n := newNode(t, dbURL)
+	ctx := context.Background()
+	if _, err := n.fed.CreateActor(ctx, federation.NewActor{Username: "icssi", DisplayName: "ICSSI", Languages: []string{"ar", "en"}}); err != nil {
+		t.Fatal(err)
+	}
+	n.publish(t, "icssi", "---\ntitle: We Stand Together\nlanguage: en\nsummary: The lead.\ntags: [Iraq]\n---\nFor more than *12 years*.\n")
+	ar := n.publish(t, "icssi", "---\ntitle: نقف معاً\nlanguage: ar\nslug: naqif\ncontent_warning: عنف\n---\nنص البيان.\n")
+	n.publish(t, "icssi", "---\ntitle: Later\nlanguage: en\npublish: 2026-11-24T09:00:00Z\n---\nNot yet.\n")
+	gone := n.publish(t, "icssi", "---\ntitle: Withdrawn\nlanguage: en\n---\nx\n")
+	if _, err := n.fed.DeleteStatement(ctx, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("healthz and readyz", func(t *testing.T) {
+		for _, p := range []string{"/healthz", "/readyz"} {
+			if res, body := n.get(t, p); res.StatusCode != 200 {
+				t.Errorf("%s = %d %s", p, res.StatusCode, body)
+			}
+		}
+	})
+	t.Run("home lists what is visible", func(t *testing.T) {
+		res, body := n.get(t, "/")
+		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+			t.Fatalf("home = %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		for _, want := range []string{"We Stand Together", "نقف معاً", `lang="ar" dir="rtl"`, "The lead."} {
+			if !strings.Contains(body, want) {
+				t.Errorf("home lacks %q", want)
+			}
+		}
+		for _, hidden := range []string{"Later", "Withdrawn"} {
+			if strings.Contains(body, hidden) {
+				t.Errorf("home shows %q", hidden)
+			}
+		}
+		if res.Header.Get("X-Request-Id") == "" {
+			t.Error("no X-Request-Id")
+		}
+	})
+	t.Run("statement page", func(t *testing.T) {
+		res, body := n.get(t, "/@icssi/we-stand-together")
+		if res.StatusCode != 200 || !strings.Contains(body, "<em>12 years</em>") || !strings.Contains(body, "#Iraq") {
+			t.Fatalf("statement = %d\n%s", res.StatusCode, body)
+		}
+		res, body = n.get(t, "/@icssi/"+ar.Slug)
+		if res.StatusCode != 200 || !strings.Contains(body, `<html lang="ar" dir="rtl">`) || !strings.Contains(body, `<details class="cw"><summary>عنف</summary>`) {
+			t.Fatalf("arabic statement = %d\n%s", res.StatusCode, body)
+		}
+	})
+	t.Run("missing, deleted and scheduled", func(t *testing.T) {
+		for path, want := range map[string]int{
+			"/@icssi/nothing-here": 404, "/@nobody/we-stand-together": 404, "/@nobody": 404,
+			"/@icssi/withdrawn": 410, "/@icssi/later": 404, "/@icssi/we-stand-together/fr": 404,
+		} {
+			if res, _ := n.get(t, path); res.StatusCode != want {
+				t.Errorf("GET %s = %d, want %d", path, res.StatusCode, want)
+			}
+		}
+		// When the scheduled time comes, it appears.
+		*n.clock = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+		if res, _ := n.get(t, "/@icssi/later"); res.StatusCode != 200 {
+			t.Errorf("scheduled statement at its time = %d", res.StatusCode)
+		}
+		if _, body := n.get(t, "/"); !strings.Contains(body, "Later") {
+			t.Error("scheduled statement missing from home at its time")
+		}
+	})
+	t.Run("errors as JSON carry the request id", func(t *testing.T) {
+		res, body := n.get(t, "/@icssi/nothing-here", "Accept", "application/json", "X-Request-Id", "abc-123")
+		var m map[string]string
+		if err := json.Unmarshal([]byte(body), &m); err != nil {
+			t.Fatalf("not JSON: %s", body)
+		}
+		if res.StatusCode != 404 || m["error"] == "" || m["request_id"] != "abc-123" {
+			t.Fatalf("got %d %v", res.StatusCode, m)
+		}
+		res, _ = n.get(t, "/", "X-Request-Id", "evil id; with spaces")
+		if got := res.Header.Get("X-Request-Id"); len(got) != 26 {
+			t.Errorf("a request id with spaces was kept: %q", got)
+		}
+		res, _ = n.get(t, "/", "X-Request-Id", strings.Repeat("a", 65))
+		if got := res.Header.Get("X-Request-Id"); len(got) != 26 {
+			t.Errorf("an over-long request id was kept: %q", got)
+		}
+	})
+	t.Run("body limit", func(t *testing.T) {
+		res, err := http.Post(n.srv.URL+"/", "application/json", strings.NewReader(strings.Repeat("x", 2048)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("oversized body = %d, want 413", res.StatusCode)
+		}
+	})
+	t.Run("metrics", func(t *testing.T) {
+		res, body := n.get(t, "/metrics")
+		if res.StatusCode != 200 || !strings.Contains(body, `tadamun_http_requests_total{code="404",method="GET",route="/@:username/:slug"}`) {
+			t.Fatalf("metrics = %d\n%s", res.StatusCode, body)
+		}
+	})
+	t.Run("security headers on pages", func(t *testing.T) {
+		res, _ := n.get(t, "/")
+		if !strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'none'") || res.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("headers = %v", res.Header)
+		}
+	})
+}
