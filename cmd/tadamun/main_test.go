@@ -387,3 +387,23 @@ func TestHelpEverywhere(t *testing.T) {
 		t.Errorf("--help wrote files: %v", entries)
 	}
 }
+
+// TestBackupWhileServing: "tadamun backup" copies the SQLite database while
+// the node runs, and a node started on the copy has the statement.
+func TestBackupWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	env := cleanEnv()
+	tadamun(t, dir, env, "actor", "create", "icssi", "--name", "ICSSI").must(t)
+	tadamun(t, dir, env, "publish", "--actor", "icssi", seedFile(t)).must(t)
+	s := startServe(t, dir, env)
+	copyPath := filepath.Join(dir, "copy.db")
+	tadamun(t, dir, env, "backup", copyPath).must(t)
+	if r := tadamun(t, dir, env, "backup", copyPath); r.code != 1 || !strings.Contains(r.stderr, "already exists") {
+		t.Errorf("backup over an existing file: %d %s", r.code, r.stderr)
+	}
+	s.signal(t, syscall.SIGTERM)
+	s2 := startServe(t, t.TempDir(), cleanEnv("TADAMUN_DATABASE=sqlite:"+copyPath))
+	if _, body := s2.get(t, "/"); !strings.Contains(body, seedTitle) {
+		t.Fatal("the backup lacks the statement")
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/web"
 )
 
@@ -104,4 +105,28 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 	}
 	a.log.Info("stopped")
 	return nil
+}
+
+func init() {
+	register(command{name: "backup", args: "FILE", summary: "write a consistent copy of the SQLite database to FILE (safe while serving)",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) != 1 {
+					return usagef("give exactly one FILE to write")
+				}
+				st, err := a.open(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				if err := st.Backup(ctx, args[0]); err != nil {
+					if errors.Is(err, storage.ErrBackupUnsupported) {
+						return errors.New("this node uses PostgreSQL: back it up with pg_dump (see README)")
+					}
+					return err
+				}
+				fmt.Fprintf(a.stdout, "wrote %s\n", args[0])
+				return nil
+			}
+		}})
 }
