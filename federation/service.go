@@ -2,10 +2,6 @@ package federation
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/federation/httpsig"
 	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/storage"
 )
@@ -132,18 +129,15 @@ func (s *Service) EnsureInstanceActor(ctx context.Context) (*storage.Actor, erro
 // newKeyPair makes an RSA 2048 key pair as PEM: PKCS#8 private, PKIX public,
 // the forms Mastodon and every peer we know read.
 func newKeyPair() (privPEM, pubPEM string, err error) {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	k, err := httpsig.GenerateKey()
 	if err != nil {
 		return "", "", fmt.Errorf("federation: generate key: %w", err)
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
+	if privPEM, err = httpsig.MarshalPrivateKeyPEM(k); err != nil {
 		return "", "", fmt.Errorf("federation: encode private key: %w", err)
 	}
-	pubDER, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	if err != nil {
+	if pubPEM, err = httpsig.MarshalPublicKeyPEM(&k.PublicKey); err != nil {
 		return "", "", fmt.Errorf("federation: encode public key: %w", err)
 	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})), nil
+	return privPEM, pubPEM, nil
 }
