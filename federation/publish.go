@@ -4,53 +4,41 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
+	"time"
 
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/storage"
 )
 
 // Publish stores a statement written by an editor for the actor username.
-// With no publish time it is published now; a future time schedules it (it
-// stays invisible, and unfederated, until then); Draft keeps it unpublished.
+// With no publish time it is published now: the statement, its Create and
+// one delivery per follower inbox are written in one transaction. A future
+// time schedules it (invisible, and unfederated, until then: the scheduler
+// sends it); Draft keeps it unpublished.
 func (s *Service) Publish(ctx context.Context, username string, d *content.Draft) (*storage.Statement, error) {
-	actor, err := s.store.ActorByUsername(ctx, username)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, invalid("no actor %q: create it with 'tadamun actor create %s --name ...'", username, username)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("federation: publish: %w", err)
-	}
-	if d.Title == "" {
-		return nil, invalid("a statement needs a title")
-	}
-	lang, err := content.NormalizeLanguage(d.Language)
-	if err != nil {
-		return nil, invalid("%v", err)
-	}
-	body, err := content.RenderMarkdown(d.Body)
+	actor, err := s.localActor(ctx, username)
 	if err != nil {
 		return nil, err
 	}
-	st := &storage.Statement{
-		ActorID: actor.ID, Language: lang, Title: d.Title, Summary: d.Summary, BodyMarkdown: d.Body, BodyHTML: body,
-		ContentWarning: d.ContentWarning, ObjectType: d.ObjectType, Pinned: d.Pinned, RepliesEnabled: d.RepliesEnabled,
-		Slug: d.Slug,
+	st := &storage.Statement{ActorID: actor.ID, Slug: d.Slug, InReplyTo: d.InReplyTo}
+	if err := s.applyDraft(st, d); err != nil {
+		return nil, err
+	}
+	var extra []string
+	if st.InReplyTo != "" {
+		// The author of the post answered gets the reply too (network I/O
+		// happens here, before the transaction).
+		inbox, err := s.authorInbox(ctx, st.InReplyTo)
+		if err != nil {
+			return nil, invalid("in_reply_to %s: %v", st.InReplyTo, err)
+		}
+		extra = append(extra, inbox)
 	}
 	if st.Slug == "" {
 		st.Slug = content.Slugify(d.Title)
 	}
-	seen := map[string]bool{}
-	for _, t := range d.Tags {
-		name := content.NormalizeTag(t)
-		if name == "" {
-			return nil, invalid("tag %q: a hashtag is letters, digits and _ only", t)
-		}
-		if !seen[name] {
-			seen[name] = true
-			st.Tags = append(st.Tags, storage.Tag{Name: name, Display: t})
-		}
-	}
-	now := s.now().UTC()
+	now := s.clock()
 	switch {
 	case d.Draft:
 		st.State = storage.StateDraft
@@ -65,24 +53,302 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 			st.PublishedAt = d.PublishAt
 		}
 	}
-	if err := s.store.CreateStatement(ctx, st); err != nil {
+	err = s.store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.CreateStatement(ctx, st); err != nil {
+			return err
+		}
+		st.ActorUsername = actor.Username
+		if st.State != storage.StatePublished {
+			return nil
+		}
+		return s.federateCreate(ctx, tx, st, actor, now, extra...)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("federation: publish: %w", err)
 	}
-	st.ActorUsername = actor.Username
+	s.wake()
 	s.log.InfoContext(ctx, "statement stored", "actor", username, "id", st.ID, "slug", st.Slug, "state", st.State)
 	return st, nil
 }
 
-// DeleteStatement deletes a statement: its addresses answer 410 Gone from now on.
-func (s *Service) DeleteStatement(ctx context.Context, id string) (*storage.Statement, error) {
-	st, err := s.store.DeleteStatement(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, invalid("no statement %s (or it is already deleted)", id)
+// applyDraft copies what an editor wrote into a statement, validated and rendered.
+func (s *Service) applyDraft(st *storage.Statement, d *content.Draft) error {
+	if d.Title == "" {
+		return invalid("a statement needs a title")
 	}
+	lang, err := content.NormalizeLanguage(d.Language)
+	if err != nil {
+		return invalid("%v", err)
+	}
+	body, err := content.RenderMarkdown(d.Body)
+	if err != nil {
+		return err
+	}
+	st.Language, st.Title, st.Summary, st.BodyMarkdown, st.BodyHTML = lang, d.Title, d.Summary, d.Body, body
+	st.ContentWarning, st.ObjectType, st.Pinned, st.RepliesEnabled = d.ContentWarning, d.ObjectType, d.Pinned, d.RepliesEnabled
+	st.Tags = nil
+	seen := map[string]bool{}
+	for _, t := range d.Tags {
+		name := content.NormalizeTag(t)
+		if name == "" {
+			return invalid("tag %q: a hashtag is letters, digits and _ only", t)
+		}
+		if !seen[name] {
+			seen[name] = true
+			st.Tags = append(st.Tags, storage.Tag{Name: name, Display: t})
+		}
+	}
+	return nil
+}
+
+func (s *Service) localActor(ctx context.Context, username string) (*storage.Actor, error) {
+	actor, err := s.store.ActorByUsername(ctx, username)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && actor.IsInstance) {
+		return nil, invalid("no actor %q: create it with 'tadamun actor create %s --name ...'", username, username)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("federation: %w", err)
+	}
+	return actor, nil
+}
+
+// federateCreate sends a due statement's Create, inside tx: the claim, the
+// activity and its deliveries commit together or not at all.
+func (s *Service) federateCreate(ctx context.Context, tx *storage.Store, st *storage.Statement, a *storage.Actor, now time.Time, extra ...string) error {
+	won, err := tx.ClaimFederation(ctx, st.ID, now)
+	if err != nil || !won {
+		return err
+	}
+	st.State = storage.StatePublished
+	body, err := s.createDoc(st, a)
+	if err != nil {
+		return err
+	}
+	act := &storage.Activity{IRI: s.createIRI(a.Username, st.ID), Direction: storage.Outbound, Type: "Create",
+		ActorIRI: s.iri.Actor(a.Username), ObjectIRI: s.iri.Statement(a.Username, st.ID), LocalActorID: a.ID,
+		StatementID: st.ID, Body: body}
+	if err := s.sendToFollowers(ctx, tx, act, a, extra); err != nil {
+		return err
+	}
+	hash, err := s.federatedHash(st, a)
+	if err != nil {
+		return err
+	}
+	return tx.SetFederatedHash(ctx, st.ID, hash, nil)
+}
+
+// sendToFollowers stores an outbound activity and queues it for every
+// follower inbox (and the extra inboxes given), deduplicated.
+func (s *Service) sendToFollowers(ctx context.Context, tx *storage.Store, act *storage.Activity, a *storage.Actor, extra []string) error {
+	if _, err := tx.SaveActivity(ctx, act); err != nil {
+		return err
+	}
+	inboxes, err := tx.FollowerInboxes(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	inboxes = union(inboxes, extra)
+	if len(inboxes) == 0 {
+		return nil
+	}
+	_, err = tx.EnqueueDeliveries(ctx, act.ID, a.ID, inboxes)
+	return err
+}
+
+// send stores an outbound activity and queues it for the given inboxes.
+func (s *Service) send(ctx context.Context, tx *storage.Store, act *storage.Activity, signer *storage.Actor, inboxes ...string) error {
+	if _, err := tx.SaveActivity(ctx, act); err != nil {
+		return err
+	}
+	_, err := tx.EnqueueDeliveries(ctx, act.ID, signer.ID, inboxes)
+	return err
+}
+
+func union(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range [][]string{a, b} {
+		for _, x := range l {
+			if x != "" && !seen[x] {
+				seen[x] = true
+				out = append(out, x)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// FederateDue sends the Create of every statement whose time has come and
+// whose Create has not gone out (scheduled statements; anything a crash left
+// between storing and federating). Safe to run in several processes at once.
+func (s *Service) FederateDue(ctx context.Context) (int, error) {
+	now := s.clock()
+	ids, err := s.store.DueStatements(ctx, now, 100)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, id := range ids {
+		err := s.store.Tx(ctx, func(tx *storage.Store) error {
+			st, err := tx.StatementByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			a, err := tx.ActorByID(ctx, st.ActorID)
+			if err != nil {
+				return err
+			}
+			return s.federateCreate(ctx, tx, st, a, now)
+		})
+		if err != nil {
+			return sent, fmt.Errorf("federation: federate %s: %w", id, err)
+		}
+		sent++
+		s.log.InfoContext(ctx, "scheduled statement federated", "id", id)
+	}
+	if sent > 0 {
+		s.wake()
+	}
+	return sent, nil
+}
+
+// RunScheduler federates scheduled statements at their time until ctx ends.
+// It sleeps until the next scheduled time (at most poll), so a statement goes
+// out within moments of its time and never before it.
+func (s *Service) RunScheduler(ctx context.Context, poll time.Duration) error {
+	for {
+		if _, err := s.FederateDue(ctx); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "scheduler", "err", err)
+		}
+		wait := poll
+		if next, ok, err := s.store.NextScheduled(ctx); err == nil && ok {
+			if d := next.Sub(s.clock()); d < wait {
+				wait = max(d, 10*time.Millisecond)
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Edit changes a statement. If it has federated and what followers see has
+// changed, an Update goes out with a newer "updated"; an edit that changes
+// nothing visible sends nothing.
+func (s *Service) Edit(ctx context.Context, id string, d *content.Draft) (*storage.Statement, error) {
+	var st *storage.Statement
+	sent := false
+	err := s.store.Tx(ctx, func(tx *storage.Store) error {
+		var err error
+		st, err = tx.StatementByID(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && st.State == storage.StateDeleted) {
+			return invalid("no statement %s", id)
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.applyDraft(st, d); err != nil {
+			return err
+		}
+		if err := tx.UpdateStatement(ctx, st); err != nil {
+			return err
+		}
+		if st.FederatedAt == nil {
+			return nil
+		}
+		a, err := tx.ActorByID(ctx, st.ActorID)
+		if err != nil {
+			return err
+		}
+		hash, err := s.federatedHash(st, a)
+		if err != nil || hash == st.FederatedHash {
+			return err
+		}
+		now := s.clock()
+		st.EditedAt = &now
+		counts, err := tx.InteractionCounts(ctx, st.ID)
+		if err != nil {
+			return err
+		}
+		actID := storage.NewID()
+		body, err := s.updateDoc(st, a, s.iri.Activity(a.Username, actID), now, counts.Replies)
+		if err != nil {
+			return err
+		}
+		act := &storage.Activity{ID: actID, IRI: s.iri.Activity(a.Username, actID), Direction: storage.Outbound,
+			Type: "Update", ActorIRI: s.iri.Actor(a.Username), ObjectIRI: s.iri.Statement(a.Username, st.ID),
+			LocalActorID: a.ID, StatementID: st.ID, Body: body}
+		extra, err := tx.InteractorInboxes(ctx, st.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.sendToFollowers(ctx, tx, act, a, extra); err != nil {
+			return err
+		}
+		sent = true
+		return tx.SetFederatedHash(ctx, st.ID, hash, &now)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("federation: edit: %w", err)
+	}
+	if sent {
+		s.wake()
+	}
+	s.log.InfoContext(ctx, "statement edited", "id", id, "update_sent", sent)
+	return st, nil
+}
+
+// DeleteStatement deletes a statement: its addresses answer 410 Gone from
+// now on, and if it had federated a Delete goes to followers and to everyone
+// who interacted with it.
+func (s *Service) DeleteStatement(ctx context.Context, id string) (*storage.Statement, error) {
+	var st *storage.Statement
+	sent := false
+	err := s.store.Tx(ctx, func(tx *storage.Store) error {
+		before, err := tx.StatementByID(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && before.State == storage.StateDeleted) {
+			return invalid("no statement %s (or it is already deleted)", id)
+		}
+		if err != nil {
+			return err
+		}
+		extra, err := tx.InteractorInboxes(ctx, id)
+		if err != nil {
+			return err
+		}
+		if st, err = tx.DeleteStatement(ctx, id); err != nil {
+			return err
+		}
+		if before.FederatedAt == nil {
+			return nil
+		}
+		a, err := tx.ActorByID(ctx, st.ActorID)
+		if err != nil {
+			return err
+		}
+		actID := storage.NewID()
+		body, err := s.deleteDoc(st, a, s.iri.Activity(a.Username, actID), s.clock())
+		if err != nil {
+			return err
+		}
+		act := &storage.Activity{ID: actID, IRI: s.iri.Activity(a.Username, actID), Direction: storage.Outbound,
+			Type: "Delete", ActorIRI: s.iri.Actor(a.Username), ObjectIRI: s.iri.Statement(a.Username, st.ID),
+			LocalActorID: a.ID, StatementID: st.ID, Body: body}
+		sent = true
+		return s.sendToFollowers(ctx, tx, act, a, extra)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("federation: delete statement: %w", err)
 	}
-	s.log.InfoContext(ctx, "statement deleted", "id", id)
+	if sent {
+		s.wake()
+	}
+	s.log.InfoContext(ctx, "statement deleted", "id", id, "delete_sent", sent)
 	return st, nil
 }
 

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/httpsig"
 	"github.com/tadamun/tadamun/federation/iri"
+	"github.com/tadamun/tadamun/federation/transport"
 	"github.com/tadamun/tadamun/storage"
 )
 
@@ -21,6 +23,17 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now. Tests set it.
 	Now func() time.Time
+	// Client is the outbound HTTP client (signed fetches).
+	Client *transport.Client
+	// InsecureRemote makes WebFinger look-ups use http:// (local test
+	// networks only).
+	InsecureRemote bool
+	// AuthorizedFetch makes our ActivityPub documents answer only signed
+	// requests (Mastodon's "secure mode").
+	AuthorizedFetch bool
+	// Wake is called after deliveries are queued, to start the delivery
+	// workers at once rather than at their next poll. Nil: nothing.
+	Wake func()
 }
 
 // Service carries out the node's protocol work over a store.
@@ -29,11 +42,22 @@ type Service struct {
 	iri   iri.Builder
 	log   *slog.Logger
 	now   func() time.Time
+	wakeF func()
+
+	client          *transport.Client
+	insecureRemote  bool
+	authorizedFetch bool
+	signerMu        sync.Mutex
+	signer          *transport.Signer
+	keys            keyCache
+	inboxWake       chan struct{}
 }
 
 // New returns a Service for the node described by cfg.
 func New(cfg Config, store *storage.Store) *Service {
-	s := &Service{store: store, iri: iri.New(cfg.Scheme, cfg.Host), log: cfg.Logger, now: cfg.Now}
+	s := &Service{store: store, iri: iri.New(cfg.Scheme, cfg.Host), log: cfg.Logger, now: cfg.Now, wakeF: cfg.Wake,
+		client: cfg.Client, insecureRemote: cfg.InsecureRemote, authorizedFetch: cfg.AuthorizedFetch,
+		inboxWake: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -42,6 +66,19 @@ func New(cfg Config, store *storage.Store) *Service {
 	}
 	return s
 }
+
+// clock is now in UTC at the databases' precision.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func (s *Service) wake() {
+	if s.wakeF != nil {
+		s.wakeF()
+	}
+}
+
+// SetWake sets the function called after deliveries are queued (the delivery
+// worker is built after the service, so it is wired in afterwards).
+func (s *Service) SetWake(f func()) { s.wakeF = f }
 
 // IRI returns the node's address builder.
 func (s *Service) IRI() iri.Builder { return s.iri }
@@ -141,3 +178,6 @@ func newKeyPair() (privPEM, pubPEM string, err error) {
 	}
 	return privPEM, pubPEM, nil
 }
+
+// AuthorizedFetch reports whether ActivityPub GETs must be signed.
+func (s *Service) AuthorizedFetch() bool { return s.authorizedFetch }

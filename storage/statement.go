@@ -38,9 +38,12 @@ type Statement struct {
 	State          string
 	Pinned         bool
 	RepliesEnabled bool
+	InReplyTo      string     // id of a remote post it answers, "" for none
 	PublishedAt    *time.Time // when it became, or becomes, public
 	EditedAt       *time.Time // last change of federated content
 	DeletedAt      *time.Time
+	FederatedAt    *time.Time // when its Create went out; nil: not yet
+	FederatedHash  string     // digest of the object as last federated
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Translations   []Translation // by language
@@ -73,8 +76,8 @@ func (st *Statement) VisibleAt(t time.Time) bool {
 }
 
 const statementColumns = `s.id, s.actor_id, a.username, s.slug, s.language, s.title, s.summary, s.body_markdown,
-	s.body_html, s.content_warning, s.object_type, s.state, s.pinned, s.replies_enabled, s.published_at,
-	s.edited_at, s.deleted_at, s.created_at, s.updated_at`
+	s.body_html, s.content_warning, s.object_type, s.state, s.pinned, s.replies_enabled, s.in_reply_to, s.published_at,
+	s.edited_at, s.deleted_at, s.federated_at, s.federated_hash, s.created_at, s.updated_at`
 
 const statementFrom = ` FROM statements s JOIN actors a ON a.id = s.actor_id`
 
@@ -104,11 +107,11 @@ func (s *Store) CreateStatement(ctx context.Context, st *Statement) error {
 			st.PublishedAt = &t
 		}
 		_, err = tx.q.ExecContext(ctx, `INSERT INTO statements (id, actor_id, slug, language, title, summary,
-			body_markdown, body_html, content_warning, object_type, state, pinned, replies_enabled, published_at,
-			edited_at, deleted_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, NULL, $15, $16)`,
+			body_markdown, body_html, content_warning, object_type, state, pinned, replies_enabled, in_reply_to,
+			published_at, edited_at, deleted_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, NULL, $16, $17)`,
 			st.ID, st.ActorID, st.Slug, st.Language, st.Title, st.Summary, st.BodyMarkdown, st.BodyHTML,
-			st.ContentWarning, st.ObjectType, st.State, st.Pinned, st.RepliesEnabled, timeArg(st.PublishedAt),
+			st.ContentWarning, st.ObjectType, st.State, st.Pinned, st.RepliesEnabled, st.InReplyTo, timeArg(st.PublishedAt),
 			st.CreatedAt, st.UpdatedAt)
 		if err != nil {
 			return fmt.Errorf("storage: create statement %q: %w", st.Slug, tx.dialect.classify(err))
@@ -317,19 +320,110 @@ func (s *Store) DeleteStatement(ctx context.Context, id string) (*Statement, err
 	return st, nil
 }
 
+// UpdateStatement saves an edit: the editable fields, and the translations
+// and tags, which are replaced. The id, slug, actor and state stay.
+func (s *Store) UpdateStatement(ctx context.Context, st *Statement) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		st.UpdatedAt = now()
+		res, err := tx.q.ExecContext(ctx, `UPDATE statements SET language = $2, title = $3, summary = $4,
+			body_markdown = $5, body_html = $6, content_warning = $7, object_type = $8, pinned = $9,
+			replies_enabled = $10, updated_at = $11 WHERE id = $1 AND state <> 'deleted'`,
+			st.ID, st.Language, st.Title, st.Summary, st.BodyMarkdown, st.BodyHTML, st.ContentWarning, st.ObjectType,
+			st.Pinned, st.RepliesEnabled, st.UpdatedAt)
+		if err != nil {
+			return fmt.Errorf("storage: update statement %s: %w", st.ID, err)
+		}
+		if err := mustAffect(res, "update statement "+st.ID); err != nil {
+			return err
+		}
+		for _, q := range []string{`DELETE FROM statement_translations WHERE statement_id = $1`, `DELETE FROM statement_tags WHERE statement_id = $1`} {
+			if _, err := tx.q.ExecContext(ctx, q, st.ID); err != nil {
+				return fmt.Errorf("storage: update statement %s: %w", st.ID, err)
+			}
+		}
+		if err := tx.putTranslations(ctx, st); err != nil {
+			return err
+		}
+		return tx.putTags(ctx, st)
+	})
+}
+
+// ClaimFederation marks a due statement as federated now and reports whether
+// this caller won it: of several processes, exactly one sends its Create.
+// A scheduled statement becomes published.
+func (s *Store) ClaimFederation(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := s.q.ExecContext(ctx, `UPDATE statements SET federated_at = $2, state = 'published'
+		WHERE id = $1 AND federated_at IS NULL AND state IN ('published', 'scheduled') AND published_at <= $2`, id, utc(at))
+	if err != nil {
+		return false, fmt.Errorf("storage: claim federation %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("storage: claim federation %s: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// SetFederatedHash records what was last federated of a statement, and when
+// it was edited if this was an edit.
+func (s *Store) SetFederatedHash(ctx context.Context, id, hash string, editedAt *time.Time) error {
+	_, err := s.q.ExecContext(ctx, `UPDATE statements SET federated_hash = $2, edited_at = COALESCE($3, edited_at)
+		WHERE id = $1`, id, hash, timeArg(editedAt))
+	if err != nil {
+		return fmt.Errorf("storage: set federated hash %s: %w", id, err)
+	}
+	return nil
+}
+
+// DueStatements lists the ids of statements whose time has come but whose
+// Create has not gone out yet (scheduled ones, or any left by a crash).
+func (s *Store) DueStatements(ctx context.Context, at time.Time, limit int) ([]string, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT id FROM statements WHERE federated_at IS NULL
+		AND state IN ('published', 'scheduled') AND published_at <= $1 ORDER BY published_at, id LIMIT $2`, utc(at), limit)
+	if err != nil {
+		return nil, fmt.Errorf("storage: due statements: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("storage: due statements: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// NextScheduled returns the publish time of the earliest statement still
+// waiting for its Create to go out; ok is false when there is none.
+func (s *Store) NextScheduled(ctx context.Context) (t time.Time, ok bool, err error) {
+	// ORDER BY rather than MIN(): SQLite types the column, not the aggregate,
+	// as a time.
+	err = s.q.QueryRowContext(ctx, `SELECT published_at FROM statements WHERE federated_at IS NULL
+		AND state IN ('published', 'scheduled') AND published_at IS NOT NULL ORDER BY published_at LIMIT 1`).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("storage: next scheduled: %w", err)
+	}
+	return t.UTC(), true, nil
+}
+
 func scanStatement(r scanner) (*Statement, error) {
 	var st Statement
-	var pub, edit, del sql.NullTime
+	var pub, edit, del, fed sql.NullTime
 	err := r.Scan(&st.ID, &st.ActorID, &st.ActorUsername, &st.Slug, &st.Language, &st.Title, &st.Summary,
 		&st.BodyMarkdown, &st.BodyHTML, &st.ContentWarning, &st.ObjectType, &st.State, &st.Pinned,
-		&st.RepliesEnabled, &pub, &edit, &del, &st.CreatedAt, &st.UpdatedAt)
+		&st.RepliesEnabled, &st.InReplyTo, &pub, &edit, &del, &fed, &st.FederatedHash, &st.CreatedAt, &st.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	st.PublishedAt, st.EditedAt, st.DeletedAt = nullTime(pub), nullTime(edit), nullTime(del)
+	st.PublishedAt, st.EditedAt, st.DeletedAt, st.FederatedAt = nullTime(pub), nullTime(edit), nullTime(del), nullTime(fed)
 	st.CreatedAt, st.UpdatedAt = st.CreatedAt.UTC(), st.UpdatedAt.UTC()
 	return &st, nil
 }
@@ -384,4 +478,16 @@ func (s *Store) loadExtras(ctx context.Context, sts []*Statement) error {
 		byID[id].Tags = append(byID[id].Tags, t)
 	}
 	return trows.Err()
+}
+
+// CountVisible counts statements readers may see at time at, of one actor
+// ("" for all).
+func (s *Store) CountVisible(ctx context.Context, actorID string, at time.Time) (int, error) {
+	var n int
+	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM statements WHERE state IN ('published', 'scheduled')
+		AND published_at <= $1 AND ($2 = '' OR actor_id = $2)`, utc(at), actorID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("storage: count statements: %w", err)
+	}
+	return n, nil
 }

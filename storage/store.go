@@ -139,11 +139,21 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s := &Store{db: db, q: db, dialect: dialects[name]}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := db.PingContext(pctx); err != nil {
+	for {
+		err := db.PingContext(pctx)
+		if err == nil {
+			return s, nil
+		}
+		// Switching a new SQLite file to WAL takes an exclusive lock that the
+		// busy timeout does not wait for; processes opening the same new
+		// file at once see SQLITE_BUSY and simply try again.
+		if name == "sqlite" && strings.Contains(err.Error(), "SQLITE_BUSY") && pctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
 		db.Close()
 		return nil, fmt.Errorf("storage: connect to %s: %w", name, err)
 	}
-	return s, nil
 }
 
 // Dialect names the database in use: "postgres" or "sqlite".

@@ -133,6 +133,9 @@ func (s *Server) home(c echo.Context) error {
 
 // profile shows an actor and its latest statements.
 func (s *Server) profile(c echo.Context) error {
+	if negotiate(c) {
+		return s.actorJSON(c)
+	}
 	ctx := c.Request().Context()
 	a, err := s.store.ActorByUsername(ctx, c.Param("username"))
 	if err != nil || a.IsInstance {
@@ -163,11 +166,14 @@ func (s *Server) statementPage(c echo.Context) error {
 	if err != nil {
 		return notFound.SetInternal(err)
 	}
+	if !st.VisibleAt(s.cfg.Now()) && st.State != storage.StateDeleted {
+		return notFound
+	}
+	if negotiate(c) {
+		return s.statementJSON(c, st, a)
+	}
 	if st.State == storage.StateDeleted {
 		return echo.NewHTTPError(http.StatusGone, "This statement has been deleted.")
-	}
-	if !st.VisibleAt(s.cfg.Now()) {
-		return notFound
 	}
 	v, ok := s.view(st, c.Param("lang"))
 	if !ok {

@@ -114,6 +114,8 @@ func (s *Server) routes(metrics http.Handler) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(metrics))
 	e.GET("/static/*", s.static)
+	s.wellKnownRoutes()
+	s.activityRoutes()
 	e.GET("/", s.home)
 	e.GET(iri.ProfilePrefix+":username", s.profile)
 	e.GET(iri.ProfilePrefix+":username/:slug", s.statementPage)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/transport"
 	"github.com/tadamun/tadamun/storage"
 )
 
@@ -215,5 +216,15 @@ func (a *app) open(ctx context.Context) (*storage.Store, error) {
 
 // federation returns the federation service for the configured node.
 func (a *app) federation(st *storage.Store) *federation.Service {
-	return federation.New(federation.Config{Scheme: a.cfg.Scheme(), Host: a.cfg.Domain, Logger: a.log}, st)
+	return federation.New(federation.Config{Scheme: a.cfg.Scheme(), Host: a.cfg.Domain, Logger: a.log,
+		Client: a.client(), InsecureRemote: a.cfg.AllowPrivate && a.cfg.InsecureHTTP,
+		AuthorizedFetch: a.cfg.AuthorizedFetch}, st)
+}
+
+// client is the outbound HTTP client for the configured node.
+func (a *app) client() *transport.Client {
+	return transport.New(transport.Config{
+		UserAgent:    "Tadamun/" + version + " (+" + a.cfg.Scheme() + "://" + a.cfg.Domain + "/)",
+		AllowPrivate: a.cfg.AllowPrivate,
+	})
 }

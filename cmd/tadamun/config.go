@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -32,27 +33,35 @@ var settings = []setting{
 	{key: "database", env: "TADAMUN_DATABASE", help: "postgres://USER:PASS@HOST/DB, or sqlite:PATH (default: SQLite in the data directory)"},
 	{key: "domain", env: "TADAMUN_DOMAIN", def: "localhost:8080", help: "public host name (and port, if not 443) in every address the node gives out"},
 	{key: "insecure-http", env: "TADAMUN_INSECURE_HTTP", isBool: true, help: "give out http:// addresses (local testing only; automatic for localhost)"},
+	{key: "allow-private-addresses", env: "TADAMUN_ALLOW_PRIVATE_ADDRESSES", isBool: true, help: "let the node fetch from and deliver to loopback and private addresses (test networks only: it disables the SSRF guard)"},
 	{key: "log-format", env: "TADAMUN_LOG_FORMAT", def: "text", help: "log format: text or json"},
 	{key: "log-level", env: "TADAMUN_LOG_LEVEL", def: "info", help: "log level: debug, info, warn or error"},
 	{key: "listen", env: "TADAMUN_LISTEN", def: "127.0.0.1:8080", forServ: true, help: "address to listen on"},
 	{key: "tls-cert", env: "TADAMUN_TLS_CERT", forServ: true, help: "certificate file (PEM) to serve HTTPS directly"},
 	{key: "tls-key", env: "TADAMUN_TLS_KEY", forServ: true, help: "private key file (PEM) for --tls-cert"},
+	{key: "authorized-fetch", env: "TADAMUN_AUTHORIZED_FETCH", isBool: true, forServ: true, help: "answer ActivityPub GETs only when they carry a valid signature (Mastodon's secure mode)"},
+	{key: "delivery-workers", env: "TADAMUN_DELIVERY_WORKERS", def: "16", forServ: true, help: "how many deliveries run at once (at most 2 per remote host)"},
+	{key: "delivery-lease", env: "TADAMUN_DELIVERY_LEASE", def: "30s", forServ: true, help: "how long a claimed delivery stays reserved to its worker; after a crash it is retried when this runs out (keep it above the 10s request timeout)"},
 	{key: "trusted-proxies", env: "TADAMUN_TRUSTED_PROXIES", forServ: true, help: "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed"},
 }
 
 // config is the resolved configuration of one command.
 type config struct {
-	DataDir        string
-	Database       string
-	Domain         string
-	InsecureHTTP   bool
-	LogFormat      string
-	LogLevel       slog.Level
-	LogLevelSet    bool // given explicitly, not the default
-	Listen         string
-	TLSCert        string
-	TLSKey         string
-	TrustedProxies []*net.IPNet
+	DataDir         string
+	Database        string
+	Domain          string
+	InsecureHTTP    bool
+	LogFormat       string
+	LogLevel        slog.Level
+	LogLevelSet     bool // given explicitly, not the default
+	Listen          string
+	TLSCert         string
+	TLSKey          string
+	TrustedProxies  []*net.IPNet
+	AllowPrivate    bool
+	AuthorizedFetch bool
+	DeliveryWorkers int
+	DeliveryLease   time.Duration
 }
 
 // Scheme is the scheme of the node's public addresses: https, except for a
@@ -177,12 +186,15 @@ func buildConfig(value, source map[string]string, serve bool) (*config, error) {
 	if err := checkDomain(c.Domain); err != nil {
 		return nil, bad("domain", "%v", err)
 	}
-	if v := value["insecure-http"]; v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, bad("insecure-http", "%q is not true or false", v)
+	for key, dst := range map[string]*bool{"insecure-http": &c.InsecureHTTP, "allow-private-addresses": &c.AllowPrivate,
+		"authorized-fetch": &c.AuthorizedFetch} {
+		if v := value[key]; v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, bad(key, "%q is not true or false", v)
+			}
+			*dst = b
 		}
-		c.InsecureHTTP = b
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, bad("log-format", "%q: use text or json", c.LogFormat)
@@ -196,6 +208,14 @@ func buildConfig(value, source map[string]string, serve bool) (*config, error) {
 	}
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
 		return nil, bad("listen", "%q: use HOST:PORT, e.g. 127.0.0.1:8080", c.Listen)
+	}
+	n, err := strconv.Atoi(value["delivery-workers"])
+	if err != nil || n < 1 || n > 1000 {
+		return nil, bad("delivery-workers", "%q: use a number from 1 to 1000", value["delivery-workers"])
+	}
+	c.DeliveryWorkers = n
+	if c.DeliveryLease, err = time.ParseDuration(value["delivery-lease"]); err != nil || c.DeliveryLease < time.Second {
+		return nil, bad("delivery-lease", "%q: use a duration of at least 1s, e.g. 30s", value["delivery-lease"])
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, bad("tls-cert", "--tls-cert and --tls-key go together")

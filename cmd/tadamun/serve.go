@@ -8,11 +8,15 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/delivery"
 	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/web"
 )
@@ -52,12 +56,54 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 		return err
 	}
 	defer st.Close()
-	fed := a.federation(st)
+	client := a.client()
+	fed := federation.New(federation.Config{Scheme: a.cfg.Scheme(), Host: a.cfg.Domain, Logger: a.log, Client: client,
+		InsecureRemote: a.cfg.AllowPrivate && a.cfg.InsecureHTTP, AuthorizedFetch: a.cfg.AuthorizedFetch}, st)
 	if _, err := fed.EnsureInstanceActor(ctx); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	host, _ := os.Hostname()
+	iris := fed.IRI()
+	dw, err := delivery.New(delivery.Config{
+		WorkerID: fmt.Sprintf("%s-%d", host, os.Getpid()),
+		Workers:  a.cfg.DeliveryWorkers,
+		Lease:    a.cfg.DeliveryLease,
+		// A post must end well inside its lease, or it could be claimed
+		// and sent again while still under way.
+		Timeout: min(10*time.Second, a.cfg.DeliveryLease/2),
+		KeyID: func(username string, instance bool) string {
+			if instance {
+				return iris.InstanceKey()
+			}
+			return iris.Key(username)
+		},
+		Logger:  a.log,
+		Metrics: reg,
+	}, st, client)
+	if err != nil {
+		return err
+	}
+	fed.SetWake(dw.Notify)
+	// Workers run on their own context: on shutdown the HTTP server stops
+	// first (no new work arrives), then the workers.
+	wctx, stopWorkers := context.WithCancel(context.Background())
+	defer stopWorkers()
+	var wg sync.WaitGroup
+	for name, run := range map[string]func(context.Context) error{
+		"delivery":  dw.Run,
+		"inbox":     func(ctx context.Context) error { return fed.RunInbox(ctx, 2*time.Second) },
+		"scheduler": func(ctx context.Context) error { return fed.RunScheduler(ctx, 30*time.Second) },
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(wctx); err != nil {
+				a.log.Error("worker stopped", "worker", name, "err", err)
+			}
+		}()
+	}
 	srv, err := web.New(web.Config{TrustedProxies: a.cfg.TrustedProxies, Version: version, Logger: a.log, Metrics: reg}, st, fed)
 	if err != nil {
 		return err
@@ -103,6 +149,8 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 	if err := hs.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	stopWorkers()
+	wg.Wait()
 	a.log.Info("stopped")
 	return nil
 }

@@ -25,6 +25,7 @@ type Draft struct {
 	Draft          bool       // keep unpublished
 	Pinned         bool
 	RepliesEnabled bool
+	InReplyTo      string // URL of a post this statement answers
 	Body           string // Markdown
 }
 
@@ -43,6 +44,7 @@ type frontMatter struct {
 	Draft          bool     `yaml:"draft"`
 	Pinned         bool     `yaml:"pinned"`
 	Replies        *bool    `yaml:"replies"`
+	InReplyTo      string   `yaml:"in_reply_to"`
 }
 
 // MaxTitleLength is the longest title accepted, in characters.
@@ -94,6 +96,7 @@ func ParseStatementFile(src []byte) (*Draft, error) {
 		Draft:          fm.Draft,
 		Pinned:         fm.Pinned,
 		RepliesEnabled: fm.Replies == nil || *fm.Replies,
+		InReplyTo:      strings.TrimSpace(fm.InReplyTo),
 		Body:           strings.TrimSpace(after),
 	}
 	if d.Title == "" {
@@ -126,6 +129,9 @@ func ParseStatementFile(src []byte) (*Draft, error) {
 			return nil, fmt.Errorf("tag %q: a hashtag is letters, digits and _ only", t)
 		}
 		d.Tags = append(d.Tags, strings.TrimPrefix(strings.TrimSpace(t), "#"))
+	}
+	if d.InReplyTo != "" && !strings.HasPrefix(d.InReplyTo, "https://") && !strings.HasPrefix(d.InReplyTo, "http://") {
+		return nil, fmt.Errorf("in_reply_to %q: give the URL of the post", d.InReplyTo)
 	}
 	if fm.Publish != "" {
 		t, err := ParseTime(fm.Publish)

@@ -26,6 +26,8 @@ const (
 	Replies       = "replies"
 	SharedInbox   = "/inbox"
 	InstanceActor = "/actor"
+	TagsPrefix    = "/tags/"
+	MediaPrefix   = "/media/"
 	KeyFragment   = "#main-key"
 )
 
@@ -98,4 +100,40 @@ func (b Builder) Shared() string { return b.base + SharedInbox }
 // Local reports whether an address belongs to this node.
 func (b Builder) Local(addr string) bool {
 	return addr == b.base || strings.HasPrefix(addr, b.base+"/") || strings.HasPrefix(addr, b.base+"#")
+}
+
+// Tag is the web page of a hashtag (name already normalised).
+func (b Builder) Tag(name string) string { return b.base + TagsPrefix + url.PathEscape(name) }
+
+// Media is the address of a stored media file (path relative to the media directory).
+func (b Builder) Media(path string) string { return b.base + MediaPrefix + path }
+
+// ParseActor returns the username of one of our actor ids (not the instance
+// actor); ok is false for anything else.
+func (b Builder) ParseActor(addr string) (username string, ok bool) {
+	rest, found := strings.CutPrefix(addr, b.base+UsersPrefix)
+	if !found || rest == "" || strings.ContainsAny(rest, "/#?") {
+		return "", false
+	}
+	return rest, true
+}
+
+// ParseStatement returns the username and statement id of one of our
+// statement ids; ok is false for anything else.
+func (b Builder) ParseStatement(addr string) (username, id string, ok bool) {
+	rest, found := strings.CutPrefix(addr, b.base+UsersPrefix)
+	if !found {
+		return "", "", false
+	}
+	username, id, found = strings.Cut(rest, "/"+Statements+"/")
+	if !found || username == "" || id == "" || strings.ContainsAny(id, "/#?") || strings.Contains(username, "/") {
+		return "", "", false
+	}
+	return username, id, true
+}
+
+// Scheme is "https" or "http".
+func (b Builder) Scheme() string {
+	sch, _, _ := strings.Cut(b.base, "://")
+	return sch
 }

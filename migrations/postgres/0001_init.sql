@@ -36,9 +36,16 @@ CREATE TABLE statements (
     state           TEXT NOT NULL CHECK (state IN ('draft', 'scheduled', 'published', 'deleted')),
     pinned          BOOLEAN NOT NULL DEFAULT FALSE,
     replies_enabled BOOLEAN NOT NULL DEFAULT TRUE,
+    -- in_reply_to: the id of a remote post this statement answers ('' for none)
+    in_reply_to     TEXT NOT NULL DEFAULT '',
     published_at    TIMESTAMPTZ,
     edited_at       TIMESTAMPTZ,
     deleted_at      TIMESTAMPTZ,
+    -- federated_at: when the Create went out (NULL: not yet, e.g. still scheduled);
+    -- federated_hash: digest of the object as last sent, so an edit that changes
+    -- nothing federated sends no Update.
+    federated_at    TIMESTAMPTZ,
+    federated_hash  TEXT NOT NULL DEFAULT '',
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL,
     UNIQUE (actor_id, slug)
@@ -203,6 +210,7 @@ CREATE TABLE activities (
     attempts        INTEGER NOT NULL DEFAULT 0,
     process_error   TEXT NOT NULL DEFAULT '',
     processed_at    TIMESTAMPTZ,
+    locked_until    TIMESTAMPTZ,
     created_at      TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX activities_todo_idx ON activities (direction, processed_at, created_at);

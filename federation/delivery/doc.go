@@ -1,0 +1,50 @@
+// Package delivery owns durable delivery: getting every outbound activity to
+// every inbox it is queued for, signed, at least once, across crashes,
+// restarts and several processes sharing one PostgreSQL database.
+//
+// The queue is the deliveries table (package storage). Publishing writes
+// the activity and one row per distinct inbox in one transaction
+// (Store.EnqueueDeliveries), so nothing is queued for an activity that was
+// not stored and nothing stored goes unqueued. A Worker claims due rows
+// under a lease (Store.ClaimDeliveries), POSTs each signed by the actor that
+// sent it (package transport), and settles the row: done, due again later,
+// or failed. A worker that dies leaves its claimed rows to be claimed again
+// when their lease runs out; that row, and only that row, may then arrive
+// twice, which ActivityPub tolerates (receivers deduplicate by activity
+// id).
+//
+// # Outcomes
+//
+//   - 2xx: done.
+//   - 4xx other than 408 and 429: the inbox refuses the activity and will go
+//     on refusing it: failed at once. A 410 Gone from an actor's own inbox
+//     means the account is gone, and its follows end
+//     (Store.RemoveFollowersByInbox; a shared inbox removes nobody).
+//   - 408, 429, 5xx, and no answer at all (refused connection, timeout,
+//     DNS): tried again after an exponential backoff, RetryBase·2^(n-1)
+//     capped at MaxBackoff with ±25% jitter so that the retries of a fan-out
+//     do not arrive as one burst, and never before the inbox's Retry-After
+//     (believed up to 24 hours). The first failure after MaxAge since the
+//     activity was created is final.
+//   - A URL we will not deliver to (not http(s), a private address) and an
+//     unusable signing key fail at once: retrying cannot help.
+//
+// # Hosts
+//
+// Work is limited twice: Workers posts at once in all, and PerHost at once
+// to any one host, so a slow or hanging server holds at most PerHost workers
+// and the rest of the fan-out goes on. The worker counts posts per host in
+// memory and tells the claim to skip hosts at their limit.
+//
+// A host that keeps failing is marked unavailable (the rule is in package
+// storage, see HostFailureThreshold). Its deliveries are then pushed back
+// and tried once an hour, one at a time; the first success makes it
+// available again and its waiting deliveries due at once.
+//
+// # Metrics
+//
+// With Config.Metrics set: tadamun_delivery_attempts_total{outcome}
+// (delivered, retry, failed), tadamun_delivery_duration_seconds,
+// tadamun_delivery_queue_pending (read from the database at most every 10
+// seconds) and tadamun_delivery_in_flight.
+package delivery

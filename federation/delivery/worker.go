@@ -1,0 +1,315 @@
+package delivery
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tadamun/tadamun/federation/transport"
+	"github.com/tadamun/tadamun/storage"
+)
+
+// Poster sends one signed activity to one inbox; *transport.Client is one.
+// A non-2xx answer comes back as a *transport.StatusError.
+type Poster interface {
+	Post(ctx context.Context, inbox string, body []byte, signer *transport.Signer) (*transport.Response, error)
+}
+
+// Defaults for the zero values of Config.
+const (
+	DefaultWorkers    = 16
+	DefaultPerHost    = 2
+	DefaultLease      = 2 * time.Minute
+	DefaultMaxAge     = 7 * 24 * time.Hour
+	DefaultPoll       = time.Second
+	DefaultTimeout    = 30 * time.Second
+	DefaultRetryBase  = 30 * time.Second
+	DefaultMaxBackoff = 12 * time.Hour
+	DefaultKeepDone   = 30 * 24 * time.Hour
+)
+
+// Housekeeping intervals of Run.
+const (
+	statsEvery    = 10 * time.Second // the queue gauge
+	hostsEvery    = time.Minute      // the list of unavailable hosts
+	sweepEvery    = 10 * time.Minute // giving up on old rows, purging done ones
+	recordTimeout = 10 * time.Second // writing an outcome, even during shutdown
+)
+
+// Config configures a Worker.
+type Config struct {
+	// WorkerID names this worker in the rows it leases (locked_by). Empty
+	// means host name, process id and a random suffix.
+	WorkerID string
+	// Workers is how many posts may be under way at once (default 16).
+	Workers int
+	// PerHost is how many posts may be under way to one host (default 2).
+	PerHost int
+	// Lease is how long a claimed row stays ours (default 2m): if this
+	// process dies, another claims the row after that. It must exceed
+	// Timeout, or a slow post could be claimed and sent again while it is
+	// still under way.
+	Lease time.Duration
+	// MaxAge is how long after an activity was created its deliveries are
+	// retried (default a week).
+	MaxAge time.Duration
+	// Poll is how often Run looks for due rows when nothing wakes it
+	// (default 1s). Notify wakes it at once.
+	Poll time.Duration
+	// Timeout bounds one post (default 30s; the transport has its own,
+	// usually shorter, limits). Shutdown waits at most this long for posts
+	// under way.
+	Timeout time.Duration
+	// RetryBase is the first retry delay (default 30s); each further
+	// failure doubles it, up to MaxBackoff (default 12h).
+	RetryBase  time.Duration
+	MaxBackoff time.Duration
+	// KeepDone is how long delivered rows are kept before Run deletes them
+	// (default 30 days; negative keeps them forever).
+	KeepDone time.Duration
+	// KeyID builds the id of an actor's public key, e.g.
+	// "https://host/users/NAME#main-key". Required.
+	KeyID func(username string, isInstance bool) string
+	// Logger receives one line per outcome. Nil discards.
+	Logger *slog.Logger
+	// Metrics, when set, receives the delivery metrics.
+	Metrics prometheus.Registerer
+	// Now is the clock for retry times and ages. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Worker delivers queued activities. One Worker per process is enough: it
+// runs up to Config.Workers posts at once.
+type Worker struct {
+	cfg    Config
+	store  *storage.Store
+	poster Poster
+	log    *slog.Logger
+	m      *metrics // nil without Config.Metrics
+	keys   keyCache
+	wake   chan struct{}
+
+	mu          sync.Mutex
+	inFlight    map[string]int // host -> posts under way
+	busy        int            // posts under way
+	unavailable map[string]bool
+}
+
+// New checks cfg, fills in defaults and makes a Worker. Call Run to start it.
+func New(cfg Config, store *storage.Store, poster Poster) (*Worker, error) {
+	if store == nil || poster == nil {
+		return nil, errors.New("delivery: a store and a poster are required")
+	}
+	if cfg.KeyID == nil {
+		return nil, errors.New("delivery: Config.KeyID is required")
+	}
+	if cfg.WorkerID == "" {
+		host, _ := os.Hostname()
+		var b [3]byte
+		_, _ = rand.Read(b[:])
+		cfg.WorkerID = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+	}
+	setDefault(&cfg.Workers, DefaultWorkers)
+	setDefault(&cfg.PerHost, DefaultPerHost)
+	setDefault(&cfg.Lease, DefaultLease)
+	setDefault(&cfg.MaxAge, DefaultMaxAge)
+	setDefault(&cfg.Poll, DefaultPoll)
+	setDefault(&cfg.Timeout, DefaultTimeout)
+	setDefault(&cfg.RetryBase, DefaultRetryBase)
+	setDefault(&cfg.MaxBackoff, DefaultMaxBackoff)
+	if cfg.KeepDone == 0 {
+		cfg.KeepDone = DefaultKeepDone
+	}
+	if cfg.Lease <= cfg.Timeout {
+		return nil, fmt.Errorf("delivery: the lease (%s) must be longer than the request timeout (%s)", cfg.Lease, cfg.Timeout)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	w := &Worker{cfg: cfg, store: store, poster: poster, log: cfg.Logger, wake: make(chan struct{}, 1),
+		inFlight: map[string]int{}, unavailable: map[string]bool{}, keys: keyCache{keys: map[string]cachedKey{}}}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	w.log = w.log.With(slog.String("worker", cfg.WorkerID))
+	if cfg.Metrics != nil {
+		m, err := newMetrics(cfg.Metrics)
+		if err != nil {
+			return nil, fmt.Errorf("delivery: metrics: %w", err)
+		}
+		w.m = m
+	}
+	return w, nil
+}
+
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// Notify wakes Run to look for due rows now, e.g. right after a publish
+// queued some. It never blocks.
+func (w *Worker) Notify() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run claims and delivers due rows until ctx is done. Then it stops
+// claiming and waits for the posts under way (each bounded by
+// Config.Timeout) and their bookkeeping; rows it claimed but could not
+// finish go back to the queue when their lease runs out. It returns nil
+// after a shutdown.
+func (w *Worker) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	w.log.Info("delivery worker started", slog.Int("workers", w.cfg.Workers), slog.Int("per_host", w.cfg.PerHost),
+		slog.Duration("lease", w.cfg.Lease))
+	var nextStats, nextHosts, nextSweep time.Time
+	timer := time.NewTimer(w.cfg.Poll)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		now := time.Now()
+		if !now.Before(nextHosts) {
+			w.refreshHosts(ctx)
+			nextHosts = now.Add(hostsEvery)
+		}
+		if !now.Before(nextSweep) {
+			w.sweep(ctx)
+			nextSweep = now.Add(sweepEvery)
+		}
+		if w.m != nil && !now.Before(nextStats) {
+			w.refreshQueueGauge(ctx)
+			nextStats = now.Add(statsEvery)
+		}
+		n, err := w.claim(ctx, &wg)
+		if err != nil && ctx.Err() == nil {
+			w.log.Error("claim deliveries", slog.String("err", err.Error()))
+		}
+		if n > 0 {
+			continue // there may be more due, or more of the same hosts
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(w.cfg.Poll)
+		select {
+		case <-ctx.Done():
+		case <-w.wake:
+		case <-timer.C:
+		}
+	}
+	w.mu.Lock()
+	busy := w.busy
+	w.mu.Unlock()
+	w.log.Info("delivery worker stopping", slog.Int("in_flight", busy))
+	wg.Wait()
+	w.log.Info("delivery worker stopped")
+	return nil
+}
+
+// claim leases as many due rows as there are free workers, skipping hosts
+// at their limit, and starts a post for each. It returns how many started.
+func (w *Worker) claim(ctx context.Context, wg *sync.WaitGroup) (int, error) {
+	w.mu.Lock()
+	free := w.cfg.Workers - w.busy
+	var skip []string
+	for host, n := range w.inFlight {
+		if n >= w.cfg.PerHost || (w.unavailable[host] && n >= 1) {
+			skip = append(skip, host)
+		}
+	}
+	w.mu.Unlock()
+	if free <= 0 {
+		return 0, nil
+	}
+	list, err := w.store.ClaimDeliveries(ctx, w.cfg.WorkerID, w.cfg.Lease, free, skip)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range list {
+		w.mu.Lock()
+		w.inFlight[d.Host]++
+		w.busy++
+		w.mu.Unlock()
+		if w.m != nil {
+			w.m.inFlight.Inc()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.deliver(ctx, d)
+			w.mu.Lock()
+			if w.inFlight[d.Host]--; w.inFlight[d.Host] <= 0 {
+				delete(w.inFlight, d.Host)
+			}
+			w.busy--
+			w.mu.Unlock()
+			if w.m != nil {
+				w.m.inFlight.Dec()
+			}
+			w.Notify() // a worker, and maybe a host, is free
+		}()
+	}
+	return len(list), nil
+}
+
+// refreshHosts reloads the unavailable hosts, which other processes may
+// have marked or cleared.
+func (w *Worker) refreshHosts(ctx context.Context) {
+	list, err := w.store.UnavailableHosts(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Error("load unavailable hosts", slog.String("err", err.Error()))
+		}
+		return
+	}
+	m := make(map[string]bool, len(list))
+	for _, h := range list {
+		m[h.Host] = true
+	}
+	w.mu.Lock()
+	w.unavailable = m
+	w.mu.Unlock()
+}
+
+// sweep gives up on rows whose activity is older than MaxAge and that are
+// waiting for a retry that will not come in time (typically behind an
+// unavailable host), and deletes delivered rows older than KeepDone.
+func (w *Worker) sweep(ctx context.Context) {
+	now := w.cfg.Now()
+	n, err := w.store.ExpireDeliveries(ctx, now.Add(-w.cfg.MaxAge),
+		fmt.Sprintf("gave up: not delivered within %s of the activity", w.cfg.MaxAge))
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			w.log.Error("expire deliveries", slog.String("err", err.Error()))
+		}
+	case n > 0:
+		w.log.Warn("gave up on old deliveries", slog.Int("deliveries", n), slog.Duration("max_age", w.cfg.MaxAge))
+	}
+	if w.cfg.KeepDone < 0 {
+		return
+	}
+	n, err = w.store.PurgeDeliveries(ctx, now.Add(-w.cfg.KeepDone))
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			w.log.Error("purge deliveries", slog.String("err", err.Error()))
+		}
+	case n > 0:
+		w.log.Info("purged delivered rows", slog.Int("deliveries", n), slog.Duration("older_than", w.cfg.KeepDone))
+	}
+}

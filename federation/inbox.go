@@ -1,0 +1,290 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/tadamun/tadamun/federation/httpsig"
+	"github.com/tadamun/tadamun/federation/transport"
+	"github.com/tadamun/tadamun/storage"
+)
+
+// InboxError is a refusal of an inbox request, with the HTTP status to
+// answer. Its message is safe to show the sender.
+type InboxError struct {
+	Status int
+	Msg    string
+	Err    error // the cause, for the log
+}
+
+func (e *InboxError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%d %s: %v", e.Status, e.Msg, e.Err)
+	}
+	return fmt.Sprintf("%d %s", e.Status, e.Msg)
+}
+
+func (e *InboxError) Unwrap() error { return e.Err }
+
+func refuse(status int, msg string, err error) error {
+	return &InboxError{Status: status, Msg: msg, Err: err}
+}
+
+// envelope is the part of an activity the inbox reads on the request path:
+// enough to verify and route it. The full go-fed parse happens later, in
+// the worker that acts on the stored activity (it costs far more than the
+// signature check).
+type envelope struct {
+	ID     string
+	Type   string
+	Actor  string
+	Object string // the object's id (or the IRI itself)
+	// For an embedded object: its type and author.
+	ObjectType     string
+	ObjectAuthor   string
+	ObjectEmbedded bool
+}
+
+// decodeEnvelope reads id, type, actor and object from an activity. Each may
+// be given as a string, an object with an id, or a list (the first counts).
+func decodeEnvelope(body []byte) (*envelope, error) {
+	var raw struct {
+		ID     string          `json:"id"`
+		Type   json.RawMessage `json:"type"`
+		Actor  json.RawMessage `json:"actor"`
+		Object json.RawMessage `json:"object"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, errors.New("body is not a JSON object")
+	}
+	e := &envelope{ID: raw.ID, Type: firstString(raw.Type), Actor: refID(raw.Actor)}
+	if len(raw.Object) > 0 {
+		e.Object = refID(raw.Object)
+		var obj struct {
+			Type         json.RawMessage `json:"type"`
+			AttributedTo json.RawMessage `json:"attributedTo"`
+		}
+		if raw.Object[0] == '{' && json.Unmarshal(raw.Object, &obj) == nil {
+			e.ObjectEmbedded = true
+			e.ObjectType = firstString(obj.Type)
+			e.ObjectAuthor = refID(obj.AttributedTo)
+		}
+	}
+	switch {
+	case e.ID == "" || hostOf(e.ID) == "":
+		return nil, errors.New("activity has no absolute id")
+	case e.Type == "":
+		return nil, errors.New("activity has no type")
+	case e.Actor == "" || hostOf(e.Actor) == "":
+		return nil, errors.New("activity has no actor")
+	}
+	return e, nil
+}
+
+// firstString reads "x" or ["x", ...].
+func firstString(m json.RawMessage) string {
+	var s string
+	if json.Unmarshal(m, &s) == nil {
+		return s
+	}
+	var l []json.RawMessage
+	if json.Unmarshal(m, &l) == nil && len(l) > 0 {
+		return firstString(l[0])
+	}
+	return ""
+}
+
+// refID reads an IRI given as "iri", {"id": "iri", ...} or a list of those.
+func refID(m json.RawMessage) string {
+	if len(m) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(m, &s) == nil {
+		return s
+	}
+	var o struct {
+		ID string `json:"id"`
+	}
+	if m[0] == '{' && json.Unmarshal(m, &o) == nil {
+		return o.ID
+	}
+	var l []json.RawMessage
+	if json.Unmarshal(m, &l) == nil && len(l) > 0 {
+		return refID(l[0])
+	}
+	return ""
+}
+
+// acceptedContentTypes are the media types an inbox takes, as Mastodon and
+// honk do; anything else gets 415.
+func acceptedContentType(ct string) bool {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case "application/activity+json", "application/json":
+		return true
+	case "application/ld+json":
+		p := params["profile"]
+		return p == "" || strings.Contains(p, "https://www.w3.org/ns/activitystreams")
+	}
+	return false
+}
+
+// Receive checks one inbox POST and stores its activity, in the order the
+// protocol demands: parse, verify the signature (fetching the key once more
+// if it fails, for key rotation), confirm that the key's owner is the
+// activity's actor, apply domain policy, deduplicate by id, persist. When it
+// returns nil the activity is stored (or was already) and the caller answers
+// 202; the work it asks for happens in the inbox worker. username is the
+// personal inbox's owner, or "" for the shared inbox.
+func (s *Service) Receive(ctx context.Context, r *http.Request, body []byte, username string) error {
+	if !acceptedContentType(r.Header.Get("Content-Type")) {
+		return refuse(http.StatusUnsupportedMediaType, "Content-Type must be application/activity+json or application/ld+json", nil)
+	}
+	var local *storage.Actor
+	if username != "" {
+		a, err := s.store.ActorByUsername(ctx, username)
+		if errors.Is(err, storage.ErrNotFound) {
+			return refuse(http.StatusNotFound, "no such inbox", nil)
+		}
+		if err != nil {
+			return err
+		}
+		local = a
+	}
+	env, err := decodeEnvelope(body)
+	if err != nil {
+		return refuse(http.StatusBadRequest, err.Error(), nil)
+	}
+	sig, err := httpsig.Parse(r, httpsig.Options{Now: s.clock, Scheme: s.iri.Scheme(), Host: s.iri.Host(), RequireDigest: true})
+	if err != nil {
+		return refuse(http.StatusUnauthorized, "missing or unusable HTTP signature", err)
+	}
+	if err := httpsig.VerifyDigest(r.Header, body); err != nil {
+		return refuse(http.StatusUnauthorized, "body does not match its digest", err)
+	}
+	owner, err := s.verifiedOwner(ctx, sig)
+	if err != nil {
+		// A deleted actor's key can no longer be fetched (410). Mastodon then
+		// sends Delete{actor} signed with that key; there is nothing to verify
+		// against, and nothing to lose by not acting on it when we never knew
+		// the actor, so it is accepted and dropped rather than retried for days.
+		if env.Type == "Delete" && env.Object == env.Actor && (errors.Is(err, transport.ErrGone) || errors.Is(err, transport.ErrNotFound)) {
+			if _, lookErr := s.store.RemoteActorByIRI(ctx, env.Actor); errors.Is(lookErr, storage.ErrNotFound) {
+				s.log.DebugContext(ctx, "inbox: Delete of an unknown, gone actor dropped", "actor", env.Actor)
+				return nil
+			}
+		}
+		var ie *InboxError
+		if errors.As(err, &ie) {
+			return err
+		}
+		return refuse(http.StatusUnauthorized, "signature could not be verified", err)
+	}
+	if owner.IRI != env.Actor {
+		return refuse(http.StatusUnauthorized, "the signing key does not belong to the activity's actor",
+			fmt.Errorf("key owner %s, actor %s", owner.IRI, env.Actor))
+	}
+	policy, err := s.store.DomainPolicy(ctx, hostOf(env.Actor))
+	if err != nil {
+		return err
+	}
+	if policy == storage.PolicyBlock {
+		return refuse(http.StatusForbidden, "this server does not accept activities from your domain", nil)
+	}
+	if hostOf(env.ID) != hostOf(env.Actor) {
+		return refuse(http.StatusBadRequest, "activity id is not on its actor's host", nil)
+	}
+	if env.ObjectEmbedded && (env.Type == "Create" || env.Type == "Update") {
+		if env.Object == "" || hostOf(env.Object) != hostOf(env.Actor) {
+			return refuse(http.StatusBadRequest, "object id is not on its actor's host", nil)
+		}
+		if env.ObjectAuthor != "" && env.ObjectAuthor != env.Actor {
+			return refuse(http.StatusBadRequest, "object is attributed to someone else", nil)
+		}
+	}
+	act := &storage.Activity{IRI: env.ID, Direction: storage.Inbound, Type: env.Type, ActorIRI: env.Actor,
+		ObjectIRI: env.Object, Body: body}
+	if local != nil {
+		act.LocalActorID = local.ID
+	}
+	fresh, err := s.store.SaveActivity(ctx, act)
+	if err != nil {
+		return err
+	}
+	if fresh {
+		s.WakeInbox()
+	}
+	return nil
+}
+
+// verifiedOwner finds the owner of the signing key and checks the signature
+// with it; if that fails with a cached key it fetches the key once more, in
+// case it was rotated.
+func (s *Service) verifiedOwner(ctx context.Context, sig *httpsig.Signature) (*storage.RemoteActor, error) {
+	owner, fetched, err := s.keyOwner(ctx, sig.KeyID, false)
+	if err != nil {
+		return nil, err
+	}
+	if err = verifyWith(sig, owner); err == nil {
+		return owner, nil
+	}
+	if fetched {
+		return nil, err
+	}
+	if owner, _, err = s.keyOwner(ctx, sig.KeyID, true); err != nil {
+		return nil, err
+	}
+	if err = verifyWith(sig, owner); err != nil {
+		return nil, err
+	}
+	return owner, nil
+}
+
+func verifyWith(sig *httpsig.Signature, owner *storage.RemoteActor) error {
+	pub, err := httpsig.ParsePublicKeyPEM(owner.PublicKeyPEM)
+	if err != nil {
+		return refuse(http.StatusUnauthorized, "the signing key cannot be read", err)
+	}
+	if err := sig.Verify(pub); err != nil {
+		return refuse(http.StatusUnauthorized, "signature does not verify", err)
+	}
+	return nil
+}
+
+// WakeInbox tells the inbox worker there is work.
+func (s *Service) WakeInbox() {
+	select {
+	case s.inboxWake <- struct{}{}:
+	default:
+	}
+}
+
+// VerifyFetch checks the signature of a GET in authorized-fetch mode: it
+// must verify with a key whose owner's domain is not blocked.
+func (s *Service) VerifyFetch(ctx context.Context, r *http.Request) error {
+	sig, err := httpsig.Parse(r, httpsig.Options{Now: s.clock, Scheme: s.iri.Scheme(), Host: s.iri.Host()})
+	if err != nil {
+		return err
+	}
+	owner, err := s.verifiedOwner(ctx, sig)
+	if err != nil {
+		return err
+	}
+	policy, err := s.store.DomainPolicy(ctx, owner.Host)
+	if err != nil {
+		return err
+	}
+	if policy == storage.PolicyBlock {
+		return fmt.Errorf("federation: %s is blocked", owner.Host)
+	}
+	return nil
+}

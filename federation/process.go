@@ -1,0 +1,513 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/go-fed/activity/streams/vocab"
+
+	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/storage"
+)
+
+// The inbox worker: it acts on stored inbound activities, oldest first, with
+// go-fed's full parse. A failure is retried (a few times, with the lease as
+// the pause); anything unknown is marked done and ignored.
+
+const (
+	inboxBatch       = 20
+	inboxLease       = 2 * time.Minute
+	inboxMaxAttempts = 5
+)
+
+// RunInbox processes stored inbound activities until ctx ends, woken by
+// Receive or every poll.
+func (s *Service) RunInbox(ctx context.Context, poll time.Duration) error {
+	for {
+		n, err := s.ProcessInbox(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "inbox worker", "err", err)
+		}
+		if n == inboxBatch {
+			continue // more waiting
+		}
+		t := time.NewTimer(poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-s.inboxWake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// ProcessInbox acts on one batch of stored inbound activities and returns
+// how many it took.
+func (s *Service) ProcessInbox(ctx context.Context) (int, error) {
+	acts, err := s.store.ClaimInbound(ctx, inboxBatch, inboxLease, inboxMaxAttempts)
+	if err != nil {
+		return 0, err
+	}
+	for _, a := range acts {
+		perr := s.process(ctx, a)
+		if perr != nil {
+			s.log.WarnContext(ctx, "inbox: activity failed", "id", a.IRI, "type", a.Type, "attempt", a.Attempts, "err", perr)
+		} else {
+			s.log.DebugContext(ctx, "inbox: activity done", "id", a.IRI, "type", a.Type)
+		}
+		if err := s.store.FinishInbound(ctx, a.ID, perr); err != nil {
+			return len(acts), err
+		}
+	}
+	return len(acts), nil
+}
+
+// ignored marks an activity that needs nothing from us; it is logged at
+// debug level and counts as done.
+type ignored struct{ why string }
+
+func (i ignored) Error() string { return "ignored: " + i.why }
+
+func (s *Service) process(ctx context.Context, a *storage.Activity) error {
+	err := s.dispatch(ctx, a)
+	var ig ignored
+	if errors.As(err, &ig) {
+		s.log.DebugContext(ctx, "inbox: activity ignored", "id", a.IRI, "type", a.Type, "why", ig.why)
+		return nil
+	}
+	return err
+}
+
+func (s *Service) dispatch(ctx context.Context, a *storage.Activity) error {
+	remote, err := s.ResolveActor(ctx, a.ActorIRI, false)
+	if err != nil {
+		if a.Type == "Delete" && a.ObjectIRI == a.ActorIRI {
+			return ignored{"delete of an actor we cannot fetch"}
+		}
+		return err
+	}
+	// EmojiReact (honk, Misskey, snac) has no go-fed type: counted as a like
+	// from its plain JSON.
+	if a.Type == "EmojiReact" {
+		return s.onLike(ctx, a, remote, a.ObjectIRI)
+	}
+	t, raw, err := parseType(ctx, a.Body)
+	if err != nil {
+		return ignored{err.Error()}
+	}
+	switch v := t.(type) {
+	case vocab.ActivityStreamsFollow:
+		return s.onFollow(ctx, a, remote, first[vocab.ActivityStreamsObjectPropertyIterator](v.GetActivityStreamsObject()))
+	case vocab.ActivityStreamsUndo:
+		return s.onUndo(ctx, a, remote, v)
+	case vocab.ActivityStreamsAccept:
+		return s.onAnswer(ctx, remote, v.GetActivityStreamsObject(), storage.FollowAccepted)
+	case vocab.ActivityStreamsReject:
+		return s.onAnswer(ctx, remote, v.GetActivityStreamsObject(), storage.FollowRejected)
+	case vocab.ActivityStreamsLike:
+		return s.onLike(ctx, a, remote, a.ObjectIRI)
+	case vocab.ActivityStreamsAnnounce:
+		return s.onAnnounce(ctx, a, remote)
+	case vocab.ActivityStreamsCreate:
+		return s.onCreate(ctx, remote, raw)
+	case vocab.ActivityStreamsUpdate:
+		return s.onUpdate(ctx, remote, raw)
+	case vocab.ActivityStreamsDelete:
+		return s.onDelete(ctx, remote, a.ObjectIRI)
+	case vocab.ActivityStreamsBlock:
+		return s.onBlock(ctx, remote, a.ObjectIRI)
+	case vocab.ActivityStreamsFlag:
+		return s.onFlag(ctx, a, remote, iris[vocab.ActivityStreamsObjectPropertyIterator](v.GetActivityStreamsObject()),
+			firstText[vocab.ActivityStreamsContentPropertyIterator](v.GetActivityStreamsContent()))
+	default:
+		return ignored{"type " + t.GetTypeName()}
+	}
+}
+
+// localByIRI returns our actor with that id, or ignored.
+func (s *Service) localByIRI(ctx context.Context, addr string) (*storage.Actor, error) {
+	username, ok := s.iri.ParseActor(addr)
+	if !ok {
+		return nil, ignored{"object " + addr + " is not one of our actors"}
+	}
+	a, err := s.store.ActorByUsername(ctx, username)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && a.IsInstance) {
+		return nil, ignored{"no actor " + username}
+	}
+	return a, err
+}
+
+// statementByIRI returns our visible statement with that id, or ignored.
+func (s *Service) statementByIRI(ctx context.Context, addr string) (*storage.Statement, error) {
+	_, id, ok := s.iri.ParseStatement(addr)
+	if !ok || !storage.ValidID(id) {
+		return nil, ignored{"object " + addr + " is not one of our statements"}
+	}
+	st, err := s.store.StatementByID(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && !st.VisibleAt(s.clock())) {
+		return nil, ignored{"no statement " + id}
+	}
+	return st, err
+}
+
+func (s *Service) onFollow(ctx context.Context, a *storage.Activity, remote *storage.RemoteActor, object string) error {
+	local, err := s.localByIRI(ctx, object)
+	if err != nil {
+		return err
+	}
+	state := storage.FollowAccepted
+	if local.ManuallyApprovesFollowers {
+		state = storage.FollowPending
+	}
+	err = s.store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.PutFollower(ctx, local.ID, remote.ID, a.IRI, state); err != nil {
+			return err
+		}
+		f, err := tx.Follower(ctx, local.ID, remote.ID)
+		if err != nil {
+			return err
+		}
+		if f.State != storage.FollowAccepted {
+			return nil
+		}
+		// (Re)send the Accept: a repeated Follow usually means the first
+		// Accept was lost.
+		return s.answerFollow(ctx, tx, true, local, remote, a.IRI)
+	})
+	if err == nil {
+		s.wake()
+		s.log.InfoContext(ctx, "new follower", "actor", local.Username, "follower", remote.IRI, "state", state)
+	}
+	return err
+}
+
+// answerFollow queues our Accept or Reject of a remote Follow, to the
+// follower's own inbox.
+func (s *Service) answerFollow(ctx context.Context, tx *storage.Store, accept bool, local *storage.Actor, remote *storage.RemoteActor, followIRI string) error {
+	id := storage.NewID()
+	body, err := s.answerDoc(accept, local, s.iri.Activity(local.Username, id), followIRI, remote.IRI)
+	if err != nil {
+		return err
+	}
+	typ := "Reject"
+	if accept {
+		typ = "Accept"
+	}
+	act := &storage.Activity{ID: id, IRI: s.iri.Activity(local.Username, id), Direction: storage.Outbound, Type: typ,
+		ActorIRI: s.iri.Actor(local.Username), ObjectIRI: followIRI, LocalActorID: local.ID, Body: body}
+	return s.send(ctx, tx, act, local, remote.Inbox)
+}
+
+func (s *Service) onUndo(ctx context.Context, a *storage.Activity, remote *storage.RemoteActor, v vocab.ActivityStreamsUndo) error {
+	objs := v.GetActivityStreamsObject()
+	if objs == nil || objs.Len() == 0 {
+		return ignored{"Undo without object"}
+	}
+	it := objs.At(0)
+	innerID := iriOf(it)
+	var innerType, innerObject, innerActor string
+	if t := it.GetType(); t != nil {
+		innerType = t.GetTypeName()
+		if o, ok := t.(interface {
+			GetActivityStreamsObject() vocab.ActivityStreamsObjectProperty
+		}); ok {
+			innerObject = first[vocab.ActivityStreamsObjectPropertyIterator](o.GetActivityStreamsObject())
+		}
+		if o, ok := t.(interface {
+			GetActivityStreamsActor() vocab.ActivityStreamsActorProperty
+		}); ok {
+			innerActor = first[vocab.ActivityStreamsActorPropertyIterator](o.GetActivityStreamsActor())
+		}
+	} else if stored, err := s.store.ActivityByIRI(ctx, innerID); err == nil && stored.Direction == storage.Inbound {
+		innerType, innerObject, innerActor = stored.Type, stored.ObjectIRI, stored.ActorIRI
+	} else {
+		// EmojiReact is not a go-fed type, so an embedded one arrives as
+		// neither; read its type from the JSON.
+		var raw struct {
+			Object struct {
+				Type   string `json:"type"`
+				Object string `json:"object"`
+			} `json:"object"`
+		}
+		if json.Unmarshal(a.Body, &raw) == nil && raw.Object.Type != "" {
+			innerType, innerObject = raw.Object.Type, raw.Object.Object
+		}
+	}
+	if innerActor != "" && innerActor != remote.IRI {
+		return ignored{"Undo of someone else's activity"}
+	}
+	switch innerType {
+	case "Follow":
+		local, err := s.localByIRI(ctx, innerObject)
+		if err != nil {
+			return err
+		}
+		if err := s.store.RemoveFollower(ctx, local.ID, remote.ID); errors.Is(err, storage.ErrNotFound) {
+			return ignored{"Undo of a follow we do not have"}
+		} else if err != nil {
+			return err
+		}
+		s.log.InfoContext(ctx, "follower left", "actor", local.Username, "follower", remote.IRI)
+		return nil
+	case "Like", "EmojiReact", "Announce":
+		kind := storage.KindLike
+		if innerType == "Announce" {
+			kind = storage.KindAnnounce
+		}
+		stID := ""
+		if st, err := s.statementByIRI(ctx, innerObject); err == nil {
+			stID = st.ID
+		}
+		n, err := s.store.RemoveInteraction(ctx, kind, innerID, remote.ID, stID)
+		if err == nil && n == 0 {
+			return ignored{"Undo of an interaction we do not have"}
+		}
+		return err
+	default:
+		return ignored{"Undo of " + innerType}
+	}
+}
+
+// onAnswer records the answer (Accept or Reject) to one of our Follows.
+func (s *Service) onAnswer(ctx context.Context, remote *storage.RemoteActor, objs vocab.ActivityStreamsObjectProperty, state string) error {
+	if objs == nil || objs.Len() == 0 {
+		return ignored{"answer without object"}
+	}
+	it := objs.At(0)
+	followIRI := iriOf(it)
+	localID := ""
+	if it.IsActivityStreamsFollow() {
+		f := it.GetActivityStreamsFollow()
+		if local, err := s.localByIRI(ctx, first[vocab.ActivityStreamsActorPropertyIterator](f.GetActivityStreamsActor())); err == nil {
+			localID = local.ID
+		}
+	} else if act, err := s.store.ActivityByIRI(ctx, followIRI); err == nil && act.Direction == storage.Outbound {
+		localID = act.LocalActorID
+	}
+	err := s.store.SetFollowingState(ctx, followIRI, localID, remote.ID, state)
+	if errors.Is(err, storage.ErrNotFound) {
+		return ignored{"answer to a follow we did not send"}
+	}
+	if err == nil {
+		s.log.InfoContext(ctx, "follow answered", "partner", remote.IRI, "state", state)
+	}
+	return err
+}
+
+func (s *Service) onLike(ctx context.Context, a *storage.Activity, remote *storage.RemoteActor, object string) error {
+	st, err := s.statementByIRI(ctx, object)
+	if err != nil {
+		return err
+	}
+	return s.store.AddInteraction(ctx, storage.KindLike, a.IRI, st.ID, remote.ID)
+}
+
+func (s *Service) onAnnounce(ctx context.Context, a *storage.Activity, remote *storage.RemoteActor) error {
+	st, err := s.statementByIRI(ctx, a.ObjectIRI)
+	if err != nil {
+		return err
+	}
+	return s.store.AddInteraction(ctx, storage.KindAnnounce, a.IRI, st.ID, remote.ID)
+}
+
+// postObject is the part of a remote Note, Article or Page we keep. go-fed
+// gives the standard fields; sensitive and contentMap are extension terms
+// read from the JSON.
+type postObject struct {
+	ID           string          `json:"id"`
+	Type         string          `json:"type"`
+	AttributedTo json.RawMessage `json:"attributedTo"`
+	InReplyTo    json.RawMessage `json:"inReplyTo"`
+	URL          json.RawMessage `json:"url"`
+	Name         string          `json:"name"`
+	Summary      string          `json:"summary"`
+	Content      string          `json:"content"`
+	ContentMap   map[string]string
+	Sensitive    bool       `json:"sensitive"`
+	Published    *time.Time `json:"published"`
+	Updated      *time.Time `json:"updated"`
+}
+
+func readPost(raw map[string]any) (*postObject, bool) {
+	obj, ok := raw["object"].(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, false
+	}
+	var p postObject
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, false
+	}
+	if cm, ok := obj["contentMap"].(map[string]any); ok {
+		p.ContentMap = map[string]string{}
+		for k, v := range cm {
+			if s, ok := v.(string); ok {
+				p.ContentMap[k] = s
+			}
+		}
+	}
+	switch p.Type {
+	case "Note", "Article", "Page", "Question":
+		return &p, p.ID != ""
+	}
+	return nil, false
+}
+
+// onCreate stores a reply to one of our statements (held for moderation,
+// its HTML sanitized) or a post of a partner we follow.
+func (s *Service) onCreate(ctx context.Context, remote *storage.RemoteActor, raw map[string]any) error {
+	p, ok := readPost(raw)
+	if !ok {
+		return ignored{"Create of something that is not a post"}
+	}
+	if author := refID(p.AttributedTo); author != "" && author != remote.IRI {
+		return ignored{"post attributed to someone else"}
+	}
+	o := s.remoteObject(p, remote)
+	if st, err := s.statementByIRI(ctx, o.InReplyTo); err == nil {
+		if !st.RepliesEnabled {
+			return ignored{"replies are closed on " + st.ID}
+		}
+		o.StatementID, o.Moderation = st.ID, storage.ModerationPending
+	} else if !s.follows(ctx, remote) {
+		return ignored{"post neither replies to us nor comes from a partner"}
+	}
+	if err := s.store.UpsertRemoteObject(ctx, o); err != nil {
+		if errors.Is(err, storage.ErrConflict) {
+			return ignored{err.Error()}
+		}
+		return err
+	}
+	s.log.InfoContext(ctx, "remote post stored", "id", o.IRI, "reply_to", o.StatementID, "author", remote.IRI)
+	return nil
+}
+
+func (s *Service) remoteObject(p *postObject, remote *storage.RemoteActor) *storage.RemoteObject {
+	o := &storage.RemoteObject{IRI: p.ID, RemoteActorID: remote.ID, Type: p.Type, InReplyTo: refID(p.InReplyTo),
+		URL: refID(p.URL), Name: content.PlainText(p.Name), Summary: content.PlainText(p.Summary),
+		ContentHTML: content.SanitizeRemote(p.Content), Sensitive: p.Sensitive, PublishedAt: p.Published, EditedAt: p.Updated,
+		Raw: ""}
+	for lang, html := range p.ContentMap {
+		if html == p.Content || o.ContentHTML == "" {
+			o.Language = lang
+			if o.ContentHTML == "" {
+				o.ContentHTML = content.SanitizeRemote(html)
+			}
+			break
+		}
+	}
+	if o.URL == "" {
+		o.URL = o.IRI
+	}
+	return o
+}
+
+// follows reports whether any of our actors follows the remote actor (it is a partner).
+func (s *Service) follows(ctx context.Context, remote *storage.RemoteActor) bool {
+	list, err := s.store.ListFollowing(ctx, "", 0, 1000)
+	if err != nil {
+		return false
+	}
+	for _, f := range list {
+		if f.Remote.ID == remote.ID && f.State == storage.FollowAccepted {
+			return true
+		}
+	}
+	return false
+}
+
+// onUpdate refreshes a remote actor's profile (signed by the actor itself)
+// or a post we keep.
+func (s *Service) onUpdate(ctx context.Context, remote *storage.RemoteActor, raw map[string]any) error {
+	obj, ok := raw["object"].(map[string]any)
+	if !ok {
+		return ignored{"Update without embedded object"}
+	}
+	if id, _ := obj["id"].(string); id == remote.IRI {
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return err
+		}
+		r, err := parseActor(ctx, b)
+		if err != nil {
+			return ignored{"actor update: " + err.Error()}
+		}
+		if r.PublicKeyID != remote.PublicKeyID || r.PublicKeyPEM != remote.PublicKeyPEM {
+			// A key change is taken only from the actor's own document.
+			_, err := s.ResolveActor(ctx, remote.IRI, true)
+			return err
+		}
+		r.ID, r.FetchedAt, r.ExpiresAt = remote.ID, s.clock(), s.clock().Add(ActorTTL)
+		return s.store.UpsertRemoteActor(ctx, r)
+	}
+	p, ok := readPost(raw)
+	if !ok {
+		return ignored{"Update of something that is not a post or its actor"}
+	}
+	old, err := s.store.RemoteObjectByIRI(ctx, p.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return ignored{"Update of a post we do not keep"}
+	}
+	if err != nil {
+		return err
+	}
+	if old.RemoteActorID != remote.ID {
+		return ignored{"Update of someone else's post"}
+	}
+	o := s.remoteObject(p, remote)
+	o.ID, o.StatementID, o.Moderation = old.ID, old.StatementID, old.Moderation
+	return s.store.UpsertRemoteObject(ctx, o)
+}
+
+func (s *Service) onDelete(ctx context.Context, remote *storage.RemoteActor, object string) error {
+	if object == remote.IRI {
+		if err := s.store.ForgetRemoteActor(ctx, remote.IRI); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		s.log.InfoContext(ctx, "remote actor deleted itself: forgotten with its follows and replies", "actor", remote.IRI)
+		return nil
+	}
+	err := s.store.DeleteRemoteObject(ctx, object, remote.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return ignored{"Delete of a post we do not keep"}
+	}
+	return err
+}
+
+func (s *Service) onBlock(ctx context.Context, remote *storage.RemoteActor, object string) error {
+	local, err := s.localByIRI(ctx, object)
+	if err != nil {
+		return err
+	}
+	// A block ends the relationship both ways, as on Mastodon.
+	if err := s.store.RemoveFollower(ctx, local.ID, remote.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	if err := s.store.RemoveFollowing(ctx, local.ID, remote.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	s.log.InfoContext(ctx, "blocked by remote actor", "actor", local.Username, "by", remote.IRI)
+	return nil
+}
+
+func (s *Service) onFlag(ctx context.Context, a *storage.Activity, remote *storage.RemoteActor, objects []string, text string) error {
+	r := &storage.Report{ActivityIRI: a.IRI, RemoteActorID: remote.ID, Content: content.PlainText(text), ObjectIRIs: objects}
+	for _, o := range objects {
+		if local, err := s.localByIRI(ctx, o); err == nil {
+			r.ActorID = local.ID
+		}
+	}
+	if err := s.store.CreateReport(ctx, r); err != nil {
+		return fmt.Errorf("federation: store report: %w", err)
+	}
+	s.log.WarnContext(ctx, "report received", "from", remote.IRI, "objects", objects)
+	return nil
+}

@@ -1,0 +1,223 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Activity directions.
+const (
+	Inbound  = "in"
+	Outbound = "out"
+)
+
+// Activity is an ActivityPub activity we sent or accepted, kept as the JSON
+// that went over the wire. Inbound activities are stored before the inbox
+// answers 202 and are acted on from here, so a crash loses none.
+type Activity struct {
+	ID           string
+	IRI          string // the activity's id; unique, which makes redelivery a no-op
+	Direction    string // Inbound or Outbound
+	Type         string // Create, Follow, ...
+	ActorIRI     string
+	ObjectIRI    string
+	LocalActorID string // our actor it was sent by or addressed to; "" if none
+	StatementID  string // the statement it concerns; "" if none
+	Body         []byte
+	Attempts     int
+	ProcessError string
+	ProcessedAt  *time.Time
+	CreatedAt    time.Time
+}
+
+const activityColumns = `id, iri, direction, activity_type, actor_iri, object_iri, local_actor_id, statement_id, body,
+	attempts, process_error, processed_at, created_at`
+
+// SaveActivity stores an activity. For an inbound one whose IRI is already
+// stored it stores nothing and returns false: the sender is redelivering.
+// Outbound activities are marked processed at once.
+func (s *Store) SaveActivity(ctx context.Context, a *Activity) (bool, error) {
+	if a.ID == "" {
+		a.ID = NewID()
+	}
+	a.CreatedAt = now()
+	var processed any
+	if a.Direction == Outbound {
+		t := a.CreatedAt
+		a.ProcessedAt = &t
+		processed = t
+	}
+	res, err := s.q.ExecContext(ctx, `INSERT INTO activities (`+activityColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, '', $10, $11) ON CONFLICT (iri) DO NOTHING`,
+		a.ID, a.IRI, a.Direction, a.Type, a.ActorIRI, a.ObjectIRI, nullString(a.LocalActorID), nullString(a.StatementID),
+		string(a.Body), processed, a.CreatedAt)
+	if err != nil {
+		return false, fmt.Errorf("storage: save activity %s: %w", a.IRI, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("storage: save activity %s: %w", a.IRI, err)
+	}
+	return n == 1, nil
+}
+
+// ActivityByIRI returns a stored activity, or ErrNotFound.
+func (s *Store) ActivityByIRI(ctx context.Context, iri string) (*Activity, error) {
+	a, err := scanActivity(s.q.QueryRowContext(ctx, `SELECT `+activityColumns+` FROM activities WHERE iri = $1`, iri))
+	if err != nil {
+		return nil, fmt.Errorf("storage: activity %s: %w", iri, err)
+	}
+	return a, nil
+}
+
+// ActivityByID returns a stored activity by our id, or ErrNotFound.
+func (s *Store) ActivityByID(ctx context.Context, id string) (*Activity, error) {
+	a, err := scanActivity(s.q.QueryRowContext(ctx, `SELECT `+activityColumns+` FROM activities WHERE id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("storage: activity %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// ClaimInbound takes up to limit inbound activities still to be processed,
+// oldest first, and leases them for lease: another process (or this one
+// after a crash) takes them again only when the lease has run out. Each
+// claim counts as an attempt; activities that failed maxAttempts times are
+// left alone.
+func (s *Store) ClaimInbound(ctx context.Context, limit int, lease time.Duration, maxAttempts int) ([]*Activity, error) {
+	t := now()
+	rows, err := s.q.QueryContext(ctx, `UPDATE activities SET locked_until = $1, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM activities WHERE direction = 'in' AND processed_at IS NULL
+			AND (locked_until IS NULL OR locked_until < $2) AND attempts < $3
+			ORDER BY created_at, id LIMIT $4`+s.dialect.skipLocked+`)
+		RETURNING `+activityColumns, t.Add(lease), t, maxAttempts, limit)
+	if err != nil {
+		return nil, fmt.Errorf("storage: claim inbound: %w", err)
+	}
+	defer rows.Close()
+	var out []*Activity
+	for rows.Next() {
+		a, err := scanActivity(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: claim inbound: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: claim inbound: %w", err)
+	}
+	// RETURNING gives no order; process in arrival order.
+	sortActivities(out)
+	return out, nil
+}
+
+// FinishInbound records the outcome of processing: done (processErr empty)
+// or failed, to be retried after the lease unless it is out of attempts.
+func (s *Store) FinishInbound(ctx context.Context, id string, processErr error) error {
+	var err error
+	if processErr == nil {
+		_, err = s.q.ExecContext(ctx, `UPDATE activities SET processed_at = $2, locked_until = NULL, process_error = ''
+			WHERE id = $1`, id, now())
+	} else {
+		_, err = s.q.ExecContext(ctx, `UPDATE activities SET process_error = $2 WHERE id = $1`, id, truncate(processErr.Error(), 1000))
+	}
+	if err != nil {
+		return fmt.Errorf("storage: finish activity %s: %w", id, err)
+	}
+	return nil
+}
+
+// PendingInbound counts inbound activities not yet processed.
+func (s *Store) PendingInbound(ctx context.Context) (int, error) {
+	var n int
+	if err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM activities WHERE direction = 'in' AND processed_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("storage: pending inbound: %w", err)
+	}
+	return n, nil
+}
+
+// CountActivities counts stored activities of a direction and type ("" for any type).
+func (s *Store) CountActivities(ctx context.Context, direction, typ string) (int, error) {
+	var n int
+	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM activities WHERE direction = $1 AND ($2 = '' OR activity_type = $2)`,
+		direction, typ).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("storage: count activities: %w", err)
+	}
+	return n, nil
+}
+
+// OutboxActivities lists an actor's outbound Create activities of visible
+// statements, newest first, for the outbox collection.
+func (s *Store) OutboxActivities(ctx context.Context, actorID string, before *time.Time, limit int) ([]*Activity, error) {
+	args := []any{actorID, limit}
+	cond := ""
+	if before != nil {
+		cond = ` AND a.created_at < $3`
+		args = append(args, utc(*before))
+	}
+	rows, err := s.q.QueryContext(ctx, `SELECT a.id, a.iri, a.direction, a.activity_type, a.actor_iri, a.object_iri,
+		a.local_actor_id, a.statement_id, a.body, a.attempts, a.process_error, a.processed_at, a.created_at
+		FROM activities a JOIN statements s ON s.id = a.statement_id
+		WHERE a.direction = 'out' AND a.activity_type = 'Create' AND a.local_actor_id = $1 AND s.state <> 'deleted'`+cond+`
+		ORDER BY a.created_at DESC, a.id DESC LIMIT $2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []*Activity
+	for rows.Next() {
+		a, err := scanActivity(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: outbox: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func scanActivity(r scanner) (*Activity, error) {
+	var a Activity
+	var local, stmt sql.NullString
+	var body string
+	var processed sql.NullTime
+	err := r.Scan(&a.ID, &a.IRI, &a.Direction, &a.Type, &a.ActorIRI, &a.ObjectIRI, &local, &stmt, &body,
+		&a.Attempts, &a.ProcessError, &processed, &a.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.LocalActorID, a.StatementID, a.Body = local.String, stmt.String, []byte(body)
+	a.ProcessedAt = nullTime(processed)
+	a.CreatedAt = a.CreatedAt.UTC()
+	return &a, nil
+}
+
+func sortActivities(as []*Activity) {
+	sort.Slice(as, func(i, j int) bool {
+		if !as[i].CreatedAt.Equal(as[j].CreatedAt) {
+			return as[i].CreatedAt.Before(as[j].CreatedAt)
+		}
+		return as[i].ID < as[j].ID
+	})
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,530 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Delivery states. A row is pending until a worker delivers it (done) or
+// gives up on it (failed); RetryDeliveries turns failed rows back into
+// pending ones.
+const (
+	DeliveryPending = "pending"
+	DeliveryDone    = "done"
+	DeliveryFailed  = "failed"
+)
+
+// enqueueChunk is how many rows one INSERT of EnqueueDeliveries carries:
+// each row takes two parameters (inbox, host) plus three shared ones, so a
+// chunk stays far below SQLite's 32,766 and PostgreSQL's 65,535 limits while
+// a 10,000-inbox fan-out is 20 statements.
+const enqueueChunk = 500
+
+// maxLastError is how much of an error text a delivery row keeps.
+const maxLastError = 500
+
+// Delivery is one outbound activity on its way to one inbox: the durable
+// queue row that workers claim, post and settle.
+type Delivery struct {
+	ID            int64
+	ActivityID    string
+	SignerActorID string // our actor whose key signs the POST
+	Inbox         string
+	Host          string // lower-case host[:port] of Inbox; the unit of per-host limits and health
+	State         string // DeliveryPending, DeliveryDone or DeliveryFailed
+	Attempts      int
+	NextAttemptAt time.Time
+	LockedUntil   *time.Time // the lease of the worker that claimed it; nil when unclaimed
+	LockedBy      string
+	LastStatus    int // HTTP status of the last attempt; 0 when there was no answer
+	LastError     string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// ClaimedDelivery is a leased delivery with what it takes to send it: the
+// activity's JSON and the signing actor's key.
+type ClaimedDelivery struct {
+	Delivery
+	Body              []byte
+	SignerUsername    string
+	SignerKeyPEM      string
+	SignerIsInstance  bool
+	ActivityCreatedAt time.Time
+}
+
+const deliveryColumns = `id, activity_id, signer_actor_id, inbox, host, state, attempts, next_attempt_at,
+	locked_until, locked_by, last_status, last_error, created_at, updated_at`
+
+// InboxHost is the host a delivery to inbox is accounted to: the URL's
+// host[:port] in lower case, without the scheme's default port. It is ""
+// for a string that is not an absolute URL; such a row is still queued, so
+// that its failure shows in the delivery statistics instead of vanishing.
+func InboxHost(inbox string) string {
+	u, err := url.Parse(inbox)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	h := strings.ToLower(u.Host)
+	switch {
+	case u.Scheme == "https" && strings.HasSuffix(h, ":443"):
+		h = strings.TrimSuffix(h, ":443")
+	case u.Scheme == "http" && strings.HasSuffix(h, ":80"):
+		h = strings.TrimSuffix(h, ":80")
+	}
+	return h
+}
+
+// EnqueueDeliveries queues an activity for each inbox, signed by
+// signerActorID, due now. An inbox already queued for the activity (twice in
+// the list, or by an earlier call) is skipped, so re-enqueueing is safe. It
+// returns how many rows it added. All rows go in together: inside a Tx they
+// commit with the activity; outside one it opens its own.
+func (s *Store) EnqueueDeliveries(ctx context.Context, activityID, signerActorID string, inboxes []string) (int, error) {
+	seen := make(map[string]bool, len(inboxes))
+	uniq := make([]string, 0, len(inboxes))
+	for _, in := range inboxes {
+		if in != "" && !seen[in] {
+			seen[in] = true
+			uniq = append(uniq, in)
+		}
+	}
+	if len(uniq) == 0 {
+		return 0, nil
+	}
+	t := now()
+	total := 0
+	err := s.Tx(ctx, func(tx *Store) error {
+		for start := 0; start < len(uniq); start += enqueueChunk {
+			chunk := uniq[start:min(start+enqueueChunk, len(uniq))]
+			var q strings.Builder
+			q.WriteString(`INSERT INTO deliveries (activity_id, signer_actor_id, inbox, host, state, attempts,
+				next_attempt_at, locked_by, last_status, last_error, created_at, updated_at) VALUES `)
+			args := make([]any, 0, 3+2*len(chunk))
+			args = append(args, activityID, signerActorID, t)
+			for i, in := range chunk {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				n := len(args)
+				q.WriteString("($1, $2, $" + strconv.Itoa(n+1) + ", $" + strconv.Itoa(n+2) + ", 'pending', 0, $3, '', 0, '', $3, $3)")
+				args = append(args, in, InboxHost(in))
+			}
+			q.WriteString(" ON CONFLICT (activity_id, inbox) DO NOTHING")
+			res, err := tx.q.ExecContext(ctx, q.String(), args...)
+			if err != nil {
+				return fmt.Errorf("storage: enqueue deliveries of %s: %w", activityID, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("storage: enqueue deliveries of %s: %w", activityID, err)
+			}
+			total += int(n)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return total, nil
+}
+
+// ClaimDeliveries leases up to limit due deliveries to workerID for lease and
+// returns them with their activity and signing key, oldest due first. Due
+// means pending, next_attempt_at reached and no live lease; rows of hosts in
+// skipHosts (the worker's busy hosts) are left alone, and so are rows of an
+// unavailable host that was tried within HostRetryInterval (see HostFailed).
+//
+// At most one row per host is claimed per call, so that a backlog for one
+// host cannot fill a worker's batch while other hosts wait; a worker with
+// room for more calls again. Only the oldest 4×limit (at least 64) due rows
+// are considered per call, which keeps a claim cheap however long the
+// queue.
+//
+// On PostgreSQL, processes claim concurrently without blocking each other
+// and never claim the same row (FOR UPDATE SKIP LOCKED); on SQLite the
+// single writer serialises claims. A worker that dies leaves its rows to be
+// claimed again when the lease runs out.
+func (s *Store) ClaimDeliveries(ctx context.Context, workerID string, lease time.Duration, limit int, skipHosts []string) ([]*ClaimedDelivery, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	t := now()
+	args := []any{t.Add(lease), workerID, t, t.Add(-HostRetryInterval), max(4*limit, 64), limit}
+	skip := ""
+	if len(skipHosts) > 0 {
+		var b strings.Builder
+		b.WriteString(" AND host NOT IN (")
+		for i, h := range skipHosts {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			args = append(args, h)
+			b.WriteString("$" + strconv.Itoa(len(args)))
+		}
+		b.WriteString(")")
+		skip = b.String()
+	}
+	// The innermost SELECT takes (and on PostgreSQL locks, skipping rows
+	// another claimer holds) the oldest due rows; the window keeps the
+	// first of each host; the UPDATE leases those.
+	rows, err := s.q.QueryContext(ctx, `UPDATE deliveries SET locked_until = $1, locked_by = $2, updated_at = $3
+		WHERE id IN (SELECT id FROM (
+			SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY host ORDER BY next_attempt_at, id) AS n FROM (
+				SELECT id, host, next_attempt_at FROM deliveries d
+				WHERE state = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until < $3)
+					AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = d.host
+						AND h.unavailable_since IS NOT NULL AND h.last_failure_at > $4)`+skip+`
+				ORDER BY next_attempt_at, id LIMIT $5`+s.dialect.skipLocked+`) due
+			) firsts WHERE n = 1 ORDER BY next_attempt_at, id LIMIT $6)
+		RETURNING id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
+	}
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("storage: claim deliveries: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out, err := s.claimedDeliveries(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// claimedDeliveries loads leased rows with their activity body and signer.
+func (s *Store) claimedDeliveries(ctx context.Context, ids []any) ([]*ClaimedDelivery, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT `+prefixed("d.", deliveryColumns)+`,
+			a.body, a.created_at, s.username, s.private_key_pem, s.is_instance
+		FROM deliveries d JOIN activities a ON a.id = d.activity_id JOIN actors s ON s.id = d.signer_actor_id
+		WHERE d.id IN (`+placeholders(1, len(ids))+`) ORDER BY d.next_attempt_at, d.id`, ids...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*ClaimedDelivery
+	for rows.Next() {
+		var c ClaimedDelivery
+		var body string
+		dest := append(deliveryDest(&c.Delivery), &body, &c.ActivityCreatedAt, &c.SignerUsername, &c.SignerKeyPEM, &c.SignerIsInstance)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		c.finish()
+		c.Body = []byte(body)
+		c.ActivityCreatedAt = c.ActivityCreatedAt.UTC()
+		out = append(out, &c)
+	}
+	return out, rows.Err()
+}
+
+// DeliveryDone records a successful delivery: the row is done and its lease
+// released.
+func (s *Store) DeliveryDone(ctx context.Context, id int64, status int) error {
+	return s.settle(ctx, "delivery done", id, DeliveryDone, status, "", nil)
+}
+
+// DeliveryRetry records a failed attempt that is worth repeating: the row
+// stays pending, due again at next.
+func (s *Store) DeliveryRetry(ctx context.Context, id int64, status int, errText string, next time.Time) error {
+	return s.settle(ctx, "delivery retry", id, DeliveryPending, status, errText, &next)
+}
+
+// DeliveryFailed records that a delivery is given up: a permanent refusal,
+// or too old to keep trying.
+func (s *Store) DeliveryFailed(ctx context.Context, id int64, status int, errText string) error {
+	return s.settle(ctx, "delivery failed", id, DeliveryFailed, status, errText, nil)
+}
+
+// settle ends an attempt: it counts it, stores its outcome and releases the
+// lease. next, when set, moves the due time. A row that is gone (its
+// activity was deleted meanwhile) gives ErrNotFound.
+func (s *Store) settle(ctx context.Context, what string, id int64, state string, status int, errText string, next *time.Time) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE deliveries SET state = $2, attempts = attempts + 1,
+			next_attempt_at = COALESCE($3, next_attempt_at), locked_until = NULL, locked_by = '',
+			last_status = $4, last_error = $5, updated_at = $6
+		WHERE id = $1`, id, state, timeArg(next), status, clip(errText, maxLastError), now())
+	if err != nil {
+		return fmt.Errorf("storage: %s %d: %w", what, id, err)
+	}
+	return mustAffect(res, fmt.Sprintf("%s %d", what, id))
+}
+
+// DeliveryByID returns one delivery, or ErrNotFound.
+func (s *Store) DeliveryByID(ctx context.Context, id int64) (*Delivery, error) {
+	var d Delivery
+	err := s.q.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id).Scan(deliveryDest(&d)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage: delivery %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: delivery %d: %w", id, err)
+	}
+	d.finish()
+	return &d, nil
+}
+
+// DeliveriesOf lists the deliveries of an activity, by inbox.
+func (s *Store) DeliveriesOf(ctx context.Context, activityID string) ([]*Delivery, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE activity_id = $1 ORDER BY inbox`, activityID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: deliveries of %s: %w", activityID, err)
+	}
+	defer rows.Close()
+	var out []*Delivery
+	for rows.Next() {
+		var d Delivery
+		if err := rows.Scan(deliveryDest(&d)...); err != nil {
+			return nil, fmt.Errorf("storage: deliveries of %s: %w", activityID, err)
+		}
+		d.finish()
+		out = append(out, &d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: deliveries of %s: %w", activityID, err)
+	}
+	return out, nil
+}
+
+// RetryDeliveries makes the failed and pending deliveries to host ("" for
+// every host) due now, for an operator who knows a host is back. Rows a
+// worker holds right now are left to it. It returns how many rows changed.
+func (s *Store) RetryDeliveries(ctx context.Context, host string) (int, error) {
+	t := now()
+	res, err := s.q.ExecContext(ctx, `UPDATE deliveries SET state = 'pending', next_attempt_at = $2, updated_at = $2
+		WHERE state IN ('pending', 'failed') AND ($1 = '' OR host = $1) AND (locked_until IS NULL OR locked_until < $2)`,
+		strings.ToLower(host), t)
+	if err != nil {
+		return 0, fmt.Errorf("storage: retry deliveries: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("storage: retry deliveries: %w", err)
+	}
+	return int(n), nil
+}
+
+// ExpireDeliveries gives up on pending deliveries whose activity was created
+// before createdBefore and that are waiting (due later, not held by a
+// worker): rows backing off or parked behind an unavailable host past the
+// age limit. Due rows are left for one last attempt. It returns how many
+// rows it failed.
+func (s *Store) ExpireDeliveries(ctx context.Context, createdBefore time.Time, errText string) (int, error) {
+	t := now()
+	res, err := s.q.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', last_error = $2, updated_at = $3
+		WHERE state = 'pending' AND next_attempt_at > $3 AND (locked_until IS NULL OR locked_until < $3)
+			AND activity_id IN (SELECT id FROM activities WHERE created_at < $1)`,
+		utc(createdBefore), clip(errText, maxLastError), t)
+	if err != nil {
+		return 0, fmt.Errorf("storage: expire deliveries: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("storage: expire deliveries: %w", err)
+	}
+	return int(n), nil
+}
+
+// PurgeDeliveries deletes done deliveries settled before olderThan; failed
+// rows stay for the operator to inspect or retry. It returns how many went.
+func (s *Store) PurgeDeliveries(ctx context.Context, olderThan time.Time) (int, error) {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM deliveries WHERE state = 'done' AND updated_at < $1`, utc(olderThan))
+	if err != nil {
+		return 0, fmt.Errorf("storage: purge deliveries: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("storage: purge deliveries: %w", err)
+	}
+	return int(n), nil
+}
+
+// RemoveFollowersByInbox ends the follows of every remote actor whose own
+// inbox is inbox, after that inbox answered 410 Gone: the account is gone.
+// A shared inbox says nothing about any one account, so an inbox that some
+// remote actor has as its shared inbox removes nobody. It returns how many
+// follows ended.
+func (s *Store) RemoveFollowersByInbox(ctx context.Context, inbox string) (int, error) {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM followers WHERE remote_actor_id IN (
+			SELECT id FROM remote_actors WHERE inbox = $1 AND shared_inbox <> $1)
+		AND NOT EXISTS (SELECT 1 FROM remote_actors WHERE shared_inbox = $1)`, inbox)
+	if err != nil {
+		return 0, fmt.Errorf("storage: remove followers by inbox: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("storage: remove followers by inbox: %w", err)
+	}
+	return int(n), nil
+}
+
+// DeliveryStats is the state of the delivery queue, for `tadamun
+// deliveries` and the queue gauge.
+type DeliveryStats struct {
+	Pending       int
+	Leased        int // pending rows a worker holds right now
+	Done          int
+	Failed        int
+	OldestPending *time.Time // when the oldest pending row was queued; nil when none is
+	Hosts         []HostDeliveryStats
+}
+
+// HostDeliveryStats is the queue of one host.
+type HostDeliveryStats struct {
+	Host             string
+	Pending          int
+	Failed           int
+	LastStatus       int    // of the host's most recently settled unsuccessful row
+	LastError        string // likewise
+	UnavailableSince *time.Time
+}
+
+// statsHosts is how many hosts DeliveryStats lists.
+const statsHosts = 20
+
+// DeliveryStats counts the queue by state and lists the hosts with the most
+// pending rows (then the most failed), up to 20, each with its last error.
+func (s *Store) DeliveryStats(ctx context.Context) (*DeliveryStats, error) {
+	t := now()
+	var st DeliveryStats
+	rows, err := s.q.QueryContext(ctx, `SELECT state, COUNT(*),
+			SUM(CASE WHEN locked_until IS NOT NULL AND locked_until >= $1 THEN 1 ELSE 0 END)
+		FROM deliveries GROUP BY state`, t)
+	if err != nil {
+		return nil, fmt.Errorf("storage: delivery stats: %w", err)
+	}
+	for rows.Next() {
+		var state string
+		var n, leased int
+		if err := rows.Scan(&state, &n, &leased); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("storage: delivery stats: %w", err)
+		}
+		switch state {
+		case DeliveryPending:
+			st.Pending, st.Leased = n, leased
+		case DeliveryDone:
+			st.Done = n
+		case DeliveryFailed:
+			st.Failed = n
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: delivery stats: %w", err)
+	}
+	if st.Pending > 0 {
+		var oldest time.Time
+		err := s.q.QueryRowContext(ctx, `SELECT created_at FROM deliveries WHERE state = 'pending'
+			ORDER BY created_at, id LIMIT 1`).Scan(&oldest)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("storage: delivery stats: %w", err)
+		}
+		if err == nil {
+			oldest = oldest.UTC()
+			st.OldestPending = &oldest
+		}
+	}
+	rows, err = s.q.QueryContext(ctx, `SELECT g.host, g.pending, g.failed,
+			COALESCE((SELECT l.last_status FROM deliveries l WHERE l.host = g.host AND l.state <> 'done' AND l.last_error <> ''
+				ORDER BY l.updated_at DESC, l.id DESC LIMIT 1), 0),
+			COALESCE((SELECT l.last_error FROM deliveries l WHERE l.host = g.host AND l.state <> 'done' AND l.last_error <> ''
+				ORDER BY l.updated_at DESC, l.id DESC LIMIT 1), ''),
+			h.unavailable_since
+		FROM (SELECT host, SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending,
+				SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS failed
+			FROM deliveries WHERE state IN ('pending', 'failed') GROUP BY host
+			ORDER BY pending DESC, failed DESC, host LIMIT $1) g
+		LEFT JOIN hosts h ON h.host = g.host
+		ORDER BY g.pending DESC, g.failed DESC, g.host`, statsHosts)
+	if err != nil {
+		return nil, fmt.Errorf("storage: delivery stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h HostDeliveryStats
+		var since sql.NullTime
+		if err := rows.Scan(&h.Host, &h.Pending, &h.Failed, &h.LastStatus, &h.LastError, &since); err != nil {
+			return nil, fmt.Errorf("storage: delivery stats: %w", err)
+		}
+		h.UnavailableSince = nullTime(since)
+		st.Hosts = append(st.Hosts, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: delivery stats: %w", err)
+	}
+	return &st, nil
+}
+
+// deliveryDest lists the scan targets for deliveryColumns; finish completes
+// the row after the scan.
+func deliveryDest(d *Delivery) []any {
+	return []any{&d.ID, &d.ActivityID, &d.SignerActorID, &d.Inbox, &d.Host, &d.State, &d.Attempts, &d.NextAttemptAt,
+		optTime{&d.LockedUntil}, &d.LockedBy, &d.LastStatus, &d.LastError, &d.CreatedAt, &d.UpdatedAt}
+}
+
+func (d *Delivery) finish() {
+	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = d.NextAttemptAt.UTC(), d.CreatedAt.UTC(), d.UpdatedAt.UTC()
+}
+
+// optTime scans a nullable time column straight into a *time.Time.
+type optTime struct{ p **time.Time }
+
+func (o optTime) Scan(v any) error {
+	var n sql.NullTime
+	if err := n.Scan(v); err != nil {
+		return err
+	}
+	*o.p = nullTime(n)
+	return nil
+}
+
+// placeholders is "$from, $from+1, ..." for n parameters.
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return b.String()
+}
+
+// clip makes s storable in a TEXT column of both databases (PostgreSQL
+// refuses invalid UTF-8 and NUL bytes) and shortens it to at most n bytes
+// without splitting a UTF-8 sequence.
+func clip(s string, n int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 {
+		r, size := utf8.DecodeLastRuneInString(s)
+		if r != utf8.RuneError || size > 1 {
+			break
+		}
+		s = s[:len(s)-1]
+	}
+	return s
+}

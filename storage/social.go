@@ -1,0 +1,303 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Interaction kinds.
+const (
+	KindLike     = "like"
+	KindAnnounce = "announce"
+)
+
+// AddInteraction records a Like or Announce of a statement. A repeated
+// activity id changes nothing.
+func (s *Store) AddInteraction(ctx context.Context, kind, activityIRI, statementID, remoteID string) error {
+	_, err := s.q.ExecContext(ctx, `INSERT INTO interactions (activity_iri, kind, statement_id, remote_actor_id, created_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (activity_iri) DO NOTHING`, activityIRI, kind, statementID, remoteID, now())
+	if err != nil {
+		return fmt.Errorf("storage: add %s: %w", kind, err)
+	}
+	return nil
+}
+
+// RemoveInteraction undoes a Like or Announce, found by its activity id and
+// checked against the remote actor (only the actor who liked may unlike).
+// When the Undo names no id, any interaction of that kind by the actor on the
+// statement is removed.
+func (s *Store) RemoveInteraction(ctx context.Context, kind, activityIRI, remoteID, statementID string) (int, error) {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM interactions WHERE kind = $1 AND remote_actor_id = $2
+		AND (activity_iri = $3 OR ($3 = '' AND statement_id = $4))`, kind, remoteID, activityIRI, statementID)
+	if err != nil {
+		return 0, fmt.Errorf("storage: remove %s: %w", kind, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// Counts are the interactions with one statement.
+type Counts struct {
+	Likes, Announces, Replies int
+}
+
+// InteractionCounts counts likes, announces and approved replies of a statement.
+func (s *Store) InteractionCounts(ctx context.Context, statementID string) (Counts, error) {
+	var c Counts
+	err := s.q.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM interactions WHERE statement_id = $1 AND kind = 'like'),
+		(SELECT COUNT(*) FROM interactions WHERE statement_id = $1 AND kind = 'announce'),
+		(SELECT COUNT(*) FROM remote_objects WHERE statement_id = $1 AND moderation = 'approved' AND deleted_at IS NULL)`,
+		statementID).Scan(&c.Likes, &c.Announces, &c.Replies)
+	if err != nil {
+		return c, fmt.Errorf("storage: interaction counts: %w", err)
+	}
+	return c, nil
+}
+
+// Moderation states of a remote object.
+const (
+	ModerationNone     = "none" // not a reply to us (a partner's post)
+	ModerationPending  = "pending"
+	ModerationApproved = "approved"
+	ModerationRejected = "rejected"
+)
+
+// RemoteObject is a post from another server: a reply to one of our
+// statements, or a partner's post.
+type RemoteObject struct {
+	ID            string
+	IRI           string
+	RemoteActorID string
+	Author        *RemoteActor // filled on read
+	Type          string
+	InReplyTo     string
+	StatementID   string // our statement it replies to, "" if none
+	URL           string
+	Name          string
+	Summary       string
+	ContentHTML   string // sanitized before it is stored
+	Language      string
+	Sensitive     bool
+	Moderation    string
+	Raw           string
+	PublishedAt   *time.Time
+	EditedAt      *time.Time
+	DeletedAt     *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+const remoteObjectColumns = `id, iri, remote_actor_id, object_type, in_reply_to, statement_id, url, name, summary,
+	content_html, language, sensitive, moderation, raw, published_at, edited_at, deleted_at, created_at, updated_at`
+
+// UpsertRemoteObject stores a remote post, or updates it (an Update from its
+// author). The moderation state of a known object is kept.
+func (s *Store) UpsertRemoteObject(ctx context.Context, o *RemoteObject) error {
+	t := now()
+	if o.ID == "" {
+		o.ID = NewID()
+	}
+	if o.Moderation == "" {
+		o.Moderation = ModerationNone
+	}
+	err := s.q.QueryRowContext(ctx, `INSERT INTO remote_objects (`+remoteObjectColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, NULL, $17, $17)
+		ON CONFLICT (iri) DO UPDATE SET object_type = excluded.object_type, url = excluded.url, name = excluded.name,
+			summary = excluded.summary, content_html = excluded.content_html, language = excluded.language,
+			sensitive = excluded.sensitive, raw = excluded.raw, edited_at = excluded.edited_at,
+			updated_at = excluded.updated_at
+		WHERE remote_objects.remote_actor_id = excluded.remote_actor_id
+		RETURNING id, moderation, created_at`,
+		o.ID, o.IRI, o.RemoteActorID, o.Type, o.InReplyTo, nullString(o.StatementID), o.URL, o.Name, o.Summary,
+		o.ContentHTML, o.Language, o.Sensitive, o.Moderation, o.Raw, timeArg(o.PublishedAt), timeArg(o.EditedAt), t).
+		Scan(&o.ID, &o.Moderation, &o.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		// The object exists under another author: an Update by someone else.
+		return fmt.Errorf("storage: object %s belongs to another actor: %w", o.IRI, ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("storage: upsert remote object %s: %w", o.IRI, err)
+	}
+	return nil
+}
+
+// RemoteObjectByIRI returns a remote object, or ErrNotFound.
+func (s *Store) RemoteObjectByIRI(ctx context.Context, iri string) (*RemoteObject, error) {
+	list, err := s.listRemoteObjects(ctx, `o.iri = $1`, iri)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("storage: remote object %s: %w", iri, ErrNotFound)
+	}
+	return list[0], nil
+}
+
+// DeleteRemoteObject erases a remote object's content when its author deletes
+// it. Only its author may: remoteID must match.
+func (s *Store) DeleteRemoteObject(ctx context.Context, iri, remoteID string) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE remote_objects SET deleted_at = $3, content_html = '', summary = '', name = '',
+		raw = '', updated_at = $3 WHERE iri = $1 AND remote_actor_id = $2 AND deleted_at IS NULL`, iri, remoteID, now())
+	if err != nil {
+		return fmt.Errorf("storage: delete remote object: %w", err)
+	}
+	return mustAffect(res, "delete remote object "+iri)
+}
+
+// SetModeration approves or rejects a reply.
+func (s *Store) SetModeration(ctx context.Context, id, state string) error {
+	if state != ModerationApproved && state != ModerationRejected && state != ModerationPending {
+		return fmt.Errorf("storage: moderation %q", state)
+	}
+	res, err := s.q.ExecContext(ctx, `UPDATE remote_objects SET moderation = $2, updated_at = $3
+		WHERE id = $1 AND statement_id IS NOT NULL`, id, state, now())
+	if err != nil {
+		return fmt.Errorf("storage: moderate %s: %w", id, err)
+	}
+	return mustAffect(res, "moderate "+id)
+}
+
+// ListReplies lists replies to our statements, oldest first: of one statement
+// ("" for all) in one moderation state ("" for any). Deleted ones are left out.
+func (s *Store) ListReplies(ctx context.Context, statementID, moderation string, limit int) ([]*RemoteObject, error) {
+	return s.listRemoteObjects(ctx, `o.statement_id IS NOT NULL AND o.deleted_at IS NULL AND ($1 = '' OR o.statement_id = $1)
+		AND ($2 = '' OR o.moderation = $2) ORDER BY o.created_at, o.id LIMIT $3`, statementID, moderation, limit)
+}
+
+func (s *Store) listRemoteObjects(ctx context.Context, where string, args ...any) ([]*RemoteObject, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT `+prefixed("o.", remoteObjectColumns)+`, `+prefixed("r.", remoteActorColumns)+`
+		FROM remote_objects o JOIN remote_actors r ON r.id = o.remote_actor_id WHERE `+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list remote objects: %w", err)
+	}
+	defer rows.Close()
+	var out []*RemoteObject
+	for rows.Next() {
+		var o RemoteObject
+		var r RemoteActor
+		var stmt sql.NullString
+		var pub, edit, del, gone sql.NullTime
+		if err := rows.Scan(&o.ID, &o.IRI, &o.RemoteActorID, &o.Type, &o.InReplyTo, &stmt, &o.URL, &o.Name, &o.Summary,
+			&o.ContentHTML, &o.Language, &o.Sensitive, &o.Moderation, &o.Raw, &pub, &edit, &del, &o.CreatedAt, &o.UpdatedAt,
+			&r.ID, &r.IRI, &r.Host, &r.Type, &r.Username, &r.DisplayName, &r.SummaryHTML, &r.URL, &r.Inbox,
+			&r.SharedInbox, &r.Outbox, &r.FollowersURL, &r.FeaturedURL, &r.IconURL, &r.PublicKeyID, &r.PublicKeyPEM,
+			&r.ManuallyApproves, &r.Raw, &r.FetchedAt, &r.ExpiresAt, &gone, &r.CreatedAt, &r.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("storage: list remote objects: %w", err)
+		}
+		o.StatementID = stmt.String
+		o.PublishedAt, o.EditedAt, o.DeletedAt, r.GoneAt = nullTime(pub), nullTime(edit), nullTime(del), nullTime(gone)
+		o.Author = &r
+		out = append(out, &o)
+	}
+	return out, rows.Err()
+}
+
+// Report is a Flag received from another server.
+type Report struct {
+	ID            string
+	ActivityIRI   string
+	RemoteActorID string
+	ActorID       string // our actor reported, if any
+	Content       string
+	ObjectIRIs    []string
+	ResolvedAt    *time.Time
+	CreatedAt     time.Time
+}
+
+// CreateReport stores a Flag. A repeated activity id changes nothing.
+func (s *Store) CreateReport(ctx context.Context, r *Report) error {
+	r.ID, r.CreatedAt = NewID(), now()
+	objs, err := json.Marshal(r.ObjectIRIs)
+	if err != nil {
+		return fmt.Errorf("storage: create report: %w", err)
+	}
+	_, err = s.q.ExecContext(ctx, `INSERT INTO reports (id, activity_iri, remote_actor_id, actor_id, content, object_iris, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (activity_iri) DO NOTHING`,
+		r.ID, r.ActivityIRI, nullString(r.RemoteActorID), nullString(r.ActorID), r.Content, string(objs), r.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("storage: create report: %w", err)
+	}
+	return nil
+}
+
+// CountReports counts unresolved reports.
+func (s *Store) CountReports(ctx context.Context) (int, error) {
+	var n int
+	if err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE resolved_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("storage: count reports: %w", err)
+	}
+	return n, nil
+}
+
+// Domain policies.
+const (
+	PolicyBlock   = "block"   // refuse everything from the domain
+	PolicySilence = "silence" // accept, but hold replies for moderation and never relay
+	PolicyAllow   = "allow"
+)
+
+// SetDomainPolicy sets the policy for a domain (replacing any).
+func (s *Store) SetDomainPolicy(ctx context.Context, domain, policy, reason string) error {
+	_, err := s.q.ExecContext(ctx, `INSERT INTO domain_policies (domain, policy, reason, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (domain) DO UPDATE SET policy = excluded.policy, reason = excluded.reason`, domain, policy, reason, now())
+	if err != nil {
+		return fmt.Errorf("storage: set domain policy: %w", err)
+	}
+	return nil
+}
+
+// DomainPolicy returns the policy that applies to host: its own, or that of
+// the nearest parent domain (a block of example.org covers social.example.org).
+// No policy gives "".
+func (s *Store) DomainPolicy(ctx context.Context, host string) (string, error) {
+	candidates := []any{host}
+	for i := 0; i < len(host); i++ {
+		if host[i] == '.' {
+			candidates = append(candidates, host[i+1:])
+		}
+	}
+	var policy string
+	q := `SELECT policy FROM domain_policies WHERE domain IN (`
+	for i := range candidates {
+		if i > 0 {
+			q += ", "
+		}
+		q += fmt.Sprintf("$%d", i+1)
+	}
+	q += `) ORDER BY LENGTH(domain) DESC LIMIT 1`
+	err := s.q.QueryRowContext(ctx, q, candidates...).Scan(&policy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("storage: domain policy: %w", err)
+	}
+	return policy, nil
+}
+
+// InteractorInboxes returns the distinct inboxes of remote actors who liked,
+// boosted or replied to a statement, so that its Delete reaches them too.
+func (s *Store) InteractorInboxes(ctx context.Context, statementID string) ([]string, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT DISTINCT CASE WHEN r.shared_inbox <> '' THEN r.shared_inbox ELSE r.inbox END AS box
+		FROM remote_actors r WHERE r.inbox <> '' AND (
+			r.id IN (SELECT remote_actor_id FROM interactions WHERE statement_id = $1) OR
+			r.id IN (SELECT remote_actor_id FROM remote_objects WHERE statement_id = $1)) ORDER BY box`, statementID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: interactor inboxes: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var b string
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("storage: interactor inboxes: %w", err)
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,347 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/iri"
+	"github.com/tadamun/tadamun/storage"
+)
+
+// The HTTP face of ActivityPub: actor, object and collection documents with
+// content negotiation, and the inboxes.
+
+// wantsActivity reports whether the client asks for ActivityStreams JSON:
+// application/activity+json, or application/ld+json (with the
+// ActivityStreams profile, or none).
+func wantsActivity(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		if q := params["q"]; q == "0" || q == "0.0" {
+			continue
+		}
+		switch mt {
+		case "application/activity+json":
+			return true
+		case "application/ld+json":
+			if p := params["profile"]; p == "" || strings.Contains(p, "https://www.w3.org/ns/activitystreams") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// activityJSON answers an ActivityStreams document. Vary: Accept always,
+// because the same URL serves HTML to browsers: a cache that ignored it
+// would hand a server HTML and leave follows stuck on "pending".
+func activityJSON(c echo.Context, status int, body []byte) error {
+	h := c.Response().Header()
+	h.Set("Vary", "Accept")
+	h.Set("Cache-Control", "public, max-age=60")
+	return c.Blob(status, federation.ContentType+"; charset=utf-8", body)
+}
+
+// negotiate sets Vary: Accept on a URL that has both an HTML and a JSON face.
+func negotiate(c echo.Context) bool {
+	c.Response().Header().Add("Vary", "Accept")
+	return wantsActivity(c.Request())
+}
+
+func (s *Server) activityRoutes() {
+	e := s.echo
+	u := iri.UsersPrefix + ":username"
+	e.GET(u, s.actorDoc)
+	e.GET(u+"/"+iri.Outbox, s.outbox)
+	e.GET(u+"/"+iri.Followers, s.followers)
+	e.GET(u+"/"+iri.Following, s.following)
+	e.GET(u+"/"+iri.Featured, s.featured)
+	e.GET(u+"/"+iri.Statements+"/:id", s.statementDoc)
+	e.GET(u+"/"+iri.Statements+"/:id/activity", s.createDoc)
+	e.GET(u+"/"+iri.Statements+"/:id/"+iri.Replies, s.repliesDoc)
+	e.GET(u+"/"+iri.Activities+"/:id", s.activityDoc)
+	e.POST(u+"/"+iri.Inbox, s.inbox)
+	e.POST(iri.SharedInbox, s.inbox)
+	e.GET(iri.InstanceActor, s.instanceActor)
+	e.POST(iri.InstanceActor+"/"+iri.Inbox, s.inbox)
+	e.GET(iri.InstanceActor+"/"+iri.Outbox, s.instanceOutbox)
+}
+
+// authorize enforces authorized-fetch mode: ActivityPub GETs must be signed
+// by a server we can verify. The instance actor stays open, as others need
+// its key to verify us.
+func (s *Server) authorize(c echo.Context) error {
+	if !s.fed.AuthorizedFetch() {
+		return nil
+	}
+	if err := s.fed.VerifyFetch(c.Request().Context(), c.Request()); err != nil {
+		return echo.NewHTTPError(http.StatusUnauthorized, "this server requires signed requests").SetInternal(err)
+	}
+	return nil
+}
+
+func (s *Server) actor(c echo.Context) (*storage.Actor, error) {
+	a, err := s.store.ActorByUsername(c.Request().Context(), c.Param("username"))
+	if err != nil || a.IsInstance {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "No such account on this node.").SetInternal(err)
+	}
+	return a, nil
+}
+
+func (s *Server) actorDoc(c echo.Context) error {
+	if !negotiate(c) {
+		return c.Redirect(http.StatusFound, s.iri.Profile(c.Param("username")))
+	}
+	return s.actorJSON(c)
+}
+
+func (s *Server) actorJSON(c echo.Context) error {
+	a, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(c); err != nil {
+		return err
+	}
+	b, err := s.fed.ActorDocument(a)
+	if err != nil {
+		return err
+	}
+	return activityJSON(c, http.StatusOK, b)
+}
+
+func (s *Server) instanceActor(c echo.Context) error {
+	c.Response().Header().Add("Vary", "Accept")
+	a, err := s.fed.EnsureInstanceActor(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	b, err := s.fed.ActorDocument(a)
+	if err != nil {
+		return err
+	}
+	return activityJSON(c, http.StatusOK, b)
+}
+
+func (s *Server) instanceOutbox(c echo.Context) error {
+	b, err := s.fed.EmptyCollection(s.iri.Instance() + "/" + iri.Outbox)
+	if err != nil {
+		return err
+	}
+	return activityJSON(c, http.StatusOK, b)
+}
+
+func (s *Server) outbox(c echo.Context) error {
+	a, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(c); err != nil {
+		return err
+	}
+	b, err := s.fed.OutboxDocument(c.Request().Context(), a, c.QueryParam("page") != "", c.QueryParam("before"))
+	if err != nil {
+		if errors.Is(err, federation.ErrInvalid) {
+			return echo.NewHTTPError(http.StatusBadRequest, "bad page cursor")
+		}
+		return err
+	}
+	return activityJSON(c, http.StatusOK, b)
+}
+
+func (s *Server) followers(c echo.Context) error {
+	a, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(c); err != nil {
+		return err
+	}
+	b, err := s.fed.FollowersDocument(c.Request().Context(), a)
+	if err != nil {
+		return err
+	}
+	return activityJSON(c, http.StatusOK, b)
+}
+
+func (s *Server) following(c echo.Context) error {
+	a, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(c); err != nil {
+		return err
+	}
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	b, err := s.fed.FollowingDocument(c.Request().Context(), a, page)
+	if err != nil {
+		return err
+	}
+	return activityJSON(c, http.StatusOK, b)
+}
+
+func (s *Server) featured(c echo.Context) error {
+	a, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(c); err != nil {
+		return err
+	}
+	b, err := s.fed.FeaturedDocument(c.Request().Context(), a)
+	if err != nil {
+		return err
+	}
+	return activityJSON(c, http.StatusOK, b)
+}
+
+// statementFor finds the statement of :username and :id, answering 404 for
+// anything not (yet) visible and 410 with a Tombstone for a deleted one.
+func (s *Server) statementFor(c echo.Context) (*storage.Statement, *storage.Actor, error) {
+	a, err := s.actor(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	notFound := echo.NewHTTPError(http.StatusNotFound, "No such statement.")
+	id := c.Param("id")
+	if !storage.ValidID(id) {
+		return nil, nil, notFound
+	}
+	st, err := s.store.StatementByID(c.Request().Context(), id)
+	if err != nil || st.ActorID != a.ID {
+		return nil, nil, notFound.SetInternal(err)
+	}
+	if st.State == storage.StateDeleted {
+		return st, a, nil
+	}
+	if !st.VisibleAt(s.cfg.Now()) {
+		return nil, nil, notFound
+	}
+	return st, a, nil
+}
+
+func (s *Server) statementDoc(c echo.Context) error {
+	st, a, err := s.statementFor(c)
+	if err != nil {
+		return err
+	}
+	if !negotiate(c) {
+		if st.State == storage.StateDeleted {
+			return echo.NewHTTPError(http.StatusGone, "This statement has been deleted.")
+		}
+		return c.Redirect(http.StatusFound, s.iri.StatementPage(a.Username, st.Slug, ""))
+	}
+	return s.statementJSON(c, st, a)
+}
+
+func (s *Server) statementJSON(c echo.Context, st *storage.Statement, a *storage.Actor) error {
+	if err := s.authorize(c); err != nil {
+		return err
+	}
+	if st.State == storage.StateDeleted {
+		b, err := s.fed.TombstoneDocument(st, a)
+		if err != nil {
+			return err
+		}
+		return activityJSON(c, http.StatusGone, b)
+	}
+	counts, err := s.store.InteractionCounts(c.Request().Context(), st.ID)
+	if err != nil {
+		return err
+	}
+	b, err := s.fed.StatementDocument(st, a, counts.Replies)
+	if err != nil {
+		return err
+	}
+	return activityJSON(c, http.StatusOK, b)
+}
+
+func (s *Server) createDoc(c echo.Context) error {
+	st, a, err := s.statementFor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(c); err != nil {
+		return err
+	}
+	if st.State == storage.StateDeleted {
+		return echo.NewHTTPError(http.StatusGone, "This statement has been deleted.")
+	}
+	b, err := s.fed.CreateDocument(st, a)
+	if err != nil {
+		return err
+	}
+	return activityJSON(c, http.StatusOK, b)
+}
+
+func (s *Server) repliesDoc(c echo.Context) error {
+	st, a, err := s.statementFor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(c); err != nil {
+		return err
+	}
+	if st.State == storage.StateDeleted {
+		return echo.NewHTTPError(http.StatusGone, "This statement has been deleted.")
+	}
+	b, err := s.fed.RepliesDocument(c.Request().Context(), st, a, c.QueryParam("page") != "")
+	if err != nil {
+		return err
+	}
+	return activityJSON(c, http.StatusOK, b)
+}
+
+// activityDoc serves an activity we sent, as it was sent, so that its id
+// can be dereferenced (Mastodon fetches an Accept's object, for one).
+func (s *Server) activityDoc(c echo.Context) error {
+	a, err := s.actor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(c); err != nil {
+		return err
+	}
+	id := c.Param("id")
+	act, err := s.store.ActivityByID(c.Request().Context(), id)
+	if !storage.ValidID(id) || err != nil || act.Direction != storage.Outbound || act.LocalActorID != a.ID ||
+		act.IRI != s.iri.Activity(a.Username, id) {
+		return echo.NewHTTPError(http.StatusNotFound, "No such activity.").SetInternal(err)
+	}
+	return activityJSON(c, http.StatusOK, act.Body)
+}
+
+// inbox receives activities. The body is capped (1 MiB, 413 beyond) by the
+// middleware; federation.Receive does the checks in protocol order and
+// persists before we answer 202.
+func (s *Server) inbox(c echo.Context) error {
+	username := c.Param("username")
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "body too large")
+		}
+		return echo.NewHTTPError(http.StatusBadRequest, "cannot read body").SetInternal(err)
+	}
+	if err := s.fed.Receive(c.Request().Context(), c.Request(), body, username); err != nil {
+		var ie *federation.InboxError
+		if errors.As(err, &ie) {
+			s.log.InfoContext(c.Request().Context(), "inbox refused", "status", ie.Status, "reason", ie.Msg,
+				"err", ie.Err, "request_id", requestID(c))
+			return echo.NewHTTPError(ie.Status, ie.Msg)
+		}
+		return err
+	}
+	return c.NoContent(http.StatusAccepted)
+}
