@@ -221,6 +221,7 @@ type objectVocab interface {
 	SetActivityStreamsContent(vocab.ActivityStreamsContentProperty)
 	SetActivityStreamsReplies(vocab.ActivityStreamsRepliesProperty)
 	SetActivityStreamsInReplyTo(vocab.ActivityStreamsInReplyToProperty)
+	SetActivityStreamsAttachment(vocab.ActivityStreamsAttachmentProperty)
 }
 
 func (s *Service) statementVocab(st *storage.Statement, a *storage.Actor, replies int) objectVocab {
@@ -244,6 +245,27 @@ func (s *Service) statementVocab(st *storage.Statement, a *storage.Actor, replie
 	}
 	vs := versions(st, b)
 	v.SetActivityStreamsUrl(urlProp(vs[0].url))
+	if len(st.Media) > 0 {
+		att := streams.NewActivityStreamsAttachmentProperty()
+		for _, m := range st.Media {
+			img := streams.NewActivityStreamsImage()
+			img.SetActivityStreamsUrl(urlProp(b.Media(m.Path)))
+			mt := streams.NewActivityStreamsMediaTypeProperty()
+			mt.Set(m.MediaType)
+			img.SetActivityStreamsMediaType(mt)
+			img.SetActivityStreamsName(nameProp(m.AltText)) // the alt text, as Mastodon reads it
+			if m.Width > 0 && m.Height > 0 {
+				w := streams.NewActivityStreamsWidthProperty()
+				w.Set(m.Width)
+				img.SetActivityStreamsWidth(w)
+				h := streams.NewActivityStreamsHeightProperty()
+				h.Set(m.Height)
+				img.SetActivityStreamsHeight(h)
+			}
+			att.AppendActivityStreamsImage(img)
+		}
+		v.SetActivityStreamsAttachment(att)
+	}
 	if st.InReplyTo != "" {
 		r := streams.NewActivityStreamsInReplyToProperty()
 		r.AppendIRI(mustIRI(st.InReplyTo))

@@ -25,6 +25,10 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 	if err := s.applyDraft(st, d); err != nil {
 		return nil, err
 	}
+	imgs, err := readImages(d.Images)
+	if err != nil {
+		return nil, err
+	}
 	var extra []string
 	if st.InReplyTo != "" {
 		// The author of the post answered gets the reply too (network I/O
@@ -58,12 +62,23 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 			return err
 		}
 		st.ActorUsername = actor.Username
+		media, err := s.writeImages(st, imgs)
+		if err != nil {
+			return err
+		}
+		if err := tx.AddMedia(ctx, media); err != nil {
+			return err
+		}
+		st.Media = media
 		if st.State != storage.StatePublished {
 			return nil
 		}
 		return s.federateCreate(ctx, tx, st, actor, now, extra...)
 	})
 	if err != nil {
+		if st.ID != "" {
+			s.removeMedia(st.ID) // the statement was rolled back; its files go too
+		}
 		return nil, fmt.Errorf("federation: publish: %w", err)
 	}
 	s.wake()
@@ -324,6 +339,9 @@ func (s *Service) DeleteStatement(ctx context.Context, id string) (*storage.Stat
 		if st, err = tx.DeleteStatement(ctx, id); err != nil {
 			return err
 		}
+		if _, err := tx.DeleteMediaOf(ctx, id); err != nil {
+			return err
+		}
 		if before.FederatedAt == nil {
 			return nil
 		}
@@ -345,6 +363,7 @@ func (s *Service) DeleteStatement(ctx context.Context, id string) (*storage.Stat
 	if err != nil {
 		return nil, fmt.Errorf("federation: delete statement: %w", err)
 	}
+	s.removeMedia(id)
 	if sent {
 		s.wake()
 	}

@@ -23,6 +23,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now. Tests set it.
 	Now func() time.Time
+	// MediaDir is where images attached to statements are stored.
+	MediaDir string
 	// Client is the outbound HTTP client (signed fetches).
 	Client *transport.Client
 	// InsecureRemote makes WebFinger look-ups use http:// (local test
@@ -45,6 +47,7 @@ type Service struct {
 	wakeF func()
 
 	client          *transport.Client
+	mediaDir        string
 	insecureRemote  bool
 	authorizedFetch bool
 	signerMu        sync.Mutex
@@ -56,7 +59,7 @@ type Service struct {
 // New returns a Service for the node described by cfg.
 func New(cfg Config, store *storage.Store) *Service {
 	s := &Service{store: store, iri: iri.New(cfg.Scheme, cfg.Host), log: cfg.Logger, now: cfg.Now, wakeF: cfg.Wake,
-		client: cfg.Client, insecureRemote: cfg.InsecureRemote, authorizedFetch: cfg.AuthorizedFetch,
+		client: cfg.Client, mediaDir: cfg.MediaDir, insecureRemote: cfg.InsecureRemote, authorizedFetch: cfg.AuthorizedFetch,
 		inboxWake: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -48,6 +48,7 @@ type Statement struct {
 	UpdatedAt      time.Time
 	Translations   []Translation // by language
 	Tags           []Tag
+	Media          []Media // attached images, in order
 }
 
 // Translation is the statement in another language.
@@ -477,7 +478,11 @@ func (s *Store) loadExtras(ctx context.Context, sts []*Statement) error {
 		}
 		byID[id].Tags = append(byID[id].Tags, t)
 	}
-	return trows.Err()
+	if err := trows.Err(); err != nil {
+		return err
+	}
+	trows.Close()
+	return s.loadMedia(ctx, byID)
 }
 
 // CountVisible counts statements readers may see at time at, of one actor

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -202,4 +203,28 @@ func (s *Server) view(st *storage.Statement, lang string) (*statementView, bool)
 			URL: s.iri.StatementPage(st.ActorUsername, st.Slug, tr.Language), Current: v.Lang == tr.Language})
 	}
 	return v, found
+}
+
+// media serves a statement's image, only while its statement is visible.
+func (s *Server) media(c echo.Context) error {
+	notFound := echo.NewHTTPError(http.StatusNotFound, "No such file.")
+	p := c.Param("*")
+	id, name, ok := strings.Cut(p, "/")
+	if !ok || !storage.ValidID(id) || name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
+		return notFound
+	}
+	ctx := c.Request().Context()
+	m, err := s.store.MediaByPath(ctx, p)
+	if err != nil {
+		return notFound.SetInternal(err)
+	}
+	st, err := s.store.StatementByID(ctx, m.StatementID)
+	if err != nil || !st.VisibleAt(s.cfg.Now()) {
+		return notFound.SetInternal(err)
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Type", m.MediaType)
+	return c.File(filepath.Join(s.fed.MediaDir(), id, name))
 }

@@ -114,6 +114,7 @@ func (s *Server) routes(metrics http.Handler) {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", echo.WrapHandler(metrics))
 	e.GET("/static/*", s.static)
+	e.GET(iri.MediaPrefix+"*", s.media)
 	s.wellKnownRoutes()
 	s.activityRoutes()
 	e.GET("/", s.home)

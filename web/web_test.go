@@ -34,7 +34,7 @@ func newNode(t *testing.T, dbURL string) *node {
 	n := &node{store: st, clock: &clock}
 	now := func() time.Time { return *n.clock }
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	n.fed = federation.New(federation.Config{Scheme: "http", Host: "node.test", Now: now, Logger: quiet}, st)
+	n.fed = federation.New(federation.Config{Scheme: "http", Host: "node.test", Now: now, Logger: quiet, MediaDir: t.TempDir()}, st)
 	s, err := web.New(web.Config{Version: "test", Now: now, Logger: quiet, BodyLimit: 1024, Metrics: prometheus.NewRegistry()}, st, n.fed)
 	if err != nil {
 		t.Fatal(err)

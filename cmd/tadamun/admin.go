@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -117,6 +118,11 @@ func init() {
 				d, err := content.ParseStatementFile(src)
 				if err != nil {
 					return fmt.Errorf("%s: %w", args[0], err)
+				}
+				for i, im := range d.Images {
+					if !filepath.IsAbs(im.File) {
+						d.Images[i].File = filepath.Join(filepath.Dir(args[0]), im.File)
+					}
 				}
 				st, err := a.open(ctx)
 				if err != nil {

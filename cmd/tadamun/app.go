@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -217,9 +218,12 @@ func (a *app) open(ctx context.Context) (*storage.Store, error) {
 // federation returns the federation service for the configured node.
 func (a *app) federation(st *storage.Store) *federation.Service {
 	return federation.New(federation.Config{Scheme: a.cfg.Scheme(), Host: a.cfg.Domain, Logger: a.log,
-		Client: a.client(), InsecureRemote: a.cfg.AllowPrivate && a.cfg.InsecureHTTP,
+		Client: a.client(), MediaDir: a.mediaDir(), InsecureRemote: a.cfg.AllowPrivate && a.cfg.InsecureHTTP,
 		AuthorizedFetch: a.cfg.AuthorizedFetch}, st)
 }
+
+// mediaDir is where statements' images are kept.
+func (a *app) mediaDir() string { return filepath.Join(a.cfg.DataDir, "media") }
 
 // client is the outbound HTTP client for the configured node.
 func (a *app) client() *transport.Client {

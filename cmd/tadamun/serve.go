@@ -58,6 +58,7 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 	defer st.Close()
 	client := a.client()
 	fed := federation.New(federation.Config{Scheme: a.cfg.Scheme(), Host: a.cfg.Domain, Logger: a.log, Client: client,
+		MediaDir:       a.mediaDir(),
 		InsecureRemote: a.cfg.AllowPrivate && a.cfg.InsecureHTTP, AuthorizedFetch: a.cfg.AuthorizedFetch}, st)
 	if _, err := fed.EnsureInstanceActor(ctx); err != nil {
 		return err

@@ -26,7 +26,15 @@ type Draft struct {
 	Pinned         bool
 	RepliesEnabled bool
 	InReplyTo      string // URL of a post this statement answers
+	Images         []Image
 	Body           string // Markdown
+}
+
+// Image is a picture attached to a statement. File is as written in the
+// front matter: relative to the statement file's folder, or absolute.
+type Image struct {
+	File string `yaml:"file"`
+	Alt  string `yaml:"alt"`
 }
 
 // frontMatter is the YAML header of a statement file. Unknown keys are
@@ -45,7 +53,11 @@ type frontMatter struct {
 	Pinned         bool     `yaml:"pinned"`
 	Replies        *bool    `yaml:"replies"`
 	InReplyTo      string   `yaml:"in_reply_to"`
+	Images         []Image  `yaml:"images"`
 }
+
+// MaxImages is how many images a statement may carry (Mastodon shows four).
+const MaxImages = 4
 
 // MaxTitleLength is the longest title accepted, in characters.
 const MaxTitleLength = 300
@@ -129,6 +141,18 @@ func ParseStatementFile(src []byte) (*Draft, error) {
 			return nil, fmt.Errorf("tag %q: a hashtag is letters, digits and _ only", t)
 		}
 		d.Tags = append(d.Tags, strings.TrimPrefix(strings.TrimSpace(t), "#"))
+	}
+	for _, im := range fm.Images {
+		if strings.TrimSpace(im.File) == "" {
+			return nil, errors.New(`images: every image needs "file: ..."`)
+		}
+		if strings.TrimSpace(im.Alt) == "" {
+			return nil, fmt.Errorf(`image %s has no alt text: add "alt: ..." describing it for people who cannot see it`, im.File)
+		}
+		d.Images = append(d.Images, Image{File: strings.TrimSpace(im.File), Alt: strings.TrimSpace(im.Alt)})
+	}
+	if len(d.Images) > MaxImages {
+		return nil, fmt.Errorf("at most %d images per statement", MaxImages)
 	}
 	if d.InReplyTo != "" && !strings.HasPrefix(d.InReplyTo, "https://") && !strings.HasPrefix(d.InReplyTo, "http://") {
 		return nil, fmt.Errorf("in_reply_to %q: give the URL of the post", d.InReplyTo)

@@ -1,0 +1,110 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Media is a file attached to a statement (an image, with its alt text).
+type Media struct {
+	ID          string
+	ActorID     string
+	StatementID string
+	Path        string // relative to the media directory, e.g. "<statement id>/1.jpg"
+	MediaType   string
+	AltText     string
+	Width       int
+	Height      int
+	Position    int
+	CreatedAt   time.Time
+}
+
+// AddMedia stores media rows (call it in the statement's transaction).
+func (s *Store) AddMedia(ctx context.Context, ms []Media) error {
+	for i := range ms {
+		m := &ms[i]
+		m.ID, m.CreatedAt = NewID(), now()
+		_, err := s.q.ExecContext(ctx, `INSERT INTO media (id, actor_id, statement_id, path, media_type, alt_text, width,
+			height, position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			m.ID, m.ActorID, nullString(m.StatementID), m.Path, m.MediaType, m.AltText, m.Width, m.Height, m.Position, m.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("storage: add media %s: %w", m.Path, err)
+		}
+	}
+	return nil
+}
+
+// MediaByPath returns a media file's row, or ErrNotFound: files are served
+// only if a statement still refers to them.
+func (s *Store) MediaByPath(ctx context.Context, path string) (*Media, error) {
+	list, err := s.listMedia(ctx, `m.path = $1`, path)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("storage: media %s: %w", path, ErrNotFound)
+	}
+	return list[0], nil
+}
+
+// DeleteMediaOf removes a statement's media rows and returns their paths,
+// so that the files can be removed too.
+func (s *Store) DeleteMediaOf(ctx context.Context, statementID string) ([]string, error) {
+	list, err := s.listMedia(ctx, `m.statement_id = $1`, statementID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.q.ExecContext(ctx, `DELETE FROM media WHERE statement_id = $1`, statementID); err != nil {
+		return nil, fmt.Errorf("storage: delete media: %w", err)
+	}
+	var paths []string
+	for _, m := range list {
+		paths = append(paths, m.Path)
+	}
+	return paths, nil
+}
+
+func (s *Store) listMedia(ctx context.Context, where string, args ...any) ([]*Media, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT m.id, m.actor_id, COALESCE(m.statement_id, ''), m.path, m.media_type,
+		m.alt_text, m.width, m.height, m.position, m.created_at FROM media m WHERE `+where+` ORDER BY m.position, m.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list media: %w", err)
+	}
+	defer rows.Close()
+	var out []*Media
+	for rows.Next() {
+		var m Media
+		if err := rows.Scan(&m.ID, &m.ActorID, &m.StatementID, &m.Path, &m.MediaType, &m.AltText, &m.Width, &m.Height,
+			&m.Position, &m.CreatedAt); err != nil {
+			return nil, fmt.Errorf("storage: list media: %w", err)
+		}
+		out = append(out, &m)
+	}
+	return out, rows.Err()
+}
+
+// loadMedia fills the Media of the given statements (one query).
+func (s *Store) loadMedia(ctx context.Context, byID map[string]*Statement) error {
+	if len(byID) == 0 {
+		return nil
+	}
+	var ph []string
+	var args []any
+	for id := range byID {
+		args = append(args, id)
+		ph = append(ph, "$"+strconv.Itoa(len(args)))
+	}
+	list, err := s.listMedia(ctx, `m.statement_id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return err
+	}
+	for _, m := range list {
+		if st := byID[m.StatementID]; st != nil {
+			st.Media = append(st.Media, *m)
+		}
+	}
+	return nil
+}
