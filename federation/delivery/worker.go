@@ -96,6 +96,7 @@ type Worker struct {
 	m      *metrics // nil without Config.Metrics
 	keys   keyCache
 	wake   chan struct{}
+	settle chan *settlement // to the recorder
 
 	mu          sync.Mutex
 	inFlight    map[string]int // host -> posts under way
@@ -172,6 +173,12 @@ func (w *Worker) Notify() {
 // after a shutdown.
 func (w *Worker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
+	w.settle = make(chan *settlement, w.cfg.Workers)
+	recorded := make(chan struct{})
+	go func() {
+		defer close(recorded)
+		w.recorder(ctx, w.settle)
+	}()
 	w.log.Info("delivery worker started", slog.Int("workers", w.cfg.Workers), slog.Int("per_host", w.cfg.PerHost),
 		slog.Duration("lease", w.cfg.Lease))
 	var nextStats, nextHosts, nextSweep time.Time
@@ -216,6 +223,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.mu.Unlock()
 	w.log.Info("delivery worker stopping", slog.Int("in_flight", busy))
 	wg.Wait()
+	close(w.settle)
+	<-recorded
 	w.log.Info("delivery worker stopped")
 	return nil
 }
