@@ -1,0 +1,217 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tadamun/tadamun/storage"
+)
+
+// maxBatch is the most attempts recorded in one transaction.
+const maxBatch = 64
+
+// settlement is an attempt on its way into the database, and what
+// recording it decided.
+type settlement struct {
+	d    *storage.ClaimedDelivery
+	r    result
+	done chan struct{} // closed once recorded (or recording failed)
+
+	next    time.Time  // when a retry is due
+	since   *time.Time // the host is unavailable since then
+	gaveUp  bool       // too old to retry
+	removed int        // follows ended by a 410
+	gone    bool       // the row no longer exists
+}
+
+// recorder writes the outcomes of attempts, as many per transaction as
+// have arrived while the previous one committed (group commit). Each commit
+// costs an fsync, and SQLite has one writer: a transaction per attempt
+// would make the database, not the network, the limit of a fan-out. An
+// attempt's post slot is freed only once its outcome is stored, so a crash
+// loses at most the outcomes of posts under way, whose rows are then sent
+// again after their lease.
+func (w *Worker) recorder(ctx context.Context, in <-chan *settlement) {
+	ctx = context.WithoutCancel(ctx) // outcomes are stored through shutdown
+	for first := range in {
+		batch := []*settlement{first}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case s, ok := <-in:
+				if !ok {
+					break more
+				}
+				batch = append(batch, s)
+			default:
+				break more
+			}
+		}
+		w.recordBatch(ctx, batch)
+		for _, s := range batch {
+			close(s.done)
+		}
+	}
+}
+
+// recordBatch stores a batch in one transaction; if that fails, each
+// attempt alone, so that one bad row cannot hold up the others.
+func (w *Worker) recordBatch(ctx context.Context, batch []*settlement) {
+	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
+	defer cancel()
+	err := w.store.Tx(ctx, func(tx *storage.Store) error {
+		for _, s := range batch {
+			if err := w.apply(ctx, tx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		for _, s := range batch {
+			w.report(ctx, s, nil)
+		}
+		return
+	}
+	for _, s := range batch {
+		*s = settlement{d: s.d, r: s.r, done: s.done}
+		err := w.store.Tx(ctx, func(tx *storage.Store) error { return w.apply(ctx, tx, s) })
+		w.report(ctx, s, err)
+	}
+}
+
+// apply writes one attempt's outcome, with the host's health, inside tx.
+// A row that has gone (its activity was deleted meanwhile) is not an error.
+func (w *Worker) apply(ctx context.Context, tx *storage.Store, s *settlement) error {
+	d, r := s.d, s.r
+	errText := ""
+	if r.err != nil {
+		errText = r.err.Error()
+	}
+	var err error
+	switch r.outcome {
+	case outcomeDelivered:
+		if err = tx.DeliveryDone(ctx, d.ID, r.status); err == nil {
+			err = hostAnswered(ctx, tx, d.Host)
+		}
+
+	case outcomeFailed:
+		err = tx.DeliveryFailed(ctx, d.ID, r.status, errText)
+		if err == nil && r.status == http.StatusGone {
+			// The inbox's owner is gone. Only an actor's own inbox says so;
+			// the store ignores a shared one.
+			s.removed, err = tx.RemoveFollowersByInbox(ctx, d.Inbox)
+		}
+		if err == nil && r.status > 0 {
+			// The host answered: it is up, even if it refuses this.
+			err = hostAnswered(ctx, tx, d.Host)
+		}
+
+	case outcomeRetry:
+		now := w.cfg.Now()
+		if d.Host != "" {
+			if _, s.since, err = tx.HostFailed(ctx, d.Host); err != nil {
+				return err
+			}
+		}
+		if s.gaveUp = now.Sub(d.ActivityCreatedAt) >= w.cfg.MaxAge; s.gaveUp {
+			err = tx.DeliveryFailed(ctx, d.ID, r.status,
+				fmt.Sprintf("gave up after %d attempts over %s: %s", d.Attempts+1, w.cfg.MaxAge, errText))
+			break
+		}
+		s.next = now.Add(backoff(d.Attempts+1, w.cfg.RetryBase, w.cfg.MaxBackoff, r.retryAfter, jitter()))
+		if s.since != nil {
+			// An unavailable host gets one attempt an hour; park the rest
+			// of its queue until then.
+			probe := now.Add(storage.HostRetryInterval)
+			s.next = later(s.next, probe)
+			if _, err = tx.PostponeHost(ctx, d.Host, probe); err != nil {
+				return err
+			}
+		}
+		err = tx.DeliveryRetry(ctx, d.ID, r.status, errText, s.next)
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		s.gone = true
+		return nil
+	}
+	return err
+}
+
+// report logs one recorded attempt, one line per outcome, and updates what
+// the worker remembers of the host once the database has it.
+func (w *Worker) report(ctx context.Context, s *settlement, err error) {
+	d, r := s.d, s.r
+	attrs := []slog.Attr{slog.Int64("delivery", d.ID), slog.String("activity", d.ActivityID),
+		slog.String("inbox", d.Inbox), slog.Int("status", r.status), slog.Int("attempt", d.Attempts+1),
+		slog.Duration("took", r.took)}
+	if r.err != nil {
+		attrs = append(attrs, slog.String("err", r.err.Error()))
+	}
+	switch {
+	case err != nil:
+		// The lease will run out and the row be tried again.
+		attrs = append(attrs, slog.String("outcome", string(r.outcome)), slog.String("record_err", err.Error()))
+		w.log.LogAttrs(ctx, slog.LevelError, "could not record a delivery attempt", attrs...)
+		return
+	case s.gone:
+		w.log.LogAttrs(ctx, slog.LevelDebug, "delivery row gone before its outcome was recorded", attrs...)
+		return
+	}
+	switch r.outcome {
+	case outcomeDelivered:
+		w.hostUp(d.Host)
+		w.log.LogAttrs(ctx, slog.LevelDebug, "delivered", attrs...)
+	case outcomeFailed:
+		if r.status > 0 {
+			w.hostUp(d.Host)
+		}
+		if s.removed > 0 {
+			attrs = append(attrs, slog.Int("follows_ended", s.removed))
+		}
+		w.log.LogAttrs(ctx, slog.LevelWarn, "delivery failed for good", attrs...)
+	case outcomeRetry:
+		if s.since != nil {
+			w.mu.Lock()
+			w.unavailable[d.Host] = true
+			w.mu.Unlock()
+			attrs = append(attrs, slog.Time("host_unavailable_since", *s.since))
+		}
+		if s.gaveUp {
+			w.log.LogAttrs(ctx, slog.LevelWarn, "delivery failed for good: too old to retry", attrs...)
+			return
+		}
+		attrs = append(attrs, slog.Time("next", s.next))
+		w.log.LogAttrs(ctx, slog.LevelInfo, "delivery failed, will retry", attrs...)
+	}
+}
+
+// hostAnswered records that host is up.
+func hostAnswered(ctx context.Context, tx *storage.Store, host string) error {
+	if host == "" {
+		return nil
+	}
+	return tx.HostSucceeded(ctx, host)
+}
+
+// hostUp forgets, once it is recorded, that host was unavailable.
+func (w *Worker) hostUp(host string) {
+	w.mu.Lock()
+	was := w.unavailable[host]
+	delete(w.unavailable, host)
+	w.mu.Unlock()
+	if was {
+		w.log.Info("host available again", slog.String("host", host))
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
