@@ -236,7 +236,11 @@ func (s *Service) statementVocab(st *storage.Statement, a *storage.Actor, replie
 	v.SetJSONLDId(idProp(b.Statement(a.Username, st.ID)))
 	v.SetActivityStreamsAttributedTo(attributedToProp(b.Actor(a.Username)))
 	v.SetActivityStreamsTo(toProp(PublicAddress))
-	v.SetActivityStreamsCc(ccProp(b.ActorPart(a.Username, iri.Followers)))
+	cc := []string{b.ActorPart(a.Username, iri.Followers)}
+	for _, m := range st.Mentions {
+		cc = append(cc, m.ActorIRI)
+	}
+	v.SetActivityStreamsCc(ccProp(cc...))
 	if st.PublishedAt != nil {
 		v.SetActivityStreamsPublished(publishedProp(*st.PublishedAt))
 	}
@@ -326,12 +330,16 @@ func (s *Service) statementVocab(st *storage.Statement, a *storage.Actor, replie
 	rp.SetActivityStreamsCollection(rc)
 	v.SetActivityStreamsReplies(rp)
 
-	// Hashtag is not a go-fed type; the tag array is our own JSON.
-	if len(st.Tags) > 0 {
-		var tags []map[string]string
-		for _, t := range st.Tags {
-			tags = append(tags, map[string]string{"type": "Hashtag", "href": b.Tag(t.Name), "name": "#" + t.Display})
-		}
+	// Hashtag is not a go-fed type, and a tag array mixes it with Mention:
+	// the tag array is our own JSON.
+	var tags []map[string]string
+	for _, t := range st.Tags {
+		tags = append(tags, map[string]string{"type": "Hashtag", "href": b.Tag(t.Name), "name": "#" + t.Display})
+	}
+	for _, m := range st.Mentions {
+		tags = append(tags, map[string]string{"type": "Mention", "href": m.ActorIRI, "name": m.Handle})
+	}
+	if len(tags) > 0 {
 		ext["tag"] = tags
 	}
 	extend(v, ext)

@@ -22,14 +22,14 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 		return nil, err
 	}
 	st := &storage.Statement{ActorID: actor.ID, Slug: d.Slug, InReplyTo: d.InReplyTo}
-	if err := s.applyDraft(st, d); err != nil {
+	if err := s.applyDraft(ctx, st, d); err != nil {
 		return nil, err
 	}
 	imgs, err := readImages(d.Images)
 	if err != nil {
 		return nil, err
 	}
-	var extra []string
+	extra := mentionInboxes(st.Mentions)
 	if st.InReplyTo != "" {
 		// The author of the post answered gets the reply too (network I/O
 		// happens here, before the transaction).
@@ -86,8 +86,10 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 	return st, nil
 }
 
-// applyDraft copies what an editor wrote into a statement, validated and rendered.
-func (s *Service) applyDraft(st *storage.Statement, d *content.Draft) error {
+// applyDraft copies what an editor wrote into a statement, validated and
+// rendered, with its mentions resolved (network I/O: call it outside
+// transactions).
+func (s *Service) applyDraft(ctx context.Context, st *storage.Statement, d *content.Draft) error {
 	if d.Title == "" {
 		return invalid("a statement needs a title")
 	}
@@ -95,7 +97,10 @@ func (s *Service) applyDraft(st *storage.Statement, d *content.Draft) error {
 	if err != nil {
 		return invalid("%v", err)
 	}
-	body, err := content.RenderMarkdown(d.Body)
+	if s.client != nil {
+		st.Mentions = s.resolveMentions(ctx, d.Body)
+	}
+	body, err := content.RenderMarkdown(linkMentions(d.Body, st.Mentions))
 	if err != nil {
 		return err
 	}
@@ -256,20 +261,18 @@ func (s *Service) RunScheduler(ctx context.Context, poll time.Duration) error {
 // changed, an Update goes out with a newer "updated"; an edit that changes
 // nothing visible sends nothing.
 func (s *Service) Edit(ctx context.Context, id string, d *content.Draft) (*storage.Statement, error) {
-	var st *storage.Statement
+	st, err := s.store.StatementByID(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && st.State == storage.StateDeleted) {
+		return nil, invalid("no statement %s", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("federation: edit: %w", err)
+	}
+	if err := s.applyDraft(ctx, st, d); err != nil {
+		return nil, err
+	}
 	sent := false
-	err := s.store.Tx(ctx, func(tx *storage.Store) error {
-		var err error
-		st, err = tx.StatementByID(ctx, id)
-		if errors.Is(err, storage.ErrNotFound) || (err == nil && st.State == storage.StateDeleted) {
-			return invalid("no statement %s", id)
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.applyDraft(st, d); err != nil {
-			return err
-		}
+	err = s.store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.UpdateStatement(ctx, st); err != nil {
 			return err
 		}
@@ -302,7 +305,7 @@ func (s *Service) Edit(ctx context.Context, id string, d *content.Draft) (*stora
 		if err != nil {
 			return err
 		}
-		if err := s.sendToFollowers(ctx, tx, act, a, extra); err != nil {
+		if err := s.sendToFollowers(ctx, tx, act, a, append(extra, mentionInboxes(st.Mentions)...)); err != nil {
 			return err
 		}
 		sent = true
@@ -336,6 +339,7 @@ func (s *Service) DeleteStatement(ctx context.Context, id string) (*storage.Stat
 		if err != nil {
 			return err
 		}
+		extra = append(extra, mentionInboxes(before.Mentions)...)
 		if st, err = tx.DeleteStatement(ctx, id); err != nil {
 			return err
 		}

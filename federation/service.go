@@ -102,6 +102,10 @@ type NewActor struct {
 	Summary     string
 	Type        string // Organization (default), Person, Group or Service
 	Languages   []string
+	// ManuallyApprovesFollowers holds follow requests for an editor.
+	ManuallyApprovesFollowers bool
+	// ObjectType is how its statements federate: Note (default) or Article.
+	ObjectType string
 }
 
 // CreateActor creates a local actor with a fresh RSA 2048 key pair.
@@ -114,6 +118,13 @@ func (s *Service) CreateActor(ctx context.Context, na NewActor) (*storage.Actor,
 	}
 	if !storage.ValidActorType(na.Type) {
 		return nil, invalid("actor type %q: use Organization, Person, Group or Service", na.Type)
+	}
+	switch na.ObjectType {
+	case "":
+		na.ObjectType = "Note"
+	case "Note", "Article":
+	default:
+		return nil, invalid("object type %q: use Note or Article", na.ObjectType)
 	}
 	var langs []string
 	for _, l := range na.Languages {
@@ -128,7 +139,8 @@ func (s *Service) CreateActor(ctx context.Context, na NewActor) (*storage.Actor,
 		return nil, err
 	}
 	a := &storage.Actor{Username: na.Username, Type: na.Type, DisplayName: strings.TrimSpace(na.DisplayName),
-		Summary: strings.TrimSpace(na.Summary), Languages: langs, PrivateKeyPEM: priv, PublicKeyPEM: pub, Discoverable: true}
+		Summary: strings.TrimSpace(na.Summary), Languages: langs, PrivateKeyPEM: priv, PublicKeyPEM: pub, Discoverable: true,
+		ManuallyApprovesFollowers: na.ManuallyApprovesFollowers, ObjectType: na.ObjectType}
 	if a.DisplayName == "" {
 		a.DisplayName = a.Username
 	}

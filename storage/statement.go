@@ -48,7 +48,15 @@ type Statement struct {
 	UpdatedAt      time.Time
 	Translations   []Translation // by language
 	Tags           []Tag
-	Media          []Media // attached images, in order
+	Media          []Media   // attached images, in order
+	Mentions       []Mention // accounts elsewhere it mentions
+}
+
+// Mention is an account on another server that a statement mentions.
+type Mention struct {
+	ActorIRI string
+	Handle   string // @user@host
+	Inbox    string // where it is told
 }
 
 // Translation is the statement in another language.
@@ -120,6 +128,9 @@ func (s *Store) CreateStatement(ctx context.Context, st *Statement) error {
 		if err := tx.putTranslations(ctx, st); err != nil {
 			return err
 		}
+		if err := tx.putMentions(ctx, st); err != nil {
+			return err
+		}
 		return tx.putTags(ctx, st)
 	})
 }
@@ -161,6 +172,20 @@ func (s *Store) putTranslations(ctx context.Context, st *Statement) error {
 			tr.CreatedAt, tr.UpdatedAt)
 		if err != nil {
 			return fmt.Errorf("storage: translation %s: %w", tr.Language, s.dialect.classify(err))
+		}
+	}
+	return nil
+}
+
+func (s *Store) putMentions(ctx context.Context, st *Statement) error {
+	if _, err := s.q.ExecContext(ctx, `DELETE FROM statement_mentions WHERE statement_id = $1`, st.ID); err != nil {
+		return fmt.Errorf("storage: mentions: %w", err)
+	}
+	for _, m := range st.Mentions {
+		_, err := s.q.ExecContext(ctx, `INSERT INTO statement_mentions (statement_id, actor_iri, handle, inbox) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (statement_id, actor_iri) DO NOTHING`, st.ID, m.ActorIRI, m.Handle, m.Inbox)
+		if err != nil {
+			return fmt.Errorf("storage: mention %s: %w", m.Handle, err)
 		}
 	}
 	return nil
@@ -312,6 +337,9 @@ func (s *Store) DeleteStatement(ctx context.Context, id string) (*Statement, err
 		if _, err := tx.q.ExecContext(ctx, `DELETE FROM statement_tags WHERE statement_id = $1`, id); err != nil {
 			return fmt.Errorf("storage: delete statement %s: %w", id, err)
 		}
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM statement_mentions WHERE statement_id = $1`, id); err != nil {
+			return fmt.Errorf("storage: delete statement %s: %w", id, err)
+		}
 		st.State, st.DeletedAt, st.UpdatedAt = StateDeleted, &t, t
 		return nil
 	})
@@ -343,6 +371,9 @@ func (s *Store) UpdateStatement(ctx context.Context, st *Statement) error {
 			}
 		}
 		if err := tx.putTranslations(ctx, st); err != nil {
+			return err
+		}
+		if err := tx.putMentions(ctx, st); err != nil {
 			return err
 		}
 		return tx.putTags(ctx, st)
@@ -482,6 +513,24 @@ func (s *Store) loadExtras(ctx context.Context, sts []*Statement) error {
 		return err
 	}
 	trows.Close()
+	mrows, err := s.q.QueryContext(ctx, `SELECT statement_id, actor_iri, handle, inbox FROM statement_mentions
+		WHERE statement_id IN (`+in+`) ORDER BY handle`, args...)
+	if err != nil {
+		return fmt.Errorf("load mentions: %w", err)
+	}
+	defer mrows.Close()
+	for mrows.Next() {
+		var id string
+		var m Mention
+		if err := mrows.Scan(&id, &m.ActorIRI, &m.Handle, &m.Inbox); err != nil {
+			return fmt.Errorf("load mentions: %w", err)
+		}
+		byID[id].Mentions = append(byID[id].Mentions, m)
+	}
+	if err := mrows.Err(); err != nil {
+		return err
+	}
+	mrows.Close()
 	return s.loadMedia(ctx, byID)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
 
 	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/iri"
@@ -36,6 +37,9 @@ type Config struct {
 	Metrics *prometheus.Registry
 	// Now is the clock for visibility of scheduled statements; nil means time.Now.
 	Now func() time.Time
+	// RateLimit is how many requests per second one client address may make
+	// (bursts of twice that pass); 0 turns the limit off.
+	RateLimit float64
 }
 
 // Server holds the echo instance and what its handlers use.
@@ -100,6 +104,21 @@ func New(cfg Config, store *storage.Store, fed *federation.Service) (*Server, er
 		},
 	}))
 	e.Use(middleware.BodyLimit(strconv.FormatInt(cfg.BodyLimit, 10) + "B"))
+	if cfg.RateLimit > 0 {
+		e.Use(middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+			Skipper: func(c echo.Context) bool {
+				p := c.Request().URL.Path
+				return p == "/healthz" || p == "/readyz" || p == "/metrics"
+			},
+			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+				Rate: rate.Limit(cfg.RateLimit), Burst: int(2 * cfg.RateLimit), ExpiresIn: 3 * time.Minute}),
+			IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+			DenyHandler: func(c echo.Context, _ string, _ error) error {
+				c.Response().Header().Set("Retry-After", "1")
+				return echo.NewHTTPError(http.StatusTooManyRequests, "Too many requests: slow down.")
+			},
+		}))
+	}
 	s.routes(promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{Registry: cfg.Metrics}))
 	return s, nil
 }

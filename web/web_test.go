@@ -193,3 +193,40 @@ func testServer(t *testing.T, dbURL string) {
 		}
 	})
 }
+
+func TestRateLimit(t *testing.T) {
+	st := storagetest.Open(t, storagetest.SQLiteURL(t))
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fed := federation.New(federation.Config{Scheme: "http", Host: "node.test", Logger: quiet}, st)
+	s, err := web.New(web.Config{Logger: quiet, RateLimit: 5}, st, fed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	limited := 0
+	for i := 0; i < 30; i++ {
+		res, err := http.Get(srv.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode == http.StatusTooManyRequests {
+			limited++
+			if res.Header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+		}
+	}
+	if limited == 0 {
+		t.Fatal("30 quick requests at 5/s were never limited")
+	}
+	// Health checks are never limited.
+	for i := 0; i < 30; i++ {
+		res, _ := http.Get(srv.URL + "/healthz")
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("healthz limited: %d", res.StatusCode)
+		}
+	}
+}

@@ -24,11 +24,14 @@ func init() {
 			summary := fs.String("summary", "", "short description shown on the profile")
 			typ := fs.String("type", "Organization", "Organization, Person, Group or Service")
 			langs := fs.String("languages", "", "comma-separated languages it publishes in, e.g. ar,en,ckb")
+			approve := fs.Bool("approve-followers", false, "hold follow requests until an editor approves them")
+			objType := fs.String("object-type", "Note", "how statements federate: Note (shown in full on Mastodon) or Article (title, summary and link)")
 			return func(ctx context.Context, a *app, args []string) error {
 				if len(args) != 1 {
 					return usagef("give exactly one USERNAME")
 				}
 				na := newActor(args[0], *name, *summary, *typ, *langs)
+				na.ManuallyApprovesFollowers, na.ObjectType = *approve, *objType
 				st, err := a.open(ctx)
 				if err != nil {
 					return err

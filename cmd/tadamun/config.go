@@ -42,6 +42,7 @@ var settings = []setting{
 	{key: "authorized-fetch", env: "TADAMUN_AUTHORIZED_FETCH", isBool: true, forServ: true, help: "answer ActivityPub GETs only when they carry a valid signature (Mastodon's secure mode)"},
 	{key: "delivery-workers", env: "TADAMUN_DELIVERY_WORKERS", def: "16", forServ: true, help: "how many deliveries run at once (at most 2 per remote host)"},
 	{key: "delivery-lease", env: "TADAMUN_DELIVERY_LEASE", def: "30s", forServ: true, help: "how long a claimed delivery stays reserved to its worker; after a crash it is retried when this runs out (keep it above the 10s request timeout)"},
+	{key: "rate-limit", env: "TADAMUN_RATE_LIMIT", def: "50", forServ: true, help: "requests per second one client address may make, bursts of twice that (0: no limit)"},
 	{key: "trusted-proxies", env: "TADAMUN_TRUSTED_PROXIES", forServ: true, help: "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed"},
 }
 
@@ -62,6 +63,7 @@ type config struct {
 	AuthorizedFetch bool
 	DeliveryWorkers int
 	DeliveryLease   time.Duration
+	RateLimit       float64
 }
 
 // Scheme is the scheme of the node's public addresses: https, except for a
@@ -216,6 +218,9 @@ func buildConfig(value, source map[string]string, serve bool) (*config, error) {
 	c.DeliveryWorkers = n
 	if c.DeliveryLease, err = time.ParseDuration(value["delivery-lease"]); err != nil || c.DeliveryLease < time.Second {
 		return nil, bad("delivery-lease", "%q: use a duration of at least 1s, e.g. 30s", value["delivery-lease"])
+	}
+	if c.RateLimit, err = strconv.ParseFloat(value["rate-limit"], 64); err != nil || c.RateLimit < 0 {
+		return nil, bad("rate-limit", "%q: use a number of requests per second, or 0", value["rate-limit"])
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, bad("tls-cert", "--tls-cert and --tls-key go together")

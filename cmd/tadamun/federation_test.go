@@ -135,6 +135,21 @@ func TestFederation(t *testing.T) {
 					a.count(t, `SELECT COUNT(*) FROM remote_objects WHERE statement_id = $1 AND moderation = 'pending'`, id) == 1
 			}, a, bn, c)
 
+			// A mention reaches the account mentioned, which does not follow
+			// the author; the statement carries a Mention tag.
+			hello := filepath.Join(c.dir, "hello.md")
+			if err := os.WriteFile(hello, []byte("---\ntitle: Thanks\nlanguage: en\n---\nThank you @partner@"+bn.domain+"!\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			helloURL := strings.TrimSpace(c.run(t, "publish", "--actor", "friend", hello).stdout)
+			eventually(t, "the mention reaches the account mentioned", func() bool {
+				return bn.count(t, `SELECT COUNT(*) FROM activities WHERE direction = 'in' AND activity_type = 'Create' AND actor_iri = $1 AND body LIKE '%Thank you%'`,
+					"http://"+c.domain+"/users/friend") == 1
+			}, bn, c)
+			if _, doc := getAS(t, helloURL); !strings.Contains(fmt.Sprint(doc["tag"]), "Mention") || !strings.Contains(fmt.Sprint(doc["content"]), "http://"+bn.domain+"/users/partner") {
+				t.Fatalf("statement with a mention: %v", doc)
+			}
+
 			edited := filepath.Join(a.dir, "edited.md")
 			src, _ := os.ReadFile(seedFile(t))
 			if err := os.WriteFile(edited, []byte(strings.Replace(string(src), "Iraqi Social Forum", "Iraqi Social Forum (ISF)", 1)), 0o600); err != nil {

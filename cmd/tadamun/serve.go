@@ -73,7 +73,7 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 		Lease:    a.cfg.DeliveryLease,
 		// A post must end well inside its lease, or it could be claimed
 		// and sent again while still under way.
-		Timeout: min(10*time.Second, a.cfg.DeliveryLease/2),
+		Timeout: min(10*time.Second, a.cfg.DeliveryLease/3),
 		KeyID: func(username string, instance bool) string {
 			if instance {
 				return iris.InstanceKey()
@@ -105,7 +105,8 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 			}
 		}()
 	}
-	srv, err := web.New(web.Config{TrustedProxies: a.cfg.TrustedProxies, Version: version, Logger: a.log, Metrics: reg}, st, fed)
+	srv, err := web.New(web.Config{TrustedProxies: a.cfg.TrustedProxies, Version: version, Logger: a.log, Metrics: reg,
+		RateLimit: a.cfg.RateLimit}, st, fed)
 	if err != nil {
 		return err
 	}

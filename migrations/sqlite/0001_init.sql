@@ -74,6 +74,15 @@ CREATE TABLE statement_tags (
 );
 CREATE INDEX statement_tags_tag_idx ON statement_tags (tag);
 
+-- Accounts on other servers a statement mentions (@user@host), resolved when it was written.
+CREATE TABLE statement_mentions (
+    statement_id TEXT NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
+    actor_iri    TEXT NOT NULL,
+    handle       TEXT NOT NULL,
+    inbox        TEXT NOT NULL,
+    PRIMARY KEY (statement_id, actor_iri)
+);
+
 CREATE TABLE media (
     id           TEXT PRIMARY KEY,
     actor_id     TEXT NOT NULL REFERENCES actors (id) ON DELETE CASCADE,
