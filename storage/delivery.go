@@ -237,6 +237,31 @@ func (s *Store) claimedDeliveries(ctx context.Context, ids []any) ([]*ClaimedDel
 	return out, rows.Err()
 }
 
+// ReleaseDeliveries hands back rows workerID claimed but did not attempt
+// (it is shutting down): they are due again at once for any worker, and no
+// attempt is counted. Rows another worker holds by now are left alone. It
+// returns how many were released.
+func (s *Store) ReleaseDeliveries(ctx context.Context, workerID string, ids []int64) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := make([]any, 0, len(ids)+2)
+	args = append(args, workerID, now())
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	res, err := s.q.ExecContext(ctx, `UPDATE deliveries SET locked_until = NULL, locked_by = '', updated_at = $2
+		WHERE locked_by = $1 AND state = 'pending' AND id IN (`+placeholders(3, len(ids))+`)`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("storage: release deliveries: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("storage: release deliveries: %w", err)
+	}
+	return int(n), nil
+}
+
 // DeliveryDone records a successful delivery: the row is done and its lease
 // released.
 func (s *Store) DeliveryDone(ctx context.Context, id int64, status int) error {

@@ -221,6 +221,19 @@ func testClaimLease(t *testing.T, url string) {
 	if got := f.claim(t, "w3", time.Minute, 10); len(got) != 0 {
 		t.Fatalf("claimed %s with nothing due", inboxesOf(got))
 	}
+	// A worker shutting down hands back what it has not started: due at
+	// once for others, no attempt counted. Another worker's rows stay.
+	ids := []int64{second[0].ID, rest[0].ID}
+	if n, err := f.s.ReleaseDeliveries(ctx, "w1", ids); err != nil || n != 0 {
+		t.Fatalf("w1 released %d of w2's rows: %v", n, err)
+	}
+	if n, err := f.s.ReleaseDeliveries(ctx, "w2", ids); err != nil || n != 2 {
+		t.Fatalf("w2 released %d of its 2 rows: %v", n, err)
+	}
+	back := f.claim(t, "w3", time.Minute, 10)
+	if len(back) != 2 || back[0].Attempts != 0 || back[0].LockedBy != "w3" {
+		t.Fatalf("after release claimed %+v", back)
+	}
 }
 
 func testClaimOnePerHost(t *testing.T, url string) {
@@ -390,6 +403,9 @@ func testDeliveryStats(t *testing.T, url string) {
 		}
 	}
 	for i := 0; i < storage.HostFailureThreshold; i++ {
+		if i == 1 { // the run of failures began two hours ago
+			storagetest.Exec(t, url, `UPDATE hosts SET failing_since = $1 WHERE host = $2`, time.Now().Add(-2*time.Hour).UTC(), "b.example")
+		}
 		if _, _, err := f.s.HostFailed(ctx, "b.example"); err != nil {
 			t.Fatal(err)
 		}
@@ -572,29 +588,30 @@ func testHostRule(t *testing.T, url string) {
 		t.Fatal("a host never seen is unavailable")
 	}
 
-	// A host that answered a minute ago: any number of quick failures is
-	// an outage shorter than the span, not a dead host.
+	// Any number of failures within a minute is an outage shorter than the
+	// span, not a dead host.
 	must(t, f.s.HostSucceeded(ctx, "flaky.example"))
 	if n, since := fail("flaky.example", 25); n != 25 || since != nil || !available("flaky.example") {
-		t.Fatalf("25 failures within a minute of a success: failures %d, unavailable since %v", n, since)
+		t.Fatalf("25 failures within a minute: failures %d, unavailable since %v", n, since)
 	}
-	// The same run of failures, the last success two hours back: the tenth
-	// or later failure marks it.
-	storagetest.Exec(t, url, `UPDATE hosts SET last_success_at = $1 WHERE host = $2`, time.Now().Add(-2*time.Hour).UTC(), "flaky.example")
+	// The same run of failures, begun two hours ago: the next one marks it.
+	storagetest.Exec(t, url, `UPDATE hosts SET failing_since = $1 WHERE host = $2`, time.Now().Add(-2*time.Hour).UTC(), "flaky.example")
 	n, since := fail("flaky.example", 1)
 	if n != 26 || since == nil || available("flaky.example") {
-		t.Fatalf("failure 26, two hours after the last success: failures %d, unavailable since %v", n, since)
+		t.Fatalf("failure 26 of a run two hours long: failures %d, unavailable since %v", n, since)
 	}
 	if _, again := fail("flaky.example", 1); again == nil || !again.Equal(*since) {
 		t.Fatalf("unavailable since moved from %v to %v", since, again)
 	}
 
-	// A host that never answered: unavailable at its tenth failure in a row.
-	if n, since := fail("dead.example", storage.HostFailureThreshold-1); n != 9 || since != nil {
-		t.Fatalf("nine failures: %d, %v", n, since)
+	// A host that never answered: ten quick failures are not enough; ten
+	// spanning an hour are.
+	if n, since := fail("dead.example", storage.HostFailureThreshold); n != 10 || since != nil {
+		t.Fatalf("ten quick failures: %d, %v", n, since)
 	}
+	storagetest.Exec(t, url, `UPDATE hosts SET failing_since = $1, failures = 9 WHERE host = $2`, time.Now().Add(-2*time.Hour).UTC(), "dead.example")
 	if _, since := fail("dead.example", 1); since == nil {
-		t.Fatal("ten failures of a host that never answered did not mark it")
+		t.Fatal("ten failures over two hours did not mark the host")
 	}
 	list, err := f.s.UnavailableHosts(ctx)
 	if err != nil {

@@ -16,11 +16,8 @@ import (
 // leaves its rows alone in between, and the worker pushes them back); the
 // first success makes it available again and its waiting rows due at once.
 //
-// The span is measured from the host's last success (hosts.last_success_at):
-// the failures of the current run all came after it, so ten failures with
-// the last success at least an hour before the tenth span at least an hour
-// of not getting through. A host that has never answered successfully has no
-// such mark, and is marked unavailable at its tenth failure in a row.
+// The span is measured from the first failure of the current run
+// (hosts.failing_since, set when the run starts and cleared by a success).
 const (
 	HostFailureThreshold = 10
 	HostFailureSpan      = time.Hour
@@ -58,7 +55,7 @@ func (s *Store) HostSucceeded(ctx context.Context, host string) error {
 			return fmt.Errorf("storage: host %s succeeded: %w", host, err)
 		}
 		_, err = tx.q.ExecContext(ctx, `INSERT INTO hosts (host, failures, last_success_at, updated_at) VALUES ($1, 0, $2, $2)
-			ON CONFLICT (host) DO UPDATE SET failures = 0, unavailable_since = NULL,
+			ON CONFLICT (host) DO UPDATE SET failures = 0, failing_since = NULL, unavailable_since = NULL,
 				last_success_at = excluded.last_success_at, updated_at = excluded.updated_at
 			WHERE hosts.failures <> 0 OR hosts.unavailable_since IS NOT NULL OR hosts.last_success_at IS NULL
 				OR hosts.last_success_at < $3`, host, t, t.Add(-successRefresh))
@@ -75,12 +72,15 @@ func (s *Store) HostSucceeded(ctx context.Context, host string) error {
 func (s *Store) HostFailed(ctx context.Context, host string) (failures int, unavailableSince *time.Time, err error) {
 	t := now()
 	var since sql.NullTime
-	err = s.q.QueryRowContext(ctx, `INSERT INTO hosts (host, failures, last_failure_at, updated_at) VALUES ($1, 1, $2, $2)
+	err = s.q.QueryRowContext(ctx, `INSERT INTO hosts (host, failures, failing_since, last_failure_at, updated_at)
+		VALUES ($1, 1, $2, $2, $2)
 		ON CONFLICT (host) DO UPDATE SET failures = hosts.failures + 1, last_failure_at = excluded.last_failure_at,
 			updated_at = excluded.updated_at,
+			failing_since = CASE WHEN hosts.failures = 0 OR hosts.failing_since IS NULL
+				THEN excluded.failing_since ELSE hosts.failing_since END,
 			unavailable_since = CASE
 				WHEN hosts.unavailable_since IS NOT NULL THEN hosts.unavailable_since
-				WHEN hosts.failures + 1 >= $3 AND (hosts.last_success_at IS NULL OR hosts.last_success_at <= $4)
+				WHEN hosts.failures + 1 >= $3 AND hosts.failing_since IS NOT NULL AND hosts.failing_since <= $4
 					THEN excluded.updated_at
 				END
 		RETURNING failures, unavailable_since`, host, t, HostFailureThreshold, t.Add(-HostFailureSpan)).Scan(&failures, &since)

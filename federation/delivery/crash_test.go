@@ -75,7 +75,7 @@ func testCrashWithClaimedRows(t *testing.T, url string) {
 	doomed.Close() // dies: nothing recorded, leases left behind
 	diedAt := time.Now()
 
-	w := e.worker(nil, delivery.Config{Lease: 3 * time.Second, Timeout: 2 * time.Second})
+	w := e.worker(nil, delivery.Config{Lease: 3 * time.Second})
 	run(t, w)
 	w.Notify()
 	eventually(t, "the unclaimed rows are delivered", func() bool {

@@ -223,11 +223,10 @@ func testUnavailableHost(t *testing.T, url string) {
 		w.WriteHeader(http.StatusAccepted)
 	})
 	host := storage.InboxHost(s.URL)
-	// Nine failures in a row, the last success two hours back: the next
-	// failure is the tenth.
+	// Nine failures in a row over two hours: the next failure is the tenth.
 	now := time.Now().UTC()
-	storagetest.Exec(t, url, `INSERT INTO hosts (host, failures, last_success_at, last_failure_at, updated_at)
-		VALUES ($1, 9, $2, $3, $3)`, host, now.Add(-2*time.Hour), now.Add(-time.Minute))
+	storagetest.Exec(t, url, `INSERT INTO hosts (host, failures, failing_since, last_success_at, last_failure_at, updated_at)
+		VALUES ($1, 9, $2, $3, $4, $4)`, host, now.Add(-2*time.Hour), now.Add(-3*time.Hour), now.Add(-time.Minute))
 	for i := 0; i < 3; i++ {
 		e.follow(fmt.Sprintf("u%d", i), fmt.Sprintf("%s/users/u%d/inbox", s.URL, i), "")
 	}
@@ -401,6 +400,7 @@ func TestNewChecksConfig(t *testing.T) {
 	}{
 		{"no KeyID", delivery.Config{}},
 		{"lease shorter than timeout", delivery.Config{KeyID: keyID, Lease: time.Second, Timeout: 2 * time.Second}},
+		{"lease shorter than two timeouts", delivery.Config{KeyID: keyID, Lease: 3 * time.Second, Timeout: 2 * time.Second}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

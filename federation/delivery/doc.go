@@ -33,13 +33,24 @@
 //
 // Work is limited twice: Workers posts at once in all, and PerHost at once
 // to any one host, so a slow or hanging server holds at most PerHost workers
-// and the rest of the fan-out goes on. The worker counts posts per host in
-// memory and tells the claim to skip hosts at their limit.
+// and the rest of the fan-out goes on. The worker counts, per host, the rows
+// it holds in memory and tells the claim to skip hosts at their limit.
 //
 // A host that keeps failing is marked unavailable (the rule is in package
 // storage, see HostFailureThreshold). Its deliveries are then pushed back
 // and tried once an hour, one at a time; the first success makes it
 // available again and its waiting deliveries due at once.
+//
+// # The database's share
+//
+// Every claim and every recorded outcome is a committed write, and a commit
+// costs an fsync; SQLite, moreover, has a single writer. So the worker
+// claims ahead (up to twice Workers rows on hand, topped up when half are
+// used, so one claim serves many posts and a freed worker never waits for
+// the database), and records outcomes in groups: whatever arrived while
+// the previous transaction committed goes into the next one. A slot is
+// freed only once its outcome is committed. At shutdown, claimed rows not
+// yet started are handed back at once (Store.ReleaseDeliveries).
 //
 // # Metrics
 //

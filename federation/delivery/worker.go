@@ -54,7 +54,7 @@ type Config struct {
 	// PerHost is how many posts may be under way to one host (default 2).
 	PerHost int
 	// Lease is how long a claimed row stays ours (default 2m): if this
-	// process dies, another claims the row after that. It must exceed
+	// process dies, another claims the row after that. It must exceed twice
 	// Timeout, or a slow post could be claimed and sent again while it is
 	// still under way.
 	Lease time.Duration
@@ -64,9 +64,9 @@ type Config struct {
 	// Poll is how often Run looks for due rows when nothing wakes it
 	// (default 1s). Notify wakes it at once.
 	Poll time.Duration
-	// Timeout bounds one post (default 30s; the transport has its own,
-	// usually shorter, limits). Shutdown waits at most this long for posts
-	// under way.
+	// Timeout bounds one post (default 30s or a third of Lease, whichever
+	// is less; the transport has its own, usually shorter, limits).
+	// Shutdown waits at most this long for posts under way.
 	Timeout time.Duration
 	// RetryBase is the first retry delay (default 30s); each further
 	// failure doubles it, up to MaxBackoff (default 12h).
@@ -99,8 +99,9 @@ type Worker struct {
 	settle chan *settlement // to the recorder
 
 	mu          sync.Mutex
-	inFlight    map[string]int // host -> posts under way
-	busy        int            // posts under way
+	ready       []*storage.ClaimedDelivery // claimed, not yet started
+	load        map[string]int             // host -> rows ready or under way
+	busy        int                        // posts under way
 	unavailable map[string]bool
 }
 
@@ -123,20 +124,24 @@ func New(cfg Config, store *storage.Store, poster Poster) (*Worker, error) {
 	setDefault(&cfg.Lease, DefaultLease)
 	setDefault(&cfg.MaxAge, DefaultMaxAge)
 	setDefault(&cfg.Poll, DefaultPoll)
-	setDefault(&cfg.Timeout, DefaultTimeout)
 	setDefault(&cfg.RetryBase, DefaultRetryBase)
 	setDefault(&cfg.MaxBackoff, DefaultMaxBackoff)
 	if cfg.KeepDone == 0 {
 		cfg.KeepDone = DefaultKeepDone
 	}
-	if cfg.Lease <= cfg.Timeout {
-		return nil, fmt.Errorf("delivery: the lease (%s) must be longer than the request timeout (%s)", cfg.Lease, cfg.Timeout)
+	// A claimed row may wait for one round of posts before its own starts,
+	// so the lease must cover two posts and then some.
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = min(DefaultTimeout, cfg.Lease/3)
+	}
+	if cfg.Lease <= 2*cfg.Timeout {
+		return nil, fmt.Errorf("delivery: the lease (%s) must be longer than twice the request timeout (%s)", cfg.Lease, cfg.Timeout)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	w := &Worker{cfg: cfg, store: store, poster: poster, log: cfg.Logger, wake: make(chan struct{}, 1),
-		inFlight: map[string]int{}, unavailable: map[string]bool{}, keys: keyCache{keys: map[string]cachedKey{}}}
+		load: map[string]int{}, unavailable: map[string]bool{}, keys: keyCache{keys: map[string]cachedKey{}}}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
@@ -167,10 +172,11 @@ func (w *Worker) Notify() {
 }
 
 // Run claims and delivers due rows until ctx is done. Then it stops
-// claiming and waits for the posts under way (each bounded by
-// Config.Timeout) and their bookkeeping; rows it claimed but could not
-// finish go back to the queue when their lease runs out. It returns nil
-// after a shutdown.
+// claiming, hands back the rows it claimed but had not started, and waits
+// for the posts under way (each bounded by Config.Timeout) and their
+// bookkeeping; a row whose outcome cannot be recorded goes back to the
+// queue when its lease runs out. It returns nil after a shutdown. Run must
+// not be called again before it has returned.
 func (w *Worker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	w.settle = make(chan *settlement, w.cfg.Workers)
@@ -180,7 +186,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		w.recorder(ctx, w.settle)
 	}()
 	w.log.Info("delivery worker started", slog.Int("workers", w.cfg.Workers), slog.Int("per_host", w.cfg.PerHost),
-		slog.Duration("lease", w.cfg.Lease))
+		slog.Duration("lease", w.cfg.Lease), slog.Duration("timeout", w.cfg.Timeout))
 	var nextStats, nextHosts, nextSweep time.Time
 	timer := time.NewTimer(w.cfg.Poll)
 	defer timer.Stop()
@@ -198,12 +204,13 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.refreshQueueGauge(ctx)
 			nextStats = now.Add(statsEvery)
 		}
-		n, err := w.claim(ctx, &wg)
+		w.start(ctx, &wg)
+		n, err := w.claim(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.log.Error("claim deliveries", slog.String("err", err.Error()))
 		}
 		if n > 0 {
-			continue // there may be more due, or more of the same hosts
+			continue // start them; there may be more due
 		}
 		if !timer.Stop() {
 			select {
@@ -218,6 +225,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-timer.C:
 		}
 	}
+	w.release(ctx)
 	w.mu.Lock()
 	busy := w.busy
 	w.mu.Unlock()
@@ -229,30 +237,56 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-// claim leases as many due rows as there are free workers, skipping hosts
-// at their limit, and starts a post for each. It returns how many started.
-func (w *Worker) claim(ctx context.Context, wg *sync.WaitGroup) (int, error) {
+// claim tops up the rows on hand: when fewer than Workers are ready or under
+// way, it leases up to twice that many, so that a freed worker starts at
+// once and a claim (a database write) serves many posts. Hosts whose rows
+// on hand have reached their limit are skipped, so every ready row can
+// start as soon as a worker is free. It returns how many it claimed.
+func (w *Worker) claim(ctx context.Context) (int, error) {
 	w.mu.Lock()
-	free := w.cfg.Workers - w.busy
+	have := w.busy + len(w.ready)
+	limit := 2*w.cfg.Workers - have
 	var skip []string
-	for host, n := range w.inFlight {
-		if n >= w.cfg.PerHost || (w.unavailable[host] && n >= 1) {
+	for host, n := range w.load {
+		if n >= w.hostLimit(host) {
 			skip = append(skip, host)
 		}
 	}
 	w.mu.Unlock()
-	if free <= 0 {
+	if have > w.cfg.Workers {
 		return 0, nil
 	}
-	list, err := w.store.ClaimDeliveries(ctx, w.cfg.WorkerID, w.cfg.Lease, free, skip)
+	list, err := w.store.ClaimDeliveries(ctx, w.cfg.WorkerID, w.cfg.Lease, limit, skip)
 	if err != nil {
 		return 0, err
 	}
+	w.mu.Lock()
 	for _, d := range list {
-		w.mu.Lock()
-		w.inFlight[d.Host]++
+		w.ready = append(w.ready, d)
+		w.load[d.Host]++
+	}
+	w.mu.Unlock()
+	return len(list), nil
+}
+
+// hostLimit is how many rows of host may be on hand: PerHost, or one for a
+// host that is unavailable (its hourly probe). The caller holds w.mu.
+func (w *Worker) hostLimit(host string) int {
+	if w.unavailable[host] {
+		return 1
+	}
+	return w.cfg.PerHost
+}
+
+// start starts ready rows while workers are free.
+func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.busy < w.cfg.Workers && len(w.ready) > 0 {
+		d := w.ready[0]
+		w.ready[0] = nil
+		w.ready = w.ready[1:]
 		w.busy++
-		w.mu.Unlock()
 		if w.m != nil {
 			w.m.inFlight.Inc()
 		}
@@ -261,8 +295,8 @@ func (w *Worker) claim(ctx context.Context, wg *sync.WaitGroup) (int, error) {
 			defer wg.Done()
 			w.deliver(ctx, d)
 			w.mu.Lock()
-			if w.inFlight[d.Host]--; w.inFlight[d.Host] <= 0 {
-				delete(w.inFlight, d.Host)
+			if w.load[d.Host]--; w.load[d.Host] <= 0 {
+				delete(w.load, d.Host)
 			}
 			w.busy--
 			w.mu.Unlock()
@@ -272,7 +306,29 @@ func (w *Worker) claim(ctx context.Context, wg *sync.WaitGroup) (int, error) {
 			w.Notify() // a worker, and maybe a host, is free
 		}()
 	}
-	return len(list), nil
+}
+
+// release hands back the rows claimed but not started, at shutdown, so
+// that another process need not wait for their lease.
+func (w *Worker) release(ctx context.Context) {
+	w.mu.Lock()
+	ids := make([]int64, 0, len(w.ready))
+	for _, d := range w.ready {
+		ids = append(ids, d.ID)
+		if w.load[d.Host]--; w.load[d.Host] <= 0 {
+			delete(w.load, d.Host)
+		}
+	}
+	w.ready = nil
+	w.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if _, err := w.store.ReleaseDeliveries(rctx, w.cfg.WorkerID, ids); err != nil {
+		w.log.Warn("hand back claimed deliveries", slog.Int("deliveries", len(ids)), slog.String("err", err.Error()))
+	}
 }
 
 // refreshHosts reloads the unavailable hosts, which other processes may

@@ -249,6 +249,7 @@ CREATE INDEX deliveries_host_idx ON deliveries (host, state);
 CREATE TABLE hosts (
     host              TEXT PRIMARY KEY,
     failures          INTEGER NOT NULL DEFAULT 0,
+    failing_since     TIMESTAMPTZ,
     unavailable_since TIMESTAMPTZ,
     last_success_at   TIMESTAMPTZ,
     last_failure_at   TIMESTAMPTZ,

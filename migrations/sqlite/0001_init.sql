@@ -249,6 +249,7 @@ CREATE INDEX deliveries_host_idx ON deliveries (host, state);
 CREATE TABLE hosts (
     host              TEXT PRIMARY KEY,
     failures          INTEGER NOT NULL DEFAULT 0,
+    failing_since     TIMESTAMP,
     unavailable_since TIMESTAMP,
     last_success_at   TIMESTAMP,
     last_failure_at   TIMESTAMP,
