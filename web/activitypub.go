@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -62,10 +63,10 @@ func (s *Server) activityRoutes() {
 	e := s.echo
 	u := iri.UsersPrefix + ":username"
 	e.GET(u, s.actorDoc)
-	e.GET(u+"/"+iri.Outbox, s.outbox)
-	e.GET(u+"/"+iri.Followers, s.followers)
-	e.GET(u+"/"+iri.Following, s.following)
-	e.GET(u+"/"+iri.Featured, s.featured)
+	e.GET(u+"/"+iri.Outbox, s.actorDocument(s.outbox))
+	e.GET(u+"/"+iri.Followers, s.actorDocument(s.followers))
+	e.GET(u+"/"+iri.Following, s.actorDocument(s.following))
+	e.GET(u+"/"+iri.Featured, s.actorDocument(s.featured))
 	e.GET(u+"/"+iri.Statements+"/:id", s.statementDoc)
 	e.GET(u+"/"+iri.Statements+"/:id/activity", s.createDoc)
 	e.GET(u+"/"+iri.Statements+"/:id/"+iri.Replies, s.repliesDoc)
@@ -141,68 +142,43 @@ func (s *Server) instanceOutbox(c echo.Context) error {
 	return activityJSON(c, http.StatusOK, b)
 }
 
-func (s *Server) outbox(c echo.Context) error {
-	a, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	if err := s.authorize(c); err != nil {
-		return err
-	}
-	b, err := s.fed.OutboxDocument(c.Request().Context(), a, c.QueryParam("page") != "", c.QueryParam("before"))
-	if err != nil {
+// actorDocument answers a document about the actor named by :username,
+// built by doc, after the authorized-fetch check.
+func (s *Server) actorDocument(doc func(ctx context.Context, c echo.Context, a *storage.Actor) ([]byte, error)) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		a, err := s.actor(c)
+		if err != nil {
+			return err
+		}
+		if err := s.authorize(c); err != nil {
+			return err
+		}
+		b, err := doc(c.Request().Context(), c, a)
 		if errors.Is(err, federation.ErrInvalid) {
 			return echo.NewHTTPError(http.StatusBadRequest, "bad page cursor")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return activityJSON(c, http.StatusOK, b)
 	}
-	return activityJSON(c, http.StatusOK, b)
 }
 
-func (s *Server) followers(c echo.Context) error {
-	a, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	if err := s.authorize(c); err != nil {
-		return err
-	}
-	b, err := s.fed.FollowersDocument(c.Request().Context(), a)
-	if err != nil {
-		return err
-	}
-	return activityJSON(c, http.StatusOK, b)
+func (s *Server) outbox(ctx context.Context, c echo.Context, a *storage.Actor) ([]byte, error) {
+	return s.fed.OutboxDocument(ctx, a, c.QueryParam("page") != "", c.QueryParam("before"))
 }
 
-func (s *Server) following(c echo.Context) error {
-	a, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	if err := s.authorize(c); err != nil {
-		return err
-	}
+func (s *Server) followers(ctx context.Context, _ echo.Context, a *storage.Actor) ([]byte, error) {
+	return s.fed.FollowersDocument(ctx, a)
+}
+
+func (s *Server) following(ctx context.Context, c echo.Context, a *storage.Actor) ([]byte, error) {
 	page, _ := strconv.Atoi(c.QueryParam("page"))
-	b, err := s.fed.FollowingDocument(c.Request().Context(), a, page)
-	if err != nil {
-		return err
-	}
-	return activityJSON(c, http.StatusOK, b)
+	return s.fed.FollowingDocument(ctx, a, page)
 }
 
-func (s *Server) featured(c echo.Context) error {
-	a, err := s.actor(c)
-	if err != nil {
-		return err
-	}
-	if err := s.authorize(c); err != nil {
-		return err
-	}
-	b, err := s.fed.FeaturedDocument(c.Request().Context(), a)
-	if err != nil {
-		return err
-	}
-	return activityJSON(c, http.StatusOK, b)
+func (s *Server) featured(ctx context.Context, _ echo.Context, a *storage.Actor) ([]byte, error) {
+	return s.fed.FeaturedDocument(ctx, a)
 }
 
 // statementFor finds the statement of :username and :id, answering 404 for
