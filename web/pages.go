@@ -35,6 +35,8 @@ type pageData struct {
 	View       *statementView
 	Actor      *storage.Actor
 	Error      *errorPage
+	Replies    []*storage.RemoteObject
+	Counts     storage.Counts
 }
 
 type errorPage struct {
@@ -56,6 +58,9 @@ type langLink struct {
 }
 
 var funcs = template.FuncMap{
+	// safeRemote marks remote HTML as safe for the template: it was
+	// sanitized (content.SanitizeRemote) before it was stored.
+	"safeRemote": func(h string) template.HTML { return template.HTML(h) },
 	"dir":  content.Direction,
 	"date": func(t *time.Time) string { return t.UTC().Format("2 January 2006") },
 	"iso":  func(t *time.Time) string { return t.UTC().Format(time.RFC3339) },
@@ -180,7 +185,16 @@ func (s *Server) statementPage(c echo.Context) error {
 	if !ok {
 		return echo.NewHTTPError(http.StatusNotFound, "This statement has no translation into that language.")
 	}
-	return s.render(c, http.StatusOK, "statement", pageData{Title: v.Title, Lang: v.Lang, Actor: a, Statement: st, View: v})
+	replies, err := s.store.ListReplies(ctx, st.ID, storage.ModerationApproved, 200)
+	if err != nil {
+		return err
+	}
+	counts, err := s.store.InteractionCounts(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "statement", pageData{Title: v.Title, Lang: v.Lang, Actor: a, Statement: st, View: v,
+		Replies: replies, Counts: counts})
 }
 
 // view picks the language version of a statement; "" is the primary one.

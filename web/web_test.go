@@ -230,3 +230,42 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestRepliesRenderInert: an approved reply shows under the statement, and
+// nothing hostile in it (stored sanitized) or in its author's profile
+// (escaped by the template) survives.
+func TestRepliesRenderInert(t *testing.T) {
+	n := newNode(t, storagetest.SQLiteURL(t))
+	ctx := context.Background()
+	if _, err := n.fed.CreateActor(ctx, federation.NewActor{Username: "icssi"}); err != nil {
+		t.Fatal(err)
+	}
+	st := n.publish(t, "icssi", "---\ntitle: We Stand Together\nlanguage: en\n---\nBody.\n")
+	r := &storage.RemoteActor{IRI: "https://evil.test/users/x", Host: "evil.test", Username: "x",
+		DisplayName: `<img src=x onerror=alert(1)>Mallory`, URL: "javascript:alert(1)", Inbox: "https://evil.test/inbox",
+		ExpiresAt: time.Now().Add(time.Hour)}
+	if err := n.store.UpsertRemoteActor(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	hostile := `<p style="position:fixed">Solidarity<script>alert(1)</script><a href="javascript:alert(2)" onclick="x()">click</a><img src=x onerror=alert(3)><iframe src="https://evil.test"></iframe></p>`
+	o := &storage.RemoteObject{IRI: "https://evil.test/n/1", RemoteActorID: r.ID, Type: "Note", StatementID: st.ID,
+		InReplyTo: "x", URL: "javascript:alert(4)", ContentHTML: content.SanitizeRemote(hostile), Moderation: storage.ModerationPending}
+	if err := n.store.UpsertRemoteObject(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := n.get(t, "/@icssi/we-stand-together"); strings.Contains(page, "Solidarity") {
+		t.Fatal("a reply awaiting moderation is shown")
+	}
+	if err := n.store.SetModeration(ctx, o.ID, storage.ModerationApproved); err != nil {
+		t.Fatal(err)
+	}
+	_, page := n.get(t, "/@icssi/we-stand-together")
+	if !strings.Contains(page, "Solidarity") || !strings.Contains(page, "1 replies") {
+		t.Fatalf("approved reply missing:\n%s", page)
+	}
+	for _, bad := range []string{"<script", "javascript:", "onerror=alert(3)", "onclick", "<iframe", "position:fixed", "<img src=x"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page contains %q", bad)
+		}
+	}
+}
