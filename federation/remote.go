@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -322,4 +323,43 @@ func (s *Service) Lookup(ctx context.Context, who string) (*storage.RemoteActor,
 		}
 	}
 	return nil, fmt.Errorf("federation: webfinger %s@%s: no ActivityPub actor link", user, host)
+}
+
+// SubscribeURL is where a reader of another server follows one of our
+// actors: their server's "ostatus subscribe" template from WebFinger, with
+// our actor filled in, or Mastodon's /authorize_interaction if it gives none.
+func (s *Service) SubscribeURL(ctx context.Context, reader, username string) (string, error) {
+	user, host, ok := normaliseHandle(reader)
+	if !ok {
+		return "", invalid("write your address as you@your.server")
+	}
+	scheme := "https"
+	if s.insecureRemote {
+		scheme = "http"
+	}
+	target := "acct:" + username + "@" + s.iri.Host()
+	wf := scheme + "://" + host + "/.well-known/webfinger?resource=" + url.QueryEscape("acct:"+user+"@"+host)
+	if _, err := s.client.CheckURL(wf); err != nil {
+		return "", invalid("%s is not a server we can reach", host)
+	}
+	body, err := s.client.FetchJSON(ctx, wf, "application/jrd+json, application/json", nil)
+	if err == nil {
+		var jrd struct {
+			Links []struct {
+				Rel      string `json:"rel"`
+				Template string `json:"template"`
+			} `json:"links"`
+		}
+		if json.Unmarshal(body, &jrd) == nil {
+			for _, l := range jrd.Links {
+				if l.Rel == "http://ostatus.org/schema/1.0/subscribe" && strings.Contains(l.Template, "{uri}") {
+					u := strings.Replace(l.Template, "{uri}", url.QueryEscape(target), 1)
+					if _, err := s.client.CheckURL(u); err == nil {
+						return u, nil
+					}
+				}
+			}
+		}
+	}
+	return scheme + "://" + host + "/authorize_interaction?uri=" + url.QueryEscape(target), nil
 }

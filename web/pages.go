@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/storage"
 )
@@ -37,6 +39,8 @@ type pageData struct {
 	Error      *errorPage
 	Replies    []*storage.RemoteObject
 	Counts     storage.Counts
+	FormError  string
+	Handle     string
 }
 
 type errorPage struct {
@@ -155,7 +159,32 @@ func (s *Server) profile(c echo.Context) error {
 	if len(a.Languages) > 0 {
 		lang = a.Languages[0]
 	}
-	return s.render(c, http.StatusOK, "profile", pageData{Title: a.DisplayName, Lang: lang, Actor: a, Statements: list})
+	return s.render(c, http.StatusOK, "profile", pageData{Title: a.DisplayName, Lang: lang, Actor: a, Statements: list,
+		Handle: "@" + a.Username + "@" + s.iri.Host()})
+}
+
+// remoteFollow takes a reader's address (you@your.server) from the profile's
+// form and sends them to their own server's follow page for this actor.
+func (s *Server) remoteFollow(c echo.Context) error {
+	ctx := c.Request().Context()
+	a, err := s.store.ActorByUsername(ctx, c.Param("username"))
+	if err != nil || a.IsInstance {
+		return echo.NewHTTPError(http.StatusNotFound, "No such account on this node.").SetInternal(err)
+	}
+	to, err := s.fed.SubscribeURL(ctx, c.FormValue("address"), a.Username)
+	if err != nil {
+		msg := "That address could not be used: write it as you@your.server."
+		if errors.Is(err, federation.ErrInvalid) {
+			msg = strings.TrimPrefix(err.Error(), federation.ErrInvalid.Error()+": ")
+		}
+		list, lerr := s.store.ListStatements(ctx, storage.StatementQuery{VisibleAt: s.cfg.Now(), ActorID: a.ID, Limit: 20})
+		if lerr != nil {
+			return lerr
+		}
+		return s.render(c, http.StatusBadRequest, "profile", pageData{Title: a.DisplayName, Actor: a, Statements: list,
+			Handle: "@" + a.Username + "@" + s.iri.Host(), FormError: msg})
+	}
+	return c.Redirect(http.StatusSeeOther, to)
 }
 
 // statementPage shows one statement, in its primary language or in the

@@ -138,6 +138,7 @@ func (s *Server) routes(metrics http.Handler) {
 	s.activityRoutes()
 	e.GET("/", s.home)
 	e.GET(iri.ProfilePrefix+":username", s.profile)
+	e.GET(iri.ProfilePrefix+":username/follow", s.remoteFollow)
 	e.GET(iri.ProfilePrefix+":username/:slug", s.statementPage)
 	e.GET(iri.ProfilePrefix+":username/:slug/:lang", s.statementPage)
 }
