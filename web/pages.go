@@ -65,9 +65,9 @@ var funcs = template.FuncMap{
 	// safeRemote marks remote HTML as safe for the template: it was
 	// sanitized (content.SanitizeRemote) before it was stored.
 	"safeRemote": func(h string) template.HTML { return template.HTML(h) },
-	"dir":  content.Direction,
-	"date": func(t *time.Time) string { return t.UTC().Format("2 January 2006") },
-	"iso":  func(t *time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"dir":        content.Direction,
+	"date":       func(t *time.Time) string { return t.UTC().Format("2 January 2006") },
+	"iso":        func(t *time.Time) string { return t.UTC().Format(time.RFC3339) },
 }
 
 // parseTemplates reads each page template together with the layout.
