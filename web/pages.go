@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/storage"
 )
 
@@ -41,6 +44,22 @@ type pageData struct {
 	Counts     storage.Counts
 	FormError  string
 	Handle     string
+
+	// Head metadata: canonical address, description for previews,
+	// alternate representations (feeds, ActivityStreams JSON), the
+	// fediverse account credited, and when the content last changed.
+	Canonical   string
+	Description string
+	OGType      string
+	Image       string
+	Creator     string
+	Alternates  []alternate
+	Modified    time.Time
+	Tag         string
+}
+
+type alternate struct {
+	Type, Href, Title, Lang string
 }
 
 type errorPage struct {
@@ -104,15 +123,69 @@ func (s *Server) render(c echo.Context, code int, page string, d pageData) error
 		d.Lang = "en"
 	}
 	d.Dir = content.Direction(d.Lang)
+	if d.Canonical == "" {
+		d.Canonical = s.iri.Base() + c.Request().URL.Path
+	}
+	if d.OGType == "" {
+		d.OGType = "website"
+	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, d); err != nil {
 		return fmt.Errorf("web: render %s: %w", page, err)
 	}
 	h := c.Response().Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self' https:; base-uri 'none'; frame-ancestors 'none'")
+	formTargets := "'self' https:"
+	if s.iri.Scheme() == "http" {
+		formTargets += " http:" // a local test network: readers' servers are plain HTTP too
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action "+
+		formTargets+"; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	return c.HTMLBlob(code, buf.Bytes())
+	if code != http.StatusOK {
+		return c.HTMLBlob(code, buf.Bytes())
+	}
+	return serveCached(c, "text/html; charset=utf-8", buf.Bytes(), d.Modified)
+}
+
+// serveCached answers a GET with validators: a strong ETag from the bytes
+// and Last-Modified when the content's time is known; a conditional request
+// that matches gets 304 with no body. Pages and feeds go through it.
+func serveCached(c echo.Context, contentType string, body []byte, modified time.Time) error {
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	h := c.Response().Header()
+	h.Set("ETag", etag)
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "public, max-age=60")
+	}
+	if !modified.IsZero() {
+		h.Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
+	}
+	if notModified(c.Request(), etag, modified) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, contentType, body)
+}
+
+// notModified applies RFC 9110 §13.2.2: If-None-Match wins over
+// If-Modified-Since.
+func notModified(r *http.Request, etag string, modified time.Time) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+			if t == etag || t == "*" {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" && !modified.IsZero() {
+		if t, err := http.ParseTime(ims); err == nil && !modified.UTC().Truncate(time.Second).After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) static(c echo.Context) error {
@@ -138,7 +211,8 @@ func (s *Server) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "home", pageData{Title: s.iri.Host(), Statements: list})
+	return s.render(c, http.StatusOK, "home", pageData{Title: s.iri.Host(), Statements: list, Modified: newest(list),
+		Canonical: s.iri.Base() + "/", Alternates: s.feedAlternates("", s.iri.Host())})
 }
 
 // profile shows an actor and its latest statements.
@@ -159,8 +233,16 @@ func (s *Server) profile(c echo.Context) error {
 	if len(a.Languages) > 0 {
 		lang = a.Languages[0]
 	}
+	handle := "@" + a.Username + "@" + s.iri.Host()
+	alts := append(s.feedAlternates(iri.ProfilePrefix+a.Username, a.DisplayName),
+		alternate{Type: "application/activity+json", Href: s.iri.Actor(a.Username)})
+	modified := newest(list)
+	if a.UpdatedAt.After(modified) {
+		modified = a.UpdatedAt
+	}
 	return s.render(c, http.StatusOK, "profile", pageData{Title: a.DisplayName, Lang: lang, Actor: a, Statements: list,
-		Handle: "@" + a.Username + "@" + s.iri.Host()})
+		Handle: handle, Creator: handle, OGType: "profile", Canonical: s.iri.Profile(a.Username),
+		Description: a.Summary, Alternates: alts, Modified: modified})
 }
 
 // remoteFollow takes a reader's address (you@your.server) from the profile's
@@ -222,8 +304,18 @@ func (s *Server) statementPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "statement", pageData{Title: v.Title, Lang: v.Lang, Actor: a, Statement: st, View: v,
-		Replies: replies, Counts: counts})
+	d := pageData{Title: v.Title, Lang: v.Lang, Actor: a, Statement: st, View: v, Replies: replies, Counts: counts,
+		Creator: "@" + a.Username + "@" + s.iri.Host(), OGType: "article", Description: v.Summary,
+		Canonical:  s.iri.StatementPage(a.Username, st.Slug, c.Param("lang")),
+		Alternates: []alternate{{Type: "application/activity+json", Href: s.iri.Statement(a.Username, st.ID)}},
+		Modified:   st.UpdatedAt}
+	if v.ContentWarning != "" {
+		d.Description = v.ContentWarning // a preview must not show what the warning hides
+	}
+	if len(st.Media) > 0 && v.ContentWarning == "" {
+		d.Image = s.iri.Media(st.Media[0].Path)
+	}
+	return s.render(c, http.StatusOK, "statement", d)
 }
 
 // view picks the language version of a statement; "" is the primary one.

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -268,4 +269,81 @@ func TestRepliesRenderInert(t *testing.T) {
 			t.Errorf("page contains %q", bad)
 		}
 	}
+}
+
+func TestDiscoveryPagesAndConditionalGET(t *testing.T) {
+	n := newNode(t, storagetest.SQLiteURL(t))
+	ctx := context.Background()
+	if _, err := n.fed.CreateActor(ctx, federation.NewActor{Username: "icssi", DisplayName: "ICSSI"}); err != nil {
+		t.Fatal(err)
+	}
+	n.publish(t, "icssi", "---\ntitle: نقف معاً\nlanguage: ar\nslug: naqif\nsummary: الملخص\ntags: [تضامن]\n---\nنص.\n")
+	n.publish(t, "icssi", "---\ntitle: Later\nlanguage: en\ntags: [تضامن]\npublish: 2027-01-01T00:00:00Z\n---\nx\n")
+
+	t.Run("304 on pages", func(t *testing.T) {
+		for _, p := range []string{"/", "/@icssi", "/@icssi/naqif", "/tags/تضامن", "/ar", "/sitemap.xml"} {
+			res, body := n.get(t, p)
+			etag := res.Header.Get("ETag")
+			if res.StatusCode != 200 || etag == "" || res.Header.Get("Last-Modified") == "" {
+				t.Fatalf("%s: %d etag %q last-modified %q", p, res.StatusCode, etag, res.Header.Get("Last-Modified"))
+			}
+			res2, body2 := n.get(t, p, "If-None-Match", etag)
+			if res2.StatusCode != 304 || body2 != "" {
+				t.Fatalf("%s with If-None-Match: %d (%d bytes)", p, res2.StatusCode, len(body2))
+			}
+			res3, _ := n.get(t, p, "If-Modified-Since", res.Header.Get("Last-Modified"))
+			if res3.StatusCode != 304 {
+				t.Fatalf("%s with If-Modified-Since: %d", p, res3.StatusCode)
+			}
+			res4, _ := n.get(t, p, "If-None-Match", `"other"`)
+			if res4.StatusCode != 200 || len(body) == 0 {
+				t.Fatalf("%s with a stale ETag: %d", p, res4.StatusCode)
+			}
+		}
+	})
+	t.Run("head metadata", func(t *testing.T) {
+		_, page := n.get(t, "/@icssi/naqif")
+		page = html.UnescapeString(page) // html/template writes + in attributes as &#43;
+		for _, want := range []string{`<link rel="canonical" href="http://node.test/@icssi/naqif">`,
+			`<meta name="fediverse:creator" content="@icssi@node.test">`, `<meta property="og:type" content="article">`,
+			`<meta property="og:description" content="الملخص">`, `<link rel="alternate" type="application/activity+json"`,
+			`<link rel="icon"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("statement page lacks %s", want)
+			}
+		}
+		_, page = n.get(t, "/")
+		page = html.UnescapeString(page)
+		for _, want := range []string{`type="application/rss+xml" href="http://node.test/feed.rss"`, `type="application/atom+xml"`, `type="application/feed+json"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("home lacks %s", want)
+			}
+		}
+		if strings.Count(page, "<h1") != 1 {
+			t.Error("home has not exactly one h1")
+		}
+	})
+	t.Run("tag, language, sitemap, robots, favicon", func(t *testing.T) {
+		if res, body := n.get(t, "/tags/تضامن"); res.StatusCode != 200 || !strings.Contains(body, "نقف معاً") || strings.Contains(body, "Later") {
+			t.Errorf("tag page %d", res.StatusCode)
+		}
+		if res, body := n.get(t, "/ar"); res.StatusCode != 200 || !strings.Contains(body, "نقف معاً") || !strings.Contains(body, `<html lang="ar" dir="rtl">`) {
+			t.Errorf("language page %d", res.StatusCode)
+		}
+		for _, p := range []string{"/xx", "/english", "/tags/two%20words"} {
+			if res, _ := n.get(t, p); res.StatusCode != 404 {
+				t.Errorf("%s = %d", p, res.StatusCode)
+			}
+		}
+		_, sm := n.get(t, "/sitemap.xml")
+		if !strings.Contains(sm, "<loc>http://node.test/@icssi/naqif</loc>") || strings.Contains(sm, "later") {
+			t.Errorf("sitemap:\n%s", sm)
+		}
+		if res, body := n.get(t, "/robots.txt"); res.StatusCode != 200 || !strings.Contains(body, "Sitemap: http://node.test/sitemap.xml") {
+			t.Errorf("robots %d %s", res.StatusCode, body)
+		}
+		if res, _ := n.get(t, "/favicon.ico"); res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/svg+xml" {
+			t.Errorf("favicon %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+	})
 }
