@@ -33,6 +33,7 @@ func TestContract(t *testing.T) {
 				{"TxRollback", testTxRollback},
 				{"UsersAndSessions", testUsersAndSessions},
 				{"TimePrecision", testTimePrecision},
+				{"Search", testSearch},
 			}
 			for _, c := range cases {
 				// Each case gets its own database so cases cannot lean on each other.
@@ -467,5 +468,55 @@ func testTimePrecision(t *testing.T, url string) {
 	}
 	if !got.PublishedAt.Equal(p) || got.PublishedAt.Location() != time.UTC {
 		t.Fatalf("stored %v, read %v", p, got.PublishedAt)
+	}
+}
+
+func testSearch(t *testing.T, url string) {
+	s := storagetest.Open(t, url)
+	a := newActor(t, s, "icssi")
+	st := &storage.Statement{ActorID: a.ID, Slug: "s", Language: "en", Title: "We Stand Together", BodyMarkdown: "Iraqi civil society activists",
+		State: storage.StatePublished, PublishedAt: at("2026-01-01T00:00:00Z"),
+		Translations: []storage.Translation{{Language: "ar", Title: "نقف معاً", BodyMarkdown: "ناشطو المجتمع المدني العراقي"}}}
+	if err := s.CreateStatement(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	later := newStatement(t, s, a.ID, "later", "en", at("2027-01-01T00:00:00Z"), storage.StateScheduled)
+	later.BodyMarkdown = "civil society later"
+	if err := s.UpdateStatement(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	vis := *at("2026-06-01T00:00:00Z")
+	find := func(q string) string {
+		list, err := s.SearchStatements(ctx, q, vis, 20)
+		if err != nil {
+			t.Fatalf("search %q: %v", q, err)
+		}
+		var slugs []string
+		for _, x := range list {
+			slugs = append(slugs, x.Slug)
+		}
+		return fmt.Sprint(slugs)
+	}
+	for q, want := range map[string]string{
+		"civil":                "[s]", // the scheduled statement also matches, but is not visible yet
+		"CIVIL Society":        "[s]",
+		"المدني":               "[s]",
+		"together activists":   "[s]",
+		"together nowhere":     "[]",
+		`"quoted" OR NEAR(x)*`: "[]", // query syntax is taken as words, never parsed
+		"":                     "[]",
+	} {
+		if got := find(q); got != want {
+			t.Errorf("search %q = %s, want %s", q, got, want)
+		}
+	}
+	if got, _ := s.SearchStatements(ctx, "later", *at("2027-02-01T00:00:00Z"), 20); len(got) != 1 {
+		t.Errorf("the scheduled statement is not found after its time")
+	}
+	if _, err := s.DeleteStatement(ctx, st.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("civil"); got != "[]" {
+		t.Errorf("a deleted statement is still found: %s", got)
 	}
 }

@@ -131,7 +131,10 @@ func (s *Store) CreateStatement(ctx context.Context, st *Statement) error {
 		if err := tx.putMentions(ctx, st); err != nil {
 			return err
 		}
-		return tx.putTags(ctx, st)
+		if err := tx.putTags(ctx, st); err != nil {
+			return err
+		}
+		return tx.indexStatement(ctx, st)
 	})
 }
 
@@ -341,7 +344,7 @@ func (s *Store) DeleteStatement(ctx context.Context, id string) (*Statement, err
 			return fmt.Errorf("storage: delete statement %s: %w", id, err)
 		}
 		st.State, st.DeletedAt, st.UpdatedAt = StateDeleted, &t, t
-		return nil
+		return tx.indexStatement(ctx, st)
 	})
 	if err != nil {
 		return nil, err
@@ -376,7 +379,10 @@ func (s *Store) UpdateStatement(ctx context.Context, st *Statement) error {
 		if err := tx.putMentions(ctx, st); err != nil {
 			return err
 		}
-		return tx.putTags(ctx, st)
+		if err := tx.putTags(ctx, st); err != nil {
+			return err
+		}
+		return tx.indexStatement(ctx, st)
 	})
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/xml"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -134,4 +135,21 @@ func (s *Server) sitemap(c echo.Context) error {
 		return err
 	}
 	return serveCached(c, "application/xml; charset=utf-8", append([]byte(xml.Header), out...), modified)
+}
+
+// search finds statements by words in any of their languages.
+func (s *Server) search(c echo.Context) error {
+	q := strings.TrimSpace(c.QueryParam("q"))
+	if len(q) > 200 {
+		return echo.NewHTTPError(http.StatusBadRequest, "The search is too long.")
+	}
+	var list []*storage.Statement
+	if q != "" {
+		var err error
+		if list, err = s.store.SearchStatements(c.Request().Context(), q, s.cfg.Now(), 50); err != nil {
+			return err
+		}
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return s.render(c, http.StatusOK, "search", pageData{Title: "Search", Query: q, Statements: list})
 }

@@ -44,6 +44,7 @@ type pageData struct {
 	Counts     storage.Counts
 	FormError  string
 	Handle     string
+	Query      string
 
 	// Head metadata: canonical address, description for previews,
 	// alternate representations (feeds, ActivityStreams JSON), the

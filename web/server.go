@@ -140,6 +140,7 @@ func (s *Server) routes(metrics http.Handler) {
 	e.GET("/robots.txt", s.robots)
 	e.GET("/favicon.ico", s.favicon)
 	e.GET("/sitemap.xml", s.sitemap)
+	e.GET("/search", s.search)
 	e.GET(iri.TagsPrefix+":tag", s.tagPage)
 	e.GET("/:lang", s.languagePage)
 	e.GET(iri.ProfilePrefix+":username", s.profile)

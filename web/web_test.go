@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -346,4 +347,27 @@ func TestDiscoveryPagesAndConditionalGET(t *testing.T) {
 			t.Errorf("favicon %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 		}
 	})
+}
+
+func TestSearchPage(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			n := newNode(t, b.URL)
+			if _, err := n.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi"}); err != nil {
+				t.Fatal(err)
+			}
+			n.publish(t, "icssi", "---\ntitle: نقف معاً\nlanguage: ar\nslug: naqif\n---\nناشطو المجتمع المدني.\n")
+			n.publish(t, "icssi", "---\ntitle: Hidden\nlanguage: ar\npublish: 2027-01-01T00:00:00Z\n---\nالمجتمع المدني لاحقاً.\n")
+			res, body := n.get(t, "/search?q="+url.QueryEscape("المدني"))
+			if res.StatusCode != 200 || !strings.Contains(body, "نقف معاً") || strings.Contains(body, "Hidden") {
+				t.Fatalf("search: %d\n%s", res.StatusCode, body)
+			}
+			if _, body := n.get(t, "/search?q=nothing"); !strings.Contains(body, "Nothing found") {
+				t.Fatal("no results page")
+			}
+			if res, _ := n.get(t, "/search?q="+strings.Repeat("x", 300)); res.StatusCode != 400 {
+				t.Fatalf("over-long query = %d", res.StatusCode)
+			}
+		})
+	}
 }

@@ -74,6 +74,17 @@ CREATE TABLE statement_tags (
 );
 CREATE INDEX statement_tags_tag_idx ON statement_tags (tag);
 
+-- Full-text search over every language version of a statement. The 'simple'
+-- configuration (no stemming) treats Arabic, Kurdish and English alike.
+CREATE TABLE statement_search (
+    statement_id TEXT NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
+    language     TEXT NOT NULL,
+    body         TEXT NOT NULL,
+    doc          TSVECTOR GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED
+);
+CREATE INDEX statement_search_doc_idx ON statement_search USING GIN (doc);
+CREATE INDEX statement_search_statement_idx ON statement_search (statement_id);
+
 -- Accounts on other servers a statement mentions (@user@host), resolved when it was written.
 CREATE TABLE statement_mentions (
     statement_id TEXT NOT NULL REFERENCES statements (id) ON DELETE CASCADE,

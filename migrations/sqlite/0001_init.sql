@@ -74,6 +74,15 @@ CREATE TABLE statement_tags (
 );
 CREATE INDEX statement_tags_tag_idx ON statement_tags (tag);
 
+-- Full-text search over every language version of a statement (SQLite FTS5;
+-- unicode61 folds case and diacritics in any script, Arabic included).
+CREATE VIRTUAL TABLE statement_search USING fts5(
+    statement_id UNINDEXED,
+    language UNINDEXED,
+    body,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
 -- Accounts on other servers a statement mentions (@user@host), resolved when it was written.
 CREATE TABLE statement_mentions (
     statement_id TEXT NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
