@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"net/http"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +47,8 @@ type pageData struct {
 	FormError  string
 	Handle     string
 	Query      string
+	Older      string
+	Followers  int
 
 	// Head metadata: canonical address, description for previews,
 	// alternate representations (feeds, ActivityStreams JSON), the
@@ -208,12 +212,42 @@ func (s *Server) static(c echo.Context) error {
 
 // home lists the latest visible statements of every actor.
 func (s *Server) home(c echo.Context) error {
-	list, err := s.store.ListStatements(c.Request().Context(), storage.StatementQuery{VisibleAt: s.cfg.Now(), Limit: 20})
+	q := storage.StatementQuery{VisibleAt: s.cfg.Now(), Limit: pageSize}
+	if b := c.QueryParam("before"); b != "" {
+		cur, ok := parsePageCursor(b)
+		if !ok {
+			return echo.NewHTTPError(http.StatusBadRequest, "Bad page.")
+		}
+		q.Before = cur
+	}
+	list, err := s.store.ListStatements(c.Request().Context(), q)
 	if err != nil {
 		return err
 	}
 	return s.render(c, http.StatusOK, "home", pageData{Title: s.iri.Host(), Statements: list, Modified: newest(list),
-		Canonical: s.iri.Base() + "/", Alternates: s.feedAlternates("", s.iri.Host())})
+		Canonical: s.iri.Base() + "/", Alternates: s.feedAlternates("", s.iri.Host()), Older: olderLink("/", list)})
+}
+
+// pageSize is how many statements a list page shows.
+const pageSize = 20
+
+// olderLink is the address of the next page of a list, "" when this page is
+// the last.
+func olderLink(path string, list []*storage.Statement) string {
+	if len(list) < pageSize {
+		return ""
+	}
+	last := list[len(list)-1]
+	return path + "?before=" + strconv.FormatInt(last.PublishedAt.UnixMicro(), 10) + "_" + last.ID
+}
+
+func parsePageCursor(s string) (*storage.Cursor, bool) {
+	us, id, ok := strings.Cut(s, "_")
+	n, err := strconv.ParseInt(us, 10, 64)
+	if !ok || err != nil || !storage.ValidID(id) {
+		return nil, false
+	}
+	return &storage.Cursor{PublishedAt: time.UnixMicro(n).UTC(), ID: id}, true
 }
 
 // profile shows an actor and its latest statements.
@@ -226,7 +260,13 @@ func (s *Server) profile(c echo.Context) error {
 	if err != nil || a.IsInstance {
 		return echo.NewHTTPError(http.StatusNotFound, "No such account on this node.").SetInternal(err)
 	}
-	list, err := s.store.ListStatements(ctx, storage.StatementQuery{VisibleAt: s.cfg.Now(), ActorID: a.ID, Limit: 20})
+	list, err := s.store.ListStatements(ctx, storage.StatementQuery{VisibleAt: s.cfg.Now(), ActorID: a.ID, Limit: 50})
+	if err != nil {
+		return err
+	}
+	// Pinned statements first, each group newest first.
+	sort.SliceStable(list, func(i, j int) bool { return list[i].Pinned && !list[j].Pinned })
+	followers, err := s.store.CountFollowers(ctx, a.ID)
 	if err != nil {
 		return err
 	}
@@ -243,7 +283,7 @@ func (s *Server) profile(c echo.Context) error {
 	}
 	return s.render(c, http.StatusOK, "profile", pageData{Title: a.DisplayName, Lang: lang, Actor: a, Statements: list,
 		Handle: handle, Creator: handle, OGType: "profile", Canonical: s.iri.Profile(a.Username),
-		Description: a.Summary, Alternates: alts, Modified: modified})
+		Description: a.Summary, Alternates: alts, Modified: modified, Followers: followers})
 }
 
 // remoteFollow takes a reader's address (you@your.server) from the profile's

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -369,5 +370,29 @@ func TestSearchPage(t *testing.T) {
 				t.Fatalf("over-long query = %d", res.StatusCode)
 			}
 		})
+	}
+}
+
+func TestHomePaging(t *testing.T) {
+	n := newNode(t, storagetest.SQLiteURL(t))
+	if _, err := n.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 25; i++ {
+		n.publish(t, "icssi", fmt.Sprintf("---\ntitle: Statement %02d\nlanguage: en\npublish: 2026-01-%02dT00:00:00Z\n---\nx\n", i, i+1))
+	}
+	_, page := n.get(t, "/")
+	i := strings.Index(page, `rel="next"`)
+	if strings.Count(page, "<article>") != 20 || i < 0 {
+		t.Fatalf("first page: %d statements, next link %v", strings.Count(page, "<article>"), i >= 0)
+	}
+	href := page[strings.LastIndex(page[:i], `href="`)+6 : i-2]
+	res, page2 := n.get(t, html.UnescapeString(href))
+	if res.StatusCode != 200 || strings.Count(page2, "<article>") != 5 || strings.Contains(page2, `rel="next"`) ||
+		!strings.Contains(page2, "Statement 00") || strings.Contains(page2, "Statement 24") {
+		t.Fatalf("second page %d: %d statements", res.StatusCode, strings.Count(page2, "<article>"))
+	}
+	if res, _ := n.get(t, "/?before=garbage"); res.StatusCode != 400 {
+		t.Fatalf("bad cursor = %d", res.StatusCode)
 	}
 }
