@@ -267,18 +267,69 @@ func (s *Service) RunScheduler(ctx context.Context, poll time.Duration) error {
 // changed, an Update goes out with a newer "updated"; an edit that changes
 // nothing visible sends nothing.
 func (s *Service) Edit(ctx context.Context, id string, d *content.Draft) (*storage.Statement, error) {
+	st, err := s.editable(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.applyDraft(ctx, st, d); err != nil {
+		return nil, err
+	}
+	return st, s.saveEdit(ctx, st)
+}
+
+// Translate adds a translation of a statement, or replaces the one in that
+// language. If the statement has federated, followers get an Update whose
+// contentMap carries the new language.
+func (s *Service) Translate(ctx context.Context, id string, d *content.Draft) (*storage.Statement, error) {
+	st, err := s.editable(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	lang, err := content.NormalizeLanguage(d.Language)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	if lang == st.Language {
+		return nil, invalid("%s is the statement's own language: change it with 'tadamun statement edit'", lang)
+	}
+	if d.Title == "" {
+		return nil, invalid("a translation needs a title")
+	}
+	body, err := content.RenderMarkdown(d.Body)
+	if err != nil {
+		return nil, err
+	}
+	tr := storage.Translation{Language: lang, Title: d.Title, Summary: d.Summary, BodyMarkdown: d.Body, BodyHTML: body,
+		ContentWarning: d.ContentWarning}
+	replaced := false
+	for i := range st.Translations {
+		if st.Translations[i].Language == lang {
+			st.Translations[i], replaced = tr, true
+		}
+	}
+	if !replaced {
+		st.Translations = append(st.Translations, tr)
+	}
+	return st, s.saveEdit(ctx, st)
+}
+
+// editable loads a statement that may be changed.
+func (s *Service) editable(ctx context.Context, id string) (*storage.Statement, error) {
 	st, err := s.store.StatementByID(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && st.State == storage.StateDeleted) {
 		return nil, invalid("no statement %s", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("federation: edit: %w", err)
+		return nil, fmt.Errorf("federation: %w", err)
 	}
-	if err := s.applyDraft(ctx, st, d); err != nil {
-		return nil, err
-	}
+	return st, nil
+}
+
+// saveEdit stores a changed statement and, if it has federated and what
+// followers see has changed, sends an Update in the same transaction.
+func (s *Service) saveEdit(ctx context.Context, st *storage.Statement) error {
 	sent := false
-	err = s.store.Tx(ctx, func(tx *storage.Store) error {
+	err := s.store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.UpdateStatement(ctx, st); err != nil {
 			return err
 		}
@@ -318,13 +369,13 @@ func (s *Service) Edit(ctx context.Context, id string, d *content.Draft) (*stora
 		return tx.SetFederatedHash(ctx, st.ID, hash, &now)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("federation: edit: %w", err)
+		return fmt.Errorf("federation: edit: %w", err)
 	}
 	if sent {
 		s.wake()
 	}
-	s.log.InfoContext(ctx, "statement edited", "id", id, "update_sent", sent)
-	return st, nil
+	s.log.InfoContext(ctx, "statement edited", "id", st.ID, "update_sent", sent)
+	return nil
 }
 
 // DeleteStatement deletes a statement: its addresses answer 410 Gone from

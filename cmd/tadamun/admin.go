@@ -206,6 +206,35 @@ func init() {
 				return nil
 			}
 		}})
+	register(command{name: "statement translate", args: "ID FILE.md", summary: "add (or replace) a translation from a file whose front matter names its language",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) != 2 {
+					return usagef("give the statement ID and FILE.md")
+				}
+				src, err := os.ReadFile(args[1])
+				if err != nil {
+					return fmt.Errorf("cannot read %s: %w", args[1], errors.Unwrap(err))
+				}
+				d, err := content.ParseStatementFile(src)
+				if err != nil {
+					return fmt.Errorf("%s: %w", args[1], err)
+				}
+				st, err := a.open(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				fed := a.federation(st)
+				s, err := fed.Translate(ctx, args[0], d)
+				if err != nil {
+					return err
+				}
+				lang, _ := content.NormalizeLanguage(d.Language)
+				fmt.Fprintln(a.stdout, fed.IRI().StatementPage(s.ActorUsername, s.Slug, lang))
+				return nil
+			}
+		}})
 	register(command{name: "statement delete", args: "ID", summary: "delete a statement (its addresses answer 410 Gone)",
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
