@@ -30,7 +30,7 @@ type node struct {
 	clock *time.Time
 }
 
-func newNode(t *testing.T, dbURL string) *node {
+func newNode(t testing.TB, dbURL string) *node {
 	t.Helper()
 	st := storagetest.Open(t, dbURL)
 	clock := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -47,7 +47,7 @@ func newNode(t *testing.T, dbURL string) *node {
 	return n
 }
 
-func (n *node) get(t *testing.T, path string, hdr ...string) (*http.Response, string) {
+func (n *node) get(t testing.TB, path string, hdr ...string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, n.srv.URL+path, nil)
 	if err != nil {
@@ -68,7 +68,7 @@ func (n *node) get(t *testing.T, path string, hdr ...string) (*http.Response, st
 	return res, string(b)
 }
 
-func (n *node) publish(t *testing.T, actor, src string) *storage.Statement {
+func (n *node) publish(t testing.TB, actor, src string) *storage.Statement {
 	t.Helper()
 	d, err := content.ParseStatementFile([]byte(src))
 	if err != nil {
