@@ -61,8 +61,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 }
 
 // wantsJSON reports whether the client prefers JSON (API and ActivityPub
-// clients) over HTML.
+// clients, servers posting JSON to an inbox) over HTML.
 func wantsJSON(r *http.Request) bool {
 	a := r.Header.Get("Accept")
-	return strings.Contains(a, "json") && !strings.Contains(a, "text/html")
+	if strings.Contains(a, "text/html") {
+		return false
+	}
+	return strings.Contains(a, "json") || strings.Contains(r.Header.Get("Content-Type"), "json")
 }
