@@ -114,18 +114,9 @@ func init() {
 				if *actor == "" {
 					return usagef("--actor is required")
 				}
-				src, err := os.ReadFile(args[0])
+				d, err := readStatementFile(args[0])
 				if err != nil {
-					return fmt.Errorf("cannot read %s: %w", args[0], errors.Unwrap(err))
-				}
-				d, err := content.ParseStatementFile(src)
-				if err != nil {
-					return fmt.Errorf("%s: %w", args[0], err)
-				}
-				for i, im := range d.Images {
-					if !filepath.IsAbs(im.File) {
-						d.Images[i].File = filepath.Join(filepath.Dir(args[0]), im.File)
-					}
+					return err
 				}
 				st, err := a.open(ctx)
 				if err != nil {
@@ -184,13 +175,9 @@ func init() {
 				if len(args) != 2 {
 					return usagef("give the statement ID and FILE.md")
 				}
-				src, err := os.ReadFile(args[1])
+				d, err := readStatementFile(args[1])
 				if err != nil {
-					return fmt.Errorf("cannot read %s: %w", args[1], errors.Unwrap(err))
-				}
-				d, err := content.ParseStatementFile(src)
-				if err != nil {
-					return fmt.Errorf("%s: %w", args[1], err)
+					return err
 				}
 				st, err := a.open(ctx)
 				if err != nil {
@@ -212,13 +199,9 @@ func init() {
 				if len(args) != 2 {
 					return usagef("give the statement ID and FILE.md")
 				}
-				src, err := os.ReadFile(args[1])
+				d, err := readStatementFile(args[1])
 				if err != nil {
-					return fmt.Errorf("cannot read %s: %w", args[1], errors.Unwrap(err))
-				}
-				d, err := content.ParseStatementFile(src)
-				if err != nil {
-					return fmt.Errorf("%s: %w", args[1], err)
+					return err
 				}
 				st, err := a.open(ctx)
 				if err != nil {
@@ -254,6 +237,25 @@ func init() {
 				return nil
 			}
 		}})
+}
+
+// readStatementFile reads a Markdown file with front matter; image paths
+// are taken relative to the file.
+func readStatementFile(path string) (*content.Draft, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, errors.Unwrap(err))
+	}
+	d, err := content.ParseStatementFile(src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for i, im := range d.Images {
+		if !filepath.IsAbs(im.File) {
+			d.Images[i].File = filepath.Join(filepath.Dir(path), im.File)
+		}
+	}
+	return d, nil
 }
 
 // readPassword reads from --password-file, or prompts twice on a terminal.
