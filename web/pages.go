@@ -32,23 +32,24 @@ var staticFS embed.FS
 
 // pageData is what every page template receives.
 type pageData struct {
-	Title      string
-	Lang       string
-	Dir        string
-	Host       string
-	Version    string
-	Statements []*storage.Statement
-	Statement  *storage.Statement
-	View       *statementView
-	Actor      *storage.Actor
-	Error      *errorPage
-	Replies    []*storage.RemoteObject
-	Counts     storage.Counts
-	FormError  string
-	Handle     string
-	Query      string
-	Older      string
-	Followers  int
+	Title       string
+	Lang        string
+	Dir         string
+	Host        string
+	Version     string
+	Statements  []*storage.Statement
+	Statement   *storage.Statement
+	View        *statementView
+	Actor       *storage.Actor
+	Error       *errorPage
+	Replies     []*storage.RemoteObject
+	Counts      storage.Counts
+	FormError   string
+	Handle      string
+	Query       string
+	SummaryLang string
+	Older       string
+	Followers   int
 
 	// Head metadata: canonical address, description for previews,
 	// alternate representations (feeds, ActivityStreams JSON), the
@@ -270,9 +271,11 @@ func (s *Server) profile(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lang := "en"
+	// The page's own words are English; the actor's summary is marked with
+	// the actor's first language so that it reads in its own direction.
+	summaryLang := ""
 	if len(a.Languages) > 0 {
-		lang = a.Languages[0]
+		summaryLang = a.Languages[0]
 	}
 	handle := "@" + a.Username + "@" + s.iri.Host()
 	alts := append(s.feedAlternates(iri.ProfilePrefix+a.Username, a.DisplayName),
@@ -281,7 +284,7 @@ func (s *Server) profile(c echo.Context) error {
 	if a.UpdatedAt.After(modified) {
 		modified = a.UpdatedAt
 	}
-	return s.render(c, http.StatusOK, "profile", pageData{Title: a.DisplayName, Lang: lang, Actor: a, Statements: list,
+	return s.render(c, http.StatusOK, "profile", pageData{Title: a.DisplayName, SummaryLang: summaryLang, Actor: a, Statements: list,
 		Handle: handle, Creator: handle, OGType: "profile", Canonical: s.iri.Profile(a.Username),
 		Description: a.Summary, Alternates: alts, Modified: modified, Followers: followers})
 }
