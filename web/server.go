@@ -51,6 +51,7 @@ type Server struct {
 	log   *slog.Logger
 	pages map[string]*template.Template
 	cfg   Config
+	feeds feedCache
 }
 
 // New builds the server and its route table.
@@ -136,6 +137,7 @@ func (s *Server) routes(metrics http.Handler) {
 	e.GET(iri.MediaPrefix+"*", s.media)
 	s.wellKnownRoutes()
 	s.activityRoutes()
+	s.feedRoutes()
 	e.GET("/", s.home)
 	e.GET("/robots.txt", s.robots)
 	e.GET("/favicon.ico", s.favicon)
