@@ -256,31 +256,10 @@ type Cursor struct {
 
 // ListStatements returns statements newest first, with translations and tags.
 func (s *Store) ListStatements(ctx context.Context, q StatementQuery) ([]*Statement, error) {
-	var where []string
-	var args []any
+	where, args := q.where()
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
-	}
-	if q.VisibleAt.IsZero() {
-		where = append(where, `s.state <> 'deleted'`)
-	} else {
-		where = append(where, `s.state IN ('published', 'scheduled') AND s.published_at <= `+arg(utc(q.VisibleAt)))
-	}
-	if q.ActorID != "" {
-		where = append(where, `s.actor_id = `+arg(q.ActorID))
-	}
-	if q.Language != "" {
-		p := arg(q.Language)
-		where = append(where, `(s.language = `+p+` OR EXISTS (SELECT 1 FROM statement_translations t
-			WHERE t.statement_id = s.id AND t.language = `+p+`))`)
-	}
-	if q.Tag != "" {
-		where = append(where, `EXISTS (SELECT 1 FROM statement_tags g WHERE g.statement_id = s.id AND g.tag = `+arg(q.Tag)+`)`)
-	}
-	if q.Before != nil {
-		t, id := arg(utc(q.Before.PublishedAt)), arg(q.Before.ID)
-		where = append(where, `(s.published_at < `+t+` OR (s.published_at = `+t+` AND s.id < `+id+`))`)
 	}
 	limit := q.Limit
 	if limit <= 0 {
@@ -312,6 +291,59 @@ func (s *Store) ListStatements(ctx context.Context, q StatementQuery) ([]*Statem
 		return nil, fmt.Errorf("storage: list statements: %w", err)
 	}
 	return out, nil
+}
+
+// where builds the WHERE terms of a statement query and their arguments.
+func (q StatementQuery) where() ([]string, []any) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if q.VisibleAt.IsZero() {
+		where = append(where, `s.state <> 'deleted'`)
+	} else {
+		where = append(where, `s.state IN ('published', 'scheduled') AND s.published_at <= `+arg(utc(q.VisibleAt)))
+	}
+	if q.ActorID != "" {
+		where = append(where, `s.actor_id = `+arg(q.ActorID))
+	}
+	if q.Language != "" {
+		p := arg(q.Language)
+		where = append(where, `(s.language = `+p+` OR EXISTS (SELECT 1 FROM statement_translations t
+			WHERE t.statement_id = s.id AND t.language = `+p+`))`)
+	}
+	if q.Tag != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM statement_tags g WHERE g.statement_id = s.id AND g.tag = `+arg(q.Tag)+`)`)
+	}
+	if q.Before != nil {
+		t, id := arg(utc(q.Before.PublishedAt)), arg(q.Before.ID)
+		where = append(where, `(s.published_at < `+t+` OR (s.published_at = `+t+` AND s.id < `+id+`))`)
+	}
+	return where, args
+}
+
+// StatementsVersion is a cheap fingerprint of what a query selects: how
+// many statements and the newest change among them. Caches of rendered
+// lists (feeds) key on it: any publish, edit, delete or scheduled statement
+// coming due changes it.
+func (s *Store) StatementsVersion(ctx context.Context, q StatementQuery) (n int, newest time.Time, err error) {
+	where, args := q.where()
+	cond := strings.Join(where, " AND ")
+	if err = s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM statements s WHERE `+cond, args...).Scan(&n); err != nil {
+		return 0, time.Time{}, fmt.Errorf("storage: statements version: %w", err)
+	}
+	if n == 0 {
+		return 0, time.Time{}, nil
+	}
+	// ORDER BY rather than MAX(): SQLite types the column, not the aggregate, as a time.
+	err = s.q.QueryRowContext(ctx, `SELECT s.updated_at FROM statements s WHERE `+cond+` ORDER BY s.updated_at DESC LIMIT 1`,
+		args...).Scan(&newest)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("storage: statements version: %w", err)
+	}
+	return n, newest.UTC(), nil
 }
 
 // DeleteStatement turns a statement into a tombstone: its content, translations

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -58,6 +59,32 @@ func BenchmarkStatementPage(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
 		benchGet(b, srv.URL+"/page")
+	})
+}
+
+func BenchmarkCachedFeed(b *testing.B) {
+	n := newNode(b, storagetest.SQLiteURL(b))
+	if _, err := n.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi"}); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		n.publish(b, "icssi", fmt.Sprintf("---\ntitle: Statement %d\nlanguage: en\ntags: [Iraq]\npublish: 2026-01-%02dT00:00:00Z\n---\n%s\n", i, i%28+1, seedBody))
+	}
+	_, feed := n.get(b, "/feed.atom") // renders once; later requests hit the cache
+	b.Run("tadamun", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(feed)))
+		benchGet(b, n.srv.URL+"/feed.atom")
+	})
+	b.Run("echo-bytes-baseline", func(b *testing.B) {
+		e := echo.New()
+		body := []byte(feed)
+		e.GET("/feed.atom", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/atom+xml", body) })
+		srv := httptest.NewServer(e)
+		defer srv.Close()
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		benchGet(b, srv.URL+"/feed.atom")
 	})
 }
 

@@ -112,19 +112,25 @@ func (s *Server) feed(name string, source feedSource) echo.HandlerFunc {
 			return err
 		}
 		q.VisibleAt, q.Limit = s.cfg.Now(), FeedSize
-		list, err := s.store.ListStatements(c.Request().Context(), q)
+		ctx := c.Request().Context()
+		// The cache is checked with two cheap queries; the statements are
+		// read and the feed rendered only when something changed.
+		count, modified, err := s.store.StatementsVersion(ctx, q)
 		if err != nil {
 			return err
 		}
-		modified := newest(list)
-		key := c.Request().URL.Path + "|" + modified.Format(time.RFC3339Nano) + "|" + strconv.Itoa(len(list))
+		key := c.Request().URL.Path + "|" + modified.Format(time.RFC3339Nano) + "|" + strconv.Itoa(count)
 		body, ok := s.feeds.get(key)
 		if !ok {
+			list, err := s.store.ListStatements(ctx, q)
+			if err != nil {
+				return err
+			}
 			f.Self = s.iri.Base() + c.Request().URL.Path
 			f.Updated = modified
 			items := make([]feeds.Item, 0, len(list))
 			for _, st := range list {
-				items = append(items, s.feedItem(c.Request().Context(), st))
+				items = append(items, s.feedItem(ctx, st))
 			}
 			if body, err = format.render(f, items); err != nil {
 				return err
