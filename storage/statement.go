@@ -583,3 +583,28 @@ func (s *Store) CountVisible(ctx context.Context, actorID string, at time.Time) 
 	}
 	return n, nil
 }
+
+// Languages lists the languages readers can read statements in at time at
+// (primary languages and translations), most used first.
+func (s *Store) Languages(ctx context.Context, at time.Time) ([]string, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT lang FROM (
+			SELECT s.language AS lang FROM statements s
+			WHERE s.state IN ('published', 'scheduled') AND s.published_at <= $1
+			UNION ALL
+			SELECT t.language FROM statement_translations t JOIN statements s ON s.id = t.statement_id
+			WHERE s.state IN ('published', 'scheduled') AND s.published_at <= $1
+		) AS l GROUP BY lang ORDER BY COUNT(*) DESC, lang`, utc(at))
+	if err != nil {
+		return nil, fmt.Errorf("storage: languages: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			return nil, fmt.Errorf("storage: languages: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}

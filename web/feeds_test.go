@@ -77,3 +77,40 @@ func TestFeedsServed(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduledEverywhere: a scheduled statement is absent from every page,
+// feed, sitemap, search and ActivityPub document until its time, and then
+// present on all of them.
+func TestScheduledEverywhere(t *testing.T) {
+	n := newNode(t, storagetest.SQLiteURL(t))
+	if _, err := n.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi"}); err != nil {
+		t.Fatal(err)
+	}
+	n.publish(t, "icssi", "---\ntitle: Already out\nlanguage: en\n---\nnow\n")
+	st := n.publish(t, "icssi", "---\ntitle: Zanzibar appeal\nlanguage: ckb\nslug: appeal\ntags: [embargo]\npublish: 2026-11-23T12:30:00Z\n---\nZanzibar words.\n")
+	surfaces := []string{"/", "/@icssi", "/tags/embargo", "/ckb", "/search?q=words", "/sitemap.xml",
+		"/feed.rss", "/feed.atom", "/feed.json", "/@icssi/feed.rss", "/tags/embargo/feed.atom", "/ckb/feed.json",
+		"/users/icssi/outbox?page=true"}
+	check := func(present bool) {
+		t.Helper()
+		for _, p := range surfaces {
+			_, body := n.get(t, p, "Accept", "*/*")
+			if got := strings.Contains(body, "Zanzibar") || strings.Contains(body, "/appeal"); got != present {
+				t.Errorf("%s shows the scheduled statement: %v, want %v", p, got, present)
+			}
+		}
+		code := 404
+		if present {
+			code = 200
+		}
+		for _, p := range []string{"/@icssi/appeal", "/users/icssi/statements/" + st.ID} {
+			if res, _ := n.get(t, p, "Accept", "application/activity+json"); res.StatusCode != code {
+				t.Errorf("%s = %d, want %d", p, res.StatusCode, code)
+			}
+		}
+	}
+	*n.clock = time.Date(2026, 11, 23, 12, 29, 59, 0, time.UTC)
+	check(false)
+	*n.clock = time.Date(2026, 11, 23, 12, 30, 0, 0, time.UTC)
+	check(true)
+}

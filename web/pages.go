@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 
 	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/content"
@@ -49,6 +51,7 @@ type pageData struct {
 	Query       string
 	SummaryLang string
 	Older       string
+	Languages   []langLink
 	Followers   int
 
 	// Head metadata: canonical address, description for previews,
@@ -82,8 +85,21 @@ type statementView struct {
 }
 
 type langLink struct {
-	Lang, Dir, URL string
-	Current        bool
+	Lang, Dir, URL, Name string
+	Current              bool
+}
+
+// languageName is a language's name in itself ("العربية", "کوردی"), for
+// language menus; the code when it has none.
+func languageName(lang string) string {
+	tag, err := language.Parse(lang)
+	if err != nil {
+		return lang
+	}
+	if n := display.Self.Name(tag); n != "" {
+		return n
+	}
+	return lang
 }
 
 var funcs = template.FuncMap{
@@ -225,8 +241,17 @@ func (s *Server) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	langs, err := s.store.Languages(c.Request().Context(), s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	var links []langLink
+	for _, l := range langs {
+		links = append(links, langLink{Lang: l, Dir: content.Direction(l), URL: "/" + l, Name: languageName(l)})
+	}
 	return s.render(c, http.StatusOK, "home", pageData{Title: s.iri.Host(), Statements: list, Modified: newest(list),
-		Canonical: s.iri.Base() + "/", Alternates: s.feedAlternates("", s.iri.Host()), Older: olderLink("/", list)})
+		Canonical: s.iri.Base() + "/", Alternates: s.feedAlternates("", s.iri.Host()), Older: olderLink("/", list),
+		Languages: links})
 }
 
 // pageSize is how many statements a list page shows.
