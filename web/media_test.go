@@ -100,3 +100,38 @@ func TestImages(t *testing.T) {
 }
 
 func storageQueryAll() storage.StatementQuery { return storage.StatementQuery{} }
+
+func TestProfileImages(t *testing.T) {
+	n := newNode(t, storagetest.SQLiteURL(t))
+	ctx := context.Background()
+	a, err := n.fed.CreateActor(ctx, federation.NewActor{Username: "icssi", DisplayName: "ICSSI"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	f, _ := os.Create(filepath.Join(dir, "logo.png"))
+	png.Encode(f, image.NewRGBA(image.Rect(0, 0, 8, 8)))
+	f.Close()
+	name := "Iraqi Civil Society Solidarity Initiative"
+	if _, err := n.fed.UpdateProfile(ctx, "icssi", federation.ProfileUpdate{DisplayName: &name, AvatarFile: filepath.Join(dir, "logo.png"),
+		Fields: []storage.Field{{Name: "Website", Value: "https://example.org"}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, page := n.get(t, "/@icssi")
+	src := "/media/actors/" + a.ID + "/avatar.png"
+	if !strings.Contains(page, `src="`+src+`"`) || !strings.Contains(page, name) || !strings.Contains(page, "<dt dir=\"auto\">Website</dt>") {
+		t.Fatalf("profile page:\n%s", page)
+	}
+	if res, body := n.get(t, src); res.StatusCode != 200 || !strings.HasPrefix(body, "\x89PNG") {
+		t.Fatalf("avatar = %d", res.StatusCode)
+	}
+	for _, bad := range []string{"/media/actors/" + a.ID + "/header.png", "/media/actors/" + a.ID + "/../../x", "/media/actors/nope/avatar.png"} {
+		if res, _ := n.get(t, bad); res.StatusCode != 404 {
+			t.Errorf("%s = %d", bad, res.StatusCode)
+		}
+	}
+	_, doc := n.get(t, "/users/icssi", "Accept", "application/activity+json")
+	if !strings.Contains(doc, `"icon":{"type":"Image","url":"http://node.test`+src+`"}`) && !strings.Contains(doc, `http://node.test`+src) {
+		t.Fatalf("actor document lacks the icon: %s", doc)
+	}
+}

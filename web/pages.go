@@ -413,6 +413,9 @@ func (s *Server) view(st *storage.Statement, lang string) (*statementView, bool)
 func (s *Server) media(c echo.Context) error {
 	notFound := echo.NewHTTPError(http.StatusNotFound, "No such file.")
 	p := c.Param("*")
+	if rest, ok := strings.CutPrefix(p, "actors/"); ok {
+		return s.actorMedia(c, rest)
+	}
 	id, name, ok := strings.Cut(p, "/")
 	if !ok || !storage.ValidID(id) || name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
 		return notFound
@@ -431,4 +434,25 @@ func (s *Server) media(c echo.Context) error {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Type", m.MediaType)
 	return c.File(filepath.Join(s.fed.MediaDir(), id, name))
+}
+
+// actorMedia serves an actor's avatar or header: actors/<id>/<file>, only
+// the file the actor's profile names.
+func (s *Server) actorMedia(c echo.Context, rest string) error {
+	notFound := echo.NewHTTPError(http.StatusNotFound, "No such file.")
+	id, name, ok := strings.Cut(rest, "/")
+	if !ok || !storage.ValidID(id) {
+		return notFound
+	}
+	a, err := s.store.ActorByID(c.Request().Context(), id)
+	if err != nil || a.IsInstance {
+		return notFound.SetInternal(err)
+	}
+	want := "actors/" + id + "/" + name
+	if name == "" || (a.AvatarPath != want && a.HeaderPath != want) {
+		return notFound
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
+	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
+	return c.File(filepath.Join(s.fed.MediaDir(), "actors", id, name))
 }

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/storage"
 )
@@ -43,6 +44,48 @@ func init() {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "created @%s@%s  %s\n", actor.Username, a.cfg.Domain, fed.IRI().Profile(actor.Username))
+				return nil
+			}
+		}})
+	register(command{name: "actor update", args: "USERNAME", summary: "change an actor's name, summary, profile fields, avatar or header image",
+		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
+			name := fs.String("name", "", "new display name")
+			summary := fs.String("summary", "", "new summary")
+			avatar := fs.String("avatar", "", "image file for the avatar (JPEG, PNG, GIF or WebP)")
+			header := fs.String("header", "", "image file for the header")
+			var fields []storage.Field
+			fs.Func("field", "a profile field as NAME=VALUE (repeat; replaces all fields)", func(v string) error {
+				n, val, ok := strings.Cut(v, "=")
+				if !ok || strings.TrimSpace(n) == "" {
+					return errors.New("use NAME=VALUE")
+				}
+				fields = append(fields, storage.Field{Name: strings.TrimSpace(n), Value: strings.TrimSpace(val)})
+				return nil
+			})
+			return func(ctx context.Context, a *app, args []string) error {
+				if len(args) != 1 {
+					return usagef("give exactly one USERNAME")
+				}
+				var u federation.ProfileUpdate
+				fs.Visit(func(f *flag.Flag) {
+					switch f.Name {
+					case "name":
+						u.DisplayName = name
+					case "summary":
+						u.Summary = summary
+					}
+				})
+				u.Fields, u.AvatarFile, u.HeaderFile = fields, *avatar, *header
+				st, err := a.open(ctx)
+				if err != nil {
+					return err
+				}
+				defer st.Close()
+				actor, err := a.federation(st).UpdateProfile(ctx, args[0], u)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "updated @%s@%s\n", actor.Username, a.cfg.Domain)
 				return nil
 			}
 		}})
