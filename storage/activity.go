@@ -151,35 +151,6 @@ func (s *Store) CountActivities(ctx context.Context, direction, typ string) (int
 	return n, nil
 }
 
-// OutboxActivities lists an actor's outbound Create activities of visible
-// statements, newest first, for the outbox collection.
-func (s *Store) OutboxActivities(ctx context.Context, actorID string, before *time.Time, limit int) ([]*Activity, error) {
-	args := []any{actorID, limit}
-	cond := ""
-	if before != nil {
-		cond = ` AND a.created_at < $3`
-		args = append(args, utc(*before))
-	}
-	rows, err := s.q.QueryContext(ctx, `SELECT a.id, a.iri, a.direction, a.activity_type, a.actor_iri, a.object_iri,
-		a.local_actor_id, a.statement_id, a.body, a.attempts, a.process_error, a.processed_at, a.created_at
-		FROM activities a JOIN statements s ON s.id = a.statement_id
-		WHERE a.direction = 'out' AND a.activity_type = 'Create' AND a.local_actor_id = $1 AND s.state <> 'deleted'`+cond+`
-		ORDER BY a.created_at DESC, a.id DESC LIMIT $2`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("storage: outbox: %w", err)
-	}
-	defer rows.Close()
-	var out []*Activity
-	for rows.Next() {
-		a, err := scanActivity(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: outbox: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
 func scanActivity(r scanner) (*Activity, error) {
 	var a Activity
 	var local, stmt sql.NullString

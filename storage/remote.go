@@ -88,11 +88,6 @@ func (s *Store) RemoteActorByIRI(ctx context.Context, iri string) (*RemoteActor,
 	return s.oneRemoteActor(ctx, `iri = $1`, iri)
 }
 
-// RemoteActorByID returns a cached remote actor by our id, or ErrNotFound.
-func (s *Store) RemoteActorByID(ctx context.Context, id string) (*RemoteActor, error) {
-	return s.oneRemoteActor(ctx, `id = $1`, id)
-}
-
 // RemoteActorByKeyID returns the actor owning a public key id, or ErrNotFound.
 func (s *Store) RemoteActorByKeyID(ctx context.Context, keyID string) (*RemoteActor, error) {
 	return s.oneRemoteActor(ctx, `public_key_id = $1`, keyID)
