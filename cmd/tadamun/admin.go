@@ -33,18 +33,15 @@ func init() {
 				}
 				na := newActor(args[0], *name, *summary, *typ, *langs)
 				na.ManuallyApprovesFollowers, na.ObjectType = *approve, *objType
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				fed := a.federation(st)
-				actor, err := fed.CreateActor(ctx, na)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "created @%s@%s  %s\n", actor.Username, a.cfg.Domain, fed.IRI().Profile(actor.Username))
-				return nil
+				return a.withStore(ctx, func(st *storage.Store) error {
+					fed := a.federation(st)
+					actor, err := fed.CreateActor(ctx, na)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "created @%s@%s  %s\n", actor.Username, a.cfg.Domain, fed.IRI().Profile(actor.Username))
+					return nil
+				})
 			}
 		}})
 	register(command{name: "actor update", args: "USERNAME", summary: "change an actor's name, summary, profile fields, avatar or header image",
@@ -76,37 +73,31 @@ func init() {
 					}
 				})
 				u.Fields, u.AvatarFile, u.HeaderFile = fields, *avatar, *header
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				actor, err := a.federation(st).UpdateProfile(ctx, args[0], u)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "updated @%s@%s\n", actor.Username, a.cfg.Domain)
-				return nil
+				return a.withStore(ctx, func(st *storage.Store) error {
+					actor, err := a.federation(st).UpdateProfile(ctx, args[0], u)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "updated @%s@%s\n", actor.Username, a.cfg.Domain)
+					return nil
+				})
 			}
 		}})
 	register(command{name: "actor list", summary: "list the publishing actors",
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				actors, err := st.ListActors(ctx)
-				if err != nil {
-					return err
-				}
-				w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "USERNAME\tTYPE\tNAME\tHANDLE")
-				for _, ac := range actors {
-					fmt.Fprintf(w, "%s\t%s\t%s\t@%s@%s\n", ac.Username, ac.Type, ac.DisplayName, ac.Username, a.cfg.Domain)
-				}
-				return w.Flush()
+				return a.withStore(ctx, func(st *storage.Store) error {
+					actors, err := st.ListActors(ctx)
+					if err != nil {
+						return err
+					}
+					w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(w, "USERNAME\tTYPE\tNAME\tHANDLE")
+					for _, ac := range actors {
+						fmt.Fprintf(w, "%s\t%s\t%s\t@%s@%s\n", ac.Username, ac.Type, ac.DisplayName, ac.Username, a.cfg.Domain)
+					}
+					return w.Flush()
+				})
 			}
 		}})
 	register(command{name: "user create", args: "NAME", summary: "create an admin or editor account for the admin interface",
@@ -131,20 +122,17 @@ func init() {
 				if err != nil {
 					return err
 				}
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				u := &storage.User{Username: args[0], PasswordHash: hash, Role: *role}
-				if err := st.CreateUser(ctx, u); err != nil {
-					if errors.Is(err, storage.ErrConflict) {
-						return fmt.Errorf("user %q already exists", args[0])
+				return a.withStore(ctx, func(st *storage.Store) error {
+					u := &storage.User{Username: args[0], PasswordHash: hash, Role: *role}
+					if err := st.CreateUser(ctx, u); err != nil {
+						if errors.Is(err, storage.ErrConflict) {
+							return fmt.Errorf("user %q already exists", args[0])
+						}
+						return err
 					}
-					return err
-				}
-				fmt.Fprintf(a.stdout, "created %s %s\n", u.Role, u.Username)
-				return nil
+					fmt.Fprintf(a.stdout, "created %s %s\n", u.Role, u.Username)
+					return nil
+				})
 			}
 		}})
 	register(command{name: "publish", args: "FILE.md", summary: "publish a statement from a Markdown file with front matter; prints its URL",
@@ -161,21 +149,18 @@ func init() {
 				if err != nil {
 					return err
 				}
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				fed := a.federation(st)
-				s, err := fed.Publish(ctx, *actor, d)
-				if err != nil {
-					return err
-				}
-				if s.State != storage.StatePublished {
-					fmt.Fprintf(a.stderr, "%s: visible from %s\n", s.State, s.PublishedAt.Format("2006-01-02 15:04 MST"))
-				}
-				fmt.Fprintln(a.stdout, fed.StatementURL(s))
-				return nil
+				return a.withStore(ctx, func(st *storage.Store) error {
+					fed := a.federation(st)
+					s, err := fed.Publish(ctx, *actor, d)
+					if err != nil {
+						return err
+					}
+					if s.State != storage.StatePublished {
+						fmt.Fprintf(a.stderr, "%s: visible from %s\n", s.State, s.PublishedAt.Format("2006-01-02 15:04 MST"))
+					}
+					fmt.Fprintln(a.stdout, fed.StatementURL(s))
+					return nil
+				})
 			}
 		}})
 	register(command{name: "statement list", summary: "list statements (all states) newest first",
@@ -183,33 +168,30 @@ func init() {
 			actor := fs.String("actor", "", "only this actor's statements")
 			limit := fs.Int("limit", 50, "how many")
 			return func(ctx context.Context, a *app, args []string) error {
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				q := storage.StatementQuery{Limit: *limit}
-				if *actor != "" {
-					ac, err := st.ActorByUsername(ctx, *actor)
+				return a.withStore(ctx, func(st *storage.Store) error {
+					q := storage.StatementQuery{Limit: *limit}
+					if *actor != "" {
+						ac, err := st.ActorByUsername(ctx, *actor)
+						if err != nil {
+							return fmt.Errorf("no actor %q", *actor)
+						}
+						q.ActorID = ac.ID
+					}
+					list, err := st.ListStatements(ctx, q)
 					if err != nil {
-						return fmt.Errorf("no actor %q", *actor)
+						return err
 					}
-					q.ActorID = ac.ID
-				}
-				list, err := st.ListStatements(ctx, q)
-				if err != nil {
-					return err
-				}
-				w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "ID\tSTATE\tPUBLISHED\tLANG\tACTOR\tTITLE")
-				for _, s := range list {
-					when := "-"
-					if s.PublishedAt != nil {
-						when = s.PublishedAt.Format("2006-01-02 15:04")
+					w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(w, "ID\tSTATE\tPUBLISHED\tLANG\tACTOR\tTITLE")
+					for _, s := range list {
+						when := "-"
+						if s.PublishedAt != nil {
+							when = s.PublishedAt.Format("2006-01-02 15:04")
+						}
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.State, when, s.Language, s.ActorUsername, s.Title)
 					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.State, when, s.Language, s.ActorUsername, s.Title)
-				}
-				return w.Flush()
+					return w.Flush()
+				})
 			}
 		}})
 	register(command{name: "statement edit", args: "ID FILE.md", summary: "replace a statement's text from a file; followers get an Update if what they see changed",
@@ -222,18 +204,15 @@ func init() {
 				if err != nil {
 					return err
 				}
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				fed := a.federation(st)
-				s, err := fed.Edit(ctx, args[0], d)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(a.stdout, fed.StatementURL(s))
-				return nil
+				return a.withStore(ctx, func(st *storage.Store) error {
+					fed := a.federation(st)
+					s, err := fed.Edit(ctx, args[0], d)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintln(a.stdout, fed.StatementURL(s))
+					return nil
+				})
 			}
 		}})
 	register(command{name: "statement translate", args: "ID FILE.md", summary: "add (or replace) a translation from a file whose front matter names its language",
@@ -246,19 +225,16 @@ func init() {
 				if err != nil {
 					return err
 				}
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				fed := a.federation(st)
-				s, err := fed.Translate(ctx, args[0], d)
-				if err != nil {
-					return err
-				}
-				lang, _ := content.NormalizeLanguage(d.Language)
-				fmt.Fprintln(a.stdout, fed.IRI().StatementPage(s.ActorUsername, s.Slug, lang))
-				return nil
+				return a.withStore(ctx, func(st *storage.Store) error {
+					fed := a.federation(st)
+					s, err := fed.Translate(ctx, args[0], d)
+					if err != nil {
+						return err
+					}
+					lang, _ := content.NormalizeLanguage(d.Language)
+					fmt.Fprintln(a.stdout, fed.IRI().StatementPage(s.ActorUsername, s.Slug, lang))
+					return nil
+				})
 			}
 		}})
 	register(command{name: "statement delete", args: "ID", summary: "delete a statement (its addresses answer 410 Gone)",
@@ -267,17 +243,14 @@ func init() {
 				if len(args) != 1 {
 					return usagef("give exactly one statement ID (see 'tadamun statement list')")
 				}
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				s, err := a.federation(st).DeleteStatement(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "deleted %s\n", s.ID)
-				return nil
+				return a.withStore(ctx, func(st *storage.Store) error {
+					s, err := a.federation(st).DeleteStatement(ctx, args[0])
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "deleted %s\n", s.ID)
+					return nil
+				})
 			}
 		}})
 }

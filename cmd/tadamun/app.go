@@ -232,3 +232,13 @@ func (a *app) client() *transport.Client {
 		AllowPrivate: a.cfg.AllowPrivate,
 	})
 }
+
+// withStore opens and migrates the database, runs fn with it, and closes it.
+func (a *app) withStore(ctx context.Context, fn func(st *storage.Store) error) error {
+	st, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}

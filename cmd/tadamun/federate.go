@@ -21,17 +21,14 @@ func init() {
 				if len(args) != 2 {
 					return usagef("give USERNAME and the partner's @user@host or actor URL")
 				}
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				r, err := a.federation(st).Follow(ctx, args[0], args[1], *relay)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "follow sent to %s (%s); it is active once they accept\n", r.Handle(), r.IRI)
-				return nil
+				return a.withStore(ctx, func(st *storage.Store) error {
+					r, err := a.federation(st).Follow(ctx, args[0], args[1], *relay)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "follow sent to %s (%s); it is active once they accept\n", r.Handle(), r.IRI)
+					return nil
+				})
 			}
 		}})
 	register(command{name: "unfollow", args: "USERNAME @user@host|URL", summary: "stop following a partner",
@@ -40,17 +37,14 @@ func init() {
 				if len(args) != 2 {
 					return usagef("give USERNAME and the partner's @user@host or actor URL")
 				}
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				r, err := a.federation(st).Unfollow(ctx, args[0], args[1])
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "unfollowed %s\n", r.Handle())
-				return nil
+				return a.withStore(ctx, func(st *storage.Store) error {
+					r, err := a.federation(st).Unfollow(ctx, args[0], args[1])
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "unfollowed %s\n", r.Handle())
+					return nil
+				})
 			}
 		}})
 	register(command{name: "followers list", args: "USERNAME", summary: "list an actor's followers (--pending for requests awaiting approval)",
@@ -60,29 +54,26 @@ func init() {
 				if len(args) != 1 {
 					return usagef("give exactly one USERNAME")
 				}
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				actor, err := st.ActorByUsername(ctx, args[0])
-				if err != nil {
-					return fmt.Errorf("no actor %q", args[0])
-				}
-				state := ""
-				if *pending {
-					state = storage.FollowPending
-				}
-				list, err := st.ListFollowers(ctx, actor.ID, state, 0, 100000)
-				if err != nil {
-					return err
-				}
-				w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "HANDLE\tSTATE\tSINCE\tACTOR")
-				for _, f := range list {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", f.Remote.Handle(), f.State, f.CreatedAt.Format("2006-01-02"), f.Remote.IRI)
-				}
-				return w.Flush()
+				return a.withStore(ctx, func(st *storage.Store) error {
+					actor, err := st.ActorByUsername(ctx, args[0])
+					if err != nil {
+						return fmt.Errorf("no actor %q", args[0])
+					}
+					state := ""
+					if *pending {
+						state = storage.FollowPending
+					}
+					list, err := st.ListFollowers(ctx, actor.ID, state, 0, 100000)
+					if err != nil {
+						return err
+					}
+					w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(w, "HANDLE\tSTATE\tSINCE\tACTOR")
+					for _, f := range list {
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", f.Remote.Handle(), f.State, f.CreatedAt.Format("2006-01-02"), f.Remote.IRI)
+					}
+					return w.Flush()
+				})
 			}
 		}})
 	for _, c := range []struct {
@@ -100,17 +91,14 @@ func init() {
 					if len(args) != 2 {
 						return usagef("give USERNAME and the follower's @user@host or actor URL")
 					}
-					st, err := a.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer st.Close()
-					r, err := a.federation(st).AnswerFollower(ctx, args[0], args[1], c.accept)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(a.stdout, "%s %s\n", c.done, r.Handle())
-					return nil
+					return a.withStore(ctx, func(st *storage.Store) error {
+						r, err := a.federation(st).AnswerFollower(ctx, args[0], args[1], c.accept)
+						if err != nil {
+							return err
+						}
+						fmt.Fprintf(a.stdout, "%s %s\n", c.done, r.Handle())
+						return nil
+					})
 				}
 			}})
 	}
@@ -118,29 +106,26 @@ func init() {
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 			state := fs.String("state", storage.ModerationPending, "pending, approved, rejected, or all")
 			return func(ctx context.Context, a *app, args []string) error {
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				s := *state
-				if s == "all" {
-					s = ""
-				}
-				list, err := st.ListReplies(ctx, "", s, 1000)
-				if err != nil {
-					return err
-				}
-				w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "ID\tSTATE\tSTATEMENT\tAUTHOR\tTEXT")
-				for _, r := range list {
-					text := []rune(content.PlainText(r.ContentHTML))
-					if len(text) > 60 {
-						text = append(text[:60], '…')
+				return a.withStore(ctx, func(st *storage.Store) error {
+					s := *state
+					if s == "all" {
+						s = ""
 					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Moderation, r.StatementID, r.Author.Handle(), string(text))
-				}
-				return w.Flush()
+					list, err := st.ListReplies(ctx, "", s, 1000)
+					if err != nil {
+						return err
+					}
+					w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(w, "ID\tSTATE\tSTATEMENT\tAUTHOR\tTEXT")
+					for _, r := range list {
+						text := []rune(content.PlainText(r.ContentHTML))
+						if len(text) > 60 {
+							text = append(text[:60], '…')
+						}
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Moderation, r.StatementID, r.Author.Handle(), string(text))
+					}
+					return w.Flush()
+				})
 			}
 		}})
 	for name, state := range map[string]string{"approve": storage.ModerationApproved, "reject": storage.ModerationRejected} {
@@ -150,16 +135,13 @@ func init() {
 					if len(args) != 1 {
 						return usagef("give exactly one reply ID (see 'tadamun replies list')")
 					}
-					st, err := a.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer st.Close()
-					if err := st.SetModeration(ctx, args[0], state); err != nil {
-						return fmt.Errorf("no reply %s", args[0])
-					}
-					fmt.Fprintf(a.stdout, "%s %s\n", state, args[0])
-					return nil
+					return a.withStore(ctx, func(st *storage.Store) error {
+						if err := st.SetModeration(ctx, args[0], state); err != nil {
+							return fmt.Errorf("no reply %s", args[0])
+						}
+						fmt.Fprintf(a.stdout, "%s %s\n", state, args[0])
+						return nil
+					})
 				}
 			}})
 	}
@@ -170,17 +152,14 @@ func init() {
 					if len(args) != 2 {
 						return usagef("give USERNAME and the post's URL")
 					}
-					st, err := a.open(ctx)
-					if err != nil {
-						return err
-					}
-					defer st.Close()
-					id, err := a.federation(st).Interact(ctx, args[0], kind, args[1])
-					if err != nil {
-						return err
-					}
-					fmt.Fprintln(a.stdout, id)
-					return nil
+					return a.withStore(ctx, func(st *storage.Store) error {
+						id, err := a.federation(st).Interact(ctx, args[0], kind, args[1])
+						if err != nil {
+							return err
+						}
+						fmt.Fprintln(a.stdout, id)
+						return nil
+					})
 				}
 			}})
 	}
@@ -188,29 +167,26 @@ func init() {
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 			retry := fs.String("retry", "", "make failed deliveries to HOST (or 'all') due now")
 			return func(ctx context.Context, a *app, args []string) error {
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				if *retry != "" {
-					host := *retry
-					if host == "all" {
-						host = ""
+				return a.withStore(ctx, func(st *storage.Store) error {
+					if *retry != "" {
+						host := *retry
+						if host == "all" {
+							host = ""
+						}
+						n, err := st.RetryDeliveries(ctx, host)
+						if err != nil {
+							return err
+						}
+						fmt.Fprintf(a.stdout, "%d deliveries due now\n", n)
+						return nil
 					}
-					n, err := st.RetryDeliveries(ctx, host)
+					stats, err := st.DeliveryStats(ctx)
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(a.stdout, "%d deliveries due now\n", n)
+					printDeliveryStats(a, stats)
 					return nil
-				}
-				stats, err := st.DeliveryStats(ctx)
-				if err != nil {
-					return err
-				}
-				printDeliveryStats(a, stats)
-				return nil
+				})
 			}
 		}})
 }

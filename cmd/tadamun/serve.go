@@ -35,126 +35,120 @@ func init() {
 	register(command{name: "migrate", summary: "apply pending database migrations and exit",
 		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
 			return func(ctx context.Context, a *app, args []string) error {
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				ms, err := st.MigrationStatus(ctx)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "database schema at version %d of %d (%s)\n", ms.Applied, ms.Latest, st.Dialect())
-				return nil
+				return a.withStore(ctx, func(st *storage.Store) error {
+					ms, err := st.MigrationStatus(ctx)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "database schema at version %d of %d (%s)\n", ms.Applied, ms.Latest, st.Dialect())
+					return nil
+				})
 			}
 		}})
 }
 
 func serve(ctx context.Context, a *app, grace time.Duration) error {
-	st, err := a.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	client := a.client()
-	fed := federation.New(federation.Config{Scheme: a.cfg.Scheme(), Host: a.cfg.Domain, Logger: a.log, Client: client,
-		MediaDir:       a.mediaDir(),
-		InsecureRemote: a.cfg.AllowPrivate && a.cfg.InsecureHTTP, AuthorizedFetch: a.cfg.AuthorizedFetch}, st)
-	if _, err := fed.EnsureInstanceActor(ctx); err != nil {
-		return err
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	host, _ := os.Hostname()
-	iris := fed.IRI()
-	dw, err := delivery.New(delivery.Config{
-		WorkerID: fmt.Sprintf("%s-%d", host, os.Getpid()),
-		Workers:  a.cfg.DeliveryWorkers,
-		Lease:    a.cfg.DeliveryLease,
-		// A post must end well inside its lease, or it could be claimed
-		// and sent again while still under way.
-		Timeout: min(10*time.Second, a.cfg.DeliveryLease/3),
-		KeyID: func(username string, instance bool) string {
-			if instance {
-				return iris.InstanceKey()
-			}
-			return iris.Key(username)
-		},
-		Logger:  a.log,
-		Metrics: reg,
-	}, st, client)
-	if err != nil {
-		return err
-	}
-	fed.SetWake(dw.Notify)
-	// Workers run on their own context: on shutdown the HTTP server stops
-	// first (no new work arrives), then the workers.
-	wctx, stopWorkers := context.WithCancel(context.Background())
-	defer stopWorkers()
-	var wg sync.WaitGroup
-	for name, run := range map[string]func(context.Context) error{
-		"delivery":  dw.Run,
-		"inbox":     func(ctx context.Context) error { return fed.RunInbox(ctx, 2*time.Second) },
-		"scheduler": func(ctx context.Context) error { return fed.RunScheduler(ctx, 30*time.Second) },
-	} {
-		wg.Add(1)
+	return a.withStore(ctx, func(st *storage.Store) error {
+		client := a.client()
+		fed := federation.New(federation.Config{Scheme: a.cfg.Scheme(), Host: a.cfg.Domain, Logger: a.log, Client: client,
+			MediaDir:       a.mediaDir(),
+			InsecureRemote: a.cfg.AllowPrivate && a.cfg.InsecureHTTP, AuthorizedFetch: a.cfg.AuthorizedFetch}, st)
+		if _, err := fed.EnsureInstanceActor(ctx); err != nil {
+			return err
+		}
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		host, _ := os.Hostname()
+		iris := fed.IRI()
+		dw, err := delivery.New(delivery.Config{
+			WorkerID: fmt.Sprintf("%s-%d", host, os.Getpid()),
+			Workers:  a.cfg.DeliveryWorkers,
+			Lease:    a.cfg.DeliveryLease,
+			// A post must end well inside its lease, or it could be claimed
+			// and sent again while still under way.
+			Timeout: min(10*time.Second, a.cfg.DeliveryLease/3),
+			KeyID: func(username string, instance bool) string {
+				if instance {
+					return iris.InstanceKey()
+				}
+				return iris.Key(username)
+			},
+			Logger:  a.log,
+			Metrics: reg,
+		}, st, client)
+		if err != nil {
+			return err
+		}
+		fed.SetWake(dw.Notify)
+		// Workers run on their own context: on shutdown the HTTP server stops
+		// first (no new work arrives), then the workers.
+		wctx, stopWorkers := context.WithCancel(context.Background())
+		defer stopWorkers()
+		var wg sync.WaitGroup
+		for name, run := range map[string]func(context.Context) error{
+			"delivery":  dw.Run,
+			"inbox":     func(ctx context.Context) error { return fed.RunInbox(ctx, 2*time.Second) },
+			"scheduler": func(ctx context.Context) error { return fed.RunScheduler(ctx, 30*time.Second) },
+		} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := run(wctx); err != nil {
+					a.log.Error("worker stopped", "worker", name, "err", err)
+				}
+			}()
+		}
+		srv, err := web.New(web.Config{TrustedProxies: a.cfg.TrustedProxies, Version: version, Logger: a.log, Metrics: reg,
+			RateLimit: a.cfg.RateLimit}, st, fed)
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", a.cfg.Listen)
+		if err != nil {
+			return fmt.Errorf("cannot listen on %s (setting listen): %w", a.cfg.Listen, errors.Unwrap(err))
+		}
+		hs := &http.Server{
+			Handler:           srv.Handler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       60 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          nil,
+			TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
+		}
+		if n, err := st.CountUsers(ctx); err == nil && n == 0 {
+			fmt.Fprintln(a.stderr, "No admin yet. Create the first one with:  tadamun user create NAME --role admin")
+		}
+		if actors, err := st.ListActors(ctx); err == nil && len(actors) == 0 {
+			fmt.Fprintln(a.stderr, "No publishing actor yet. Create one with:  tadamun actor create USERNAME --name \"Organisation name\"")
+		}
+		a.log.Info("tadamun serving", "version", version, "listen", ln.Addr().String(),
+			"public", a.cfg.Scheme()+"://"+a.cfg.Domain, "database", st.Dialect(), "tls", a.cfg.TLSCert != "")
+		errc := make(chan error, 1)
 		go func() {
-			defer wg.Done()
-			if err := run(wctx); err != nil {
-				a.log.Error("worker stopped", "worker", name, "err", err)
+			if a.cfg.TLSCert != "" {
+				errc <- hs.ServeTLS(ln, a.cfg.TLSCert, a.cfg.TLSKey)
+			} else {
+				errc <- hs.Serve(ln)
 			}
 		}()
-	}
-	srv, err := web.New(web.Config{TrustedProxies: a.cfg.TrustedProxies, Version: version, Logger: a.log, Metrics: reg,
-		RateLimit: a.cfg.RateLimit}, st, fed)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", a.cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s (setting listen): %w", a.cfg.Listen, errors.Unwrap(err))
-	}
-	hs := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
-		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12},
-	}
-	if n, err := st.CountUsers(ctx); err == nil && n == 0 {
-		fmt.Fprintln(a.stderr, "No admin yet. Create the first one with:  tadamun user create NAME --role admin")
-	}
-	if actors, err := st.ListActors(ctx); err == nil && len(actors) == 0 {
-		fmt.Fprintln(a.stderr, "No publishing actor yet. Create one with:  tadamun actor create USERNAME --name \"Organisation name\"")
-	}
-	a.log.Info("tadamun serving", "version", version, "listen", ln.Addr().String(),
-		"public", a.cfg.Scheme()+"://"+a.cfg.Domain, "database", st.Dialect(), "tls", a.cfg.TLSCert != "")
-	errc := make(chan error, 1)
-	go func() {
-		if a.cfg.TLSCert != "" {
-			errc <- hs.ServeTLS(ln, a.cfg.TLSCert, a.cfg.TLSKey)
-		} else {
-			errc <- hs.Serve(ln)
+		select {
+		case err := <-errc:
+			return fmt.Errorf("server stopped: %w", err)
+		case <-ctx.Done():
 		}
-	}()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("server stopped: %w", err)
-	case <-ctx.Done():
-	}
-	a.log.Info("shutting down: finishing in-flight requests", "timeout", grace)
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	stopWorkers()
-	wg.Wait()
-	a.log.Info("stopped")
-	return nil
+		a.log.Info("shutting down: finishing in-flight requests", "timeout", grace)
+		sctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		if err := hs.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		stopWorkers()
+		wg.Wait()
+		a.log.Info("stopped")
+		return nil
+	})
 }
 
 func init() {
@@ -164,19 +158,16 @@ func init() {
 				if len(args) != 1 {
 					return usagef("give exactly one FILE to write")
 				}
-				st, err := a.open(ctx)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				if err := st.Backup(ctx, args[0]); err != nil {
-					if errors.Is(err, storage.ErrBackupUnsupported) {
-						return errors.New("this node uses PostgreSQL: back it up with pg_dump (see README)")
+				return a.withStore(ctx, func(st *storage.Store) error {
+					if err := st.Backup(ctx, args[0]); err != nil {
+						if errors.Is(err, storage.ErrBackupUnsupported) {
+							return errors.New("this node uses PostgreSQL: back it up with pg_dump (see README)")
+						}
+						return err
 					}
-					return err
-				}
-				fmt.Fprintf(a.stdout, "wrote %s\n", args[0])
-				return nil
+					fmt.Fprintf(a.stdout, "wrote %s\n", args[0])
+					return nil
+				})
 			}
 		}})
 }
