@@ -257,22 +257,9 @@ func (s *Store) CountFollowers(ctx context.Context, actorID string) (int, error)
 // follower of an actor: one shared inbox per server that has one, else each
 // follower's own inbox.
 func (s *Store) FollowerInboxes(ctx context.Context, actorID string) ([]string, error) {
-	rows, err := s.q.QueryContext(ctx, `SELECT DISTINCT CASE WHEN r.shared_inbox <> '' THEN r.shared_inbox ELSE r.inbox END AS box
+	return s.queryStrings(ctx, "storage: follower inboxes", `SELECT DISTINCT CASE WHEN r.shared_inbox <> '' THEN r.shared_inbox ELSE r.inbox END AS box
 		FROM followers f JOIN remote_actors r ON r.id = f.remote_actor_id
 		WHERE f.actor_id = $1 AND f.state = 'accepted' AND r.inbox <> '' ORDER BY box`, actorID)
-	if err != nil {
-		return nil, fmt.Errorf("storage: follower inboxes: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var b string
-		if err := rows.Scan(&b); err != nil {
-			return nil, fmt.Errorf("storage: follower inboxes: %w", err)
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
 }
 
 // Following is one of our actors following a remote actor (a partner).

@@ -283,21 +283,8 @@ func (s *Store) DomainPolicy(ctx context.Context, host string) (string, error) {
 // InteractorInboxes returns the distinct inboxes of remote actors who liked,
 // boosted or replied to a statement, so that its Delete reaches them too.
 func (s *Store) InteractorInboxes(ctx context.Context, statementID string) ([]string, error) {
-	rows, err := s.q.QueryContext(ctx, `SELECT DISTINCT CASE WHEN r.shared_inbox <> '' THEN r.shared_inbox ELSE r.inbox END AS box
+	return s.queryStrings(ctx, "storage: interactor inboxes", `SELECT DISTINCT CASE WHEN r.shared_inbox <> '' THEN r.shared_inbox ELSE r.inbox END AS box
 		FROM remote_actors r WHERE r.inbox <> '' AND (
 			r.id IN (SELECT remote_actor_id FROM interactions WHERE statement_id = $1) OR
 			r.id IN (SELECT remote_actor_id FROM remote_objects WHERE statement_id = $1)) ORDER BY box`, statementID)
-	if err != nil {
-		return nil, fmt.Errorf("storage: interactor inboxes: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var b string
-		if err := rows.Scan(&b); err != nil {
-			return nil, fmt.Errorf("storage: interactor inboxes: %w", err)
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
 }

@@ -448,21 +448,8 @@ func (s *Store) SetFederatedHash(ctx context.Context, id, hash string, editedAt 
 // DueStatements lists the ids of statements whose time has come but whose
 // Create has not gone out yet (scheduled ones, or any left by a crash).
 func (s *Store) DueStatements(ctx context.Context, at time.Time, limit int) ([]string, error) {
-	rows, err := s.q.QueryContext(ctx, `SELECT id FROM statements WHERE federated_at IS NULL
+	return s.queryStrings(ctx, "storage: due statements", `SELECT id FROM statements WHERE federated_at IS NULL
 		AND state IN ('published', 'scheduled') AND published_at <= $1 ORDER BY published_at, id LIMIT $2`, utc(at), limit)
-	if err != nil {
-		return nil, fmt.Errorf("storage: due statements: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("storage: due statements: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // NextScheduled returns the publish time of the earliest statement still
@@ -587,24 +574,11 @@ func (s *Store) CountVisible(ctx context.Context, actorID string, at time.Time) 
 // Languages lists the languages readers can read statements in at time at
 // (primary languages and translations), most used first.
 func (s *Store) Languages(ctx context.Context, at time.Time) ([]string, error) {
-	rows, err := s.q.QueryContext(ctx, `SELECT lang FROM (
+	return s.queryStrings(ctx, "storage: languages", `SELECT lang FROM (
 			SELECT s.language AS lang FROM statements s
 			WHERE s.state IN ('published', 'scheduled') AND s.published_at <= $1
 			UNION ALL
 			SELECT t.language FROM statement_translations t JOIN statements s ON s.id = t.statement_id
 			WHERE s.state IN ('published', 'scheduled') AND s.published_at <= $1
 		) AS l GROUP BY lang ORDER BY COUNT(*) DESC, lang`, utc(at))
-	if err != nil {
-		return nil, fmt.Errorf("storage: languages: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var l string
-		if err := rows.Scan(&l); err != nil {
-			return nil, fmt.Errorf("storage: languages: %w", err)
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
 }

@@ -225,3 +225,25 @@ func timeArg(t *time.Time) any {
 // DB exposes the connection pool for tests and tools that must look beneath
 // the store (backups, the test helpers). Application code uses Store methods.
 func (s *Store) DB() *sql.DB { return s.db }
+
+// queryStrings runs a query of one text column and returns its values; what
+// names the query in errors.
+func (s *Store) queryStrings(ctx context.Context, what, query string, args ...any) ([]string, error) {
+	rows, err := s.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
