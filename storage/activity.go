@@ -44,7 +44,7 @@ func (s *Store) SaveActivity(ctx context.Context, a *Activity) (bool, error) {
 	if a.ID == "" {
 		a.ID = NewID()
 	}
-	a.CreatedAt = now()
+	a.CreatedAt = s.now()
 	var processed any
 	if a.Direction == Outbound {
 		t := a.CreatedAt
@@ -89,7 +89,7 @@ func (s *Store) ActivityByID(ctx context.Context, id string) (*Activity, error) 
 // claim counts as an attempt; activities that failed maxAttempts times are
 // left alone.
 func (s *Store) ClaimInbound(ctx context.Context, limit int, lease time.Duration, maxAttempts int) ([]*Activity, error) {
-	t := now()
+	t := s.now()
 	rows, err := s.q.QueryContext(ctx, `UPDATE activities SET locked_until = $1, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM activities WHERE direction = 'in' AND processed_at IS NULL
 			AND (locked_until IS NULL OR locked_until < $2) AND attempts < $3
@@ -121,7 +121,7 @@ func (s *Store) FinishInbound(ctx context.Context, id string, processErr error) 
 	var err error
 	if processErr == nil {
 		_, err = s.q.ExecContext(ctx, `UPDATE activities SET processed_at = $2, locked_until = NULL, process_error = ''
-			WHERE id = $1`, id, now())
+			WHERE id = $1`, id, s.now())
 	} else {
 		_, err = s.q.ExecContext(ctx, `UPDATE activities SET process_error = $2 WHERE id = $1`, id, truncate(processErr.Error(), 1000))
 	}

@@ -83,7 +83,7 @@ func (s *Store) CreateActor(ctx context.Context, a *Actor) error {
 		return fmt.Errorf("storage: create actor: %w", err)
 	}
 	a.ID = NewID()
-	a.CreatedAt = now()
+	a.CreatedAt = s.now()
 	a.UpdatedAt = a.CreatedAt
 	_, err = s.q.ExecContext(ctx, `INSERT INTO actors (`+actorColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
@@ -102,7 +102,7 @@ func (s *Store) UpdateActor(ctx context.Context, a *Actor) error {
 	if err != nil {
 		return fmt.Errorf("storage: update actor: %w", err)
 	}
-	a.UpdatedAt = now()
+	a.UpdatedAt = s.now()
 	res, err := s.q.ExecContext(ctx, `UPDATE actors SET actor_type = $2, display_name = $3, summary = $4,
 		avatar_path = $5, header_path = $6, fields = $7, languages = $8, object_type = $9,
 		manually_approves_followers = $10, discoverable = $11, updated_at = $12 WHERE id = $1`,

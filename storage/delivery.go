@@ -99,7 +99,7 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, activityID, signerActorID
 	if len(uniq) == 0 {
 		return 0, nil
 	}
-	t := now()
+	t := s.now()
 	total := 0
 	err := s.Tx(ctx, func(tx *Store) error {
 		for start := 0; start < len(uniq); start += enqueueChunk {
@@ -156,7 +156,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, workerID string, lease time
 	if limit <= 0 {
 		return nil, nil
 	}
-	t := now()
+	t := s.now()
 	args := []any{t.Add(lease), workerID, t, t.Add(-HostRetryInterval), max(4*limit, 64), limit}
 	skip := ""
 	if len(skipHosts) > 0 {
@@ -246,7 +246,7 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, workerID string, ids []in
 		return 0, nil
 	}
 	args := make([]any, 0, len(ids)+2)
-	args = append(args, workerID, now())
+	args = append(args, workerID, s.now())
 	for _, id := range ids {
 		args = append(args, id)
 	}
@@ -287,7 +287,7 @@ func (s *Store) settle(ctx context.Context, what string, id int64, state string,
 	res, err := s.q.ExecContext(ctx, `UPDATE deliveries SET state = $2, attempts = attempts + 1,
 			next_attempt_at = COALESCE($3, next_attempt_at), locked_until = NULL, locked_by = '',
 			last_status = $4, last_error = $5, updated_at = $6
-		WHERE id = $1`, id, state, timeArg(next), status, clip(errText, maxLastError), now())
+		WHERE id = $1`, id, state, timeArg(next), status, clip(errText, maxLastError), s.now())
 	if err != nil {
 		return fmt.Errorf("storage: %s %d: %w", what, id, err)
 	}
@@ -334,7 +334,7 @@ func (s *Store) DeliveriesOf(ctx context.Context, activityID string) ([]*Deliver
 // every host) due now, for an operator who knows a host is back. Rows a
 // worker holds right now are left to it. It returns how many rows changed.
 func (s *Store) RetryDeliveries(ctx context.Context, host string) (int, error) {
-	t := now()
+	t := s.now()
 	res, err := s.q.ExecContext(ctx, `UPDATE deliveries SET state = 'pending', next_attempt_at = $2, updated_at = $2
 		WHERE state IN ('pending', 'failed') AND ($1 = '' OR host = $1) AND (locked_until IS NULL OR locked_until < $2)`,
 		strings.ToLower(host), t)
@@ -354,7 +354,7 @@ func (s *Store) RetryDeliveries(ctx context.Context, host string) (int, error) {
 // age limit. Due rows are left for one last attempt. It returns how many
 // rows it failed.
 func (s *Store) ExpireDeliveries(ctx context.Context, createdBefore time.Time, errText string) (int, error) {
-	t := now()
+	t := s.now()
 	res, err := s.q.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', last_error = $2, updated_at = $3
 		WHERE state = 'pending' AND next_attempt_at > $3 AND (locked_until IS NULL OR locked_until < $3)
 			AND activity_id IN (SELECT id FROM activities WHERE created_at < $1)`,
@@ -429,7 +429,7 @@ const statsHosts = 20
 // DeliveryStats counts the queue by state and lists the hosts with the most
 // pending rows (then the most failed), up to 20, each with its last error.
 func (s *Store) DeliveryStats(ctx context.Context) (*DeliveryStats, error) {
-	t := now()
+	t := s.now()
 	var st DeliveryStats
 	rows, err := s.q.QueryContext(ctx, `SELECT state, COUNT(*),
 			SUM(CASE WHEN locked_until IS NOT NULL AND locked_until >= $1 THEN 1 ELSE 0 END)

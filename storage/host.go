@@ -44,7 +44,7 @@ const hostColumns = `host, failures, unavailable_since, last_success_at, last_fa
 // and if it was unavailable it is available again and its pending
 // deliveries, pushed back while it was down, become due now.
 func (s *Store) HostSucceeded(ctx context.Context, host string) error {
-	t := now()
+	t := s.now()
 	return s.Tx(ctx, func(tx *Store) error {
 		// Only a host that was unavailable has rows pushed back; the EXISTS
 		// is evaluated once, so a healthy host costs no scan.
@@ -70,7 +70,7 @@ func (s *Store) HostSucceeded(ctx context.Context, host string) error {
 // rule. It returns the failures in a row so far and, when the host is
 // (now or already) unavailable, since when.
 func (s *Store) HostFailed(ctx context.Context, host string) (failures int, unavailableSince *time.Time, err error) {
-	t := now()
+	t := s.now()
 	var since sql.NullTime
 	err = s.q.QueryRowContext(ctx, `INSERT INTO hosts (host, failures, failing_since, last_failure_at, updated_at)
 		VALUES ($1, 1, $2, $2, $2)
@@ -141,7 +141,7 @@ func (s *Store) UnavailableHosts(ctx context.Context) ([]*Host, error) {
 // until, and not held by a worker, to until: the worker parks an unavailable
 // host's queue this way until its next probe. It returns how many moved.
 func (s *Store) PostponeHost(ctx context.Context, host string, until time.Time) (int, error) {
-	t := now()
+	t := s.now()
 	res, err := s.q.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = $2, updated_at = $3
 		WHERE host = $1 AND state = 'pending' AND next_attempt_at < $2 AND (locked_until IS NULL OR locked_until < $3)`,
 		host, utc(until), t)

@@ -26,7 +26,7 @@ type Media struct {
 func (s *Store) AddMedia(ctx context.Context, ms []Media) error {
 	for i := range ms {
 		m := &ms[i]
-		m.ID, m.CreatedAt = NewID(), now()
+		m.ID, m.CreatedAt = NewID(), s.now()
 		_, err := s.q.ExecContext(ctx, `INSERT INTO media (id, actor_id, statement_id, path, media_type, alt_text, width,
 			height, position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			m.ID, m.ActorID, nullString(m.StatementID), m.Path, m.MediaType, m.AltText, m.Width, m.Height, m.Position, m.CreatedAt)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/tadamun/tadamun/migrations"
 )
@@ -83,7 +84,7 @@ func applyOne(ctx context.Context, conn *sql.Conn, m migrations.Migration) (did 
 		return false, err
 	}
 	if _, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-		m.Version, m.Name, now()); err != nil {
+		m.Version, m.Name, utc(time.Now())); err != nil {
 		return false, err
 	}
 	if err = tx.Commit(); err != nil {

@@ -55,7 +55,7 @@ const remoteActorColumns = `id, iri, host, actor_type, username, display_name, s
 // UpsertRemoteActor stores a fetched actor, replacing what was stored under
 // its IRI. ID is filled in (kept if the actor was known).
 func (s *Store) UpsertRemoteActor(ctx context.Context, r *RemoteActor) error {
-	t := now()
+	t := s.now()
 	if r.ID == "" {
 		r.ID = NewID()
 	}
@@ -153,7 +153,7 @@ type Follower struct {
 // PutFollower records a follow of our actor by a remote one (again: a
 // repeated Follow refreshes the follow id and state).
 func (s *Store) PutFollower(ctx context.Context, actorID, remoteID, followIRI, state string) error {
-	t := now()
+	t := s.now()
 	var accepted any
 	if state == FollowAccepted {
 		accepted = t
@@ -173,7 +173,7 @@ func (s *Store) PutFollower(ctx context.Context, actorID, remoteID, followIRI, s
 // AcceptFollower turns a pending follow into an accepted one.
 func (s *Store) AcceptFollower(ctx context.Context, actorID, remoteID string) error {
 	res, err := s.q.ExecContext(ctx, `UPDATE followers SET state = 'accepted', accepted_at = $3
-		WHERE actor_id = $1 AND remote_actor_id = $2`, actorID, remoteID, now())
+		WHERE actor_id = $1 AND remote_actor_id = $2`, actorID, remoteID, s.now())
 	if err != nil {
 		return fmt.Errorf("storage: accept follower: %w", err)
 	}
@@ -278,7 +278,7 @@ func (s *Store) PutFollowing(ctx context.Context, actorID, remoteID, followIRI s
 	_, err := s.q.ExecContext(ctx, `INSERT INTO following (actor_id, remote_actor_id, follow_iri, state, relay, created_at)
 		VALUES ($1, $2, $3, 'pending', $4, $5)
 		ON CONFLICT (actor_id, remote_actor_id) DO UPDATE SET follow_iri = excluded.follow_iri, state = 'pending',
-			relay = excluded.relay, accepted_at = NULL`, actorID, remoteID, followIRI, relay, now())
+			relay = excluded.relay, accepted_at = NULL`, actorID, remoteID, followIRI, relay, s.now())
 	if err != nil {
 		return fmt.Errorf("storage: put following: %w", s.dialect.classify(err))
 	}
@@ -290,7 +290,7 @@ func (s *Store) PutFollowing(ctx context.Context, actorID, remoteID, followIRI s
 func (s *Store) SetFollowingState(ctx context.Context, followIRI, actorID, remoteID, state string) error {
 	var accepted any
 	if state == FollowAccepted {
-		accepted = now()
+		accepted = s.now()
 	}
 	res, err := s.q.ExecContext(ctx, `UPDATE following SET state = $1, accepted_at = $2
 		WHERE follow_iri = $3 OR (actor_id = $4 AND remote_actor_id = $5)`, state, accepted, followIRI, actorID, remoteID)

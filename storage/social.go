@@ -19,7 +19,7 @@ const (
 // activity id changes nothing.
 func (s *Store) AddInteraction(ctx context.Context, kind, activityIRI, statementID, remoteID string) error {
 	_, err := s.q.ExecContext(ctx, `INSERT INTO interactions (activity_iri, kind, statement_id, remote_actor_id, created_at)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (activity_iri) DO NOTHING`, activityIRI, kind, statementID, remoteID, now())
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (activity_iri) DO NOTHING`, activityIRI, kind, statementID, remoteID, s.now())
 	if err != nil {
 		return fmt.Errorf("storage: add %s: %w", kind, err)
 	}
@@ -98,7 +98,7 @@ const remoteObjectColumns = `id, iri, remote_actor_id, object_type, in_reply_to,
 // UpsertRemoteObject stores a remote post, or updates it (an Update from its
 // author). The moderation state of a known object is kept.
 func (s *Store) UpsertRemoteObject(ctx context.Context, o *RemoteObject) error {
-	t := now()
+	t := s.now()
 	if o.ID == "" {
 		o.ID = NewID()
 	}
@@ -142,7 +142,7 @@ func (s *Store) RemoteObjectByIRI(ctx context.Context, iri string) (*RemoteObjec
 // it. Only its author may: remoteID must match.
 func (s *Store) DeleteRemoteObject(ctx context.Context, iri, remoteID string) error {
 	res, err := s.q.ExecContext(ctx, `UPDATE remote_objects SET deleted_at = $3, content_html = '', summary = '', name = '',
-		raw = '', updated_at = $3 WHERE iri = $1 AND remote_actor_id = $2 AND deleted_at IS NULL`, iri, remoteID, now())
+		raw = '', updated_at = $3 WHERE iri = $1 AND remote_actor_id = $2 AND deleted_at IS NULL`, iri, remoteID, s.now())
 	if err != nil {
 		return fmt.Errorf("storage: delete remote object: %w", err)
 	}
@@ -155,7 +155,7 @@ func (s *Store) SetModeration(ctx context.Context, id, state string) error {
 		return fmt.Errorf("storage: moderation %q", state)
 	}
 	res, err := s.q.ExecContext(ctx, `UPDATE remote_objects SET moderation = $2, updated_at = $3
-		WHERE id = $1 AND statement_id IS NOT NULL`, id, state, now())
+		WHERE id = $1 AND statement_id IS NOT NULL`, id, state, s.now())
 	if err != nil {
 		return fmt.Errorf("storage: moderate %s: %w", id, err)
 	}
@@ -211,7 +211,7 @@ type Report struct {
 
 // CreateReport stores a Flag. A repeated activity id changes nothing.
 func (s *Store) CreateReport(ctx context.Context, r *Report) error {
-	r.ID, r.CreatedAt = NewID(), now()
+	r.ID, r.CreatedAt = NewID(), s.now()
 	objs, err := json.Marshal(r.ObjectIRIs)
 	if err != nil {
 		return fmt.Errorf("storage: create report: %w", err)
@@ -244,7 +244,7 @@ const (
 // SetDomainPolicy sets the policy for a domain (replacing any).
 func (s *Store) SetDomainPolicy(ctx context.Context, domain, policy, reason string) error {
 	_, err := s.q.ExecContext(ctx, `INSERT INTO domain_policies (domain, policy, reason, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (domain) DO UPDATE SET policy = excluded.policy, reason = excluded.reason`, domain, policy, reason, now())
+		ON CONFLICT (domain) DO UPDATE SET policy = excluded.policy, reason = excluded.reason`, domain, policy, reason, s.now())
 	if err != nil {
 		return fmt.Errorf("storage: set domain policy: %w", err)
 	}

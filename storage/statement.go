@@ -109,7 +109,7 @@ func (s *Store) CreateStatement(ctx context.Context, st *Statement) error {
 		}
 		st.Slug = slug
 		st.ID = NewID()
-		st.CreatedAt = now()
+		st.CreatedAt = s.now()
 		st.UpdatedAt = st.CreatedAt
 		if st.PublishedAt != nil {
 			t := utc(*st.PublishedAt)
@@ -360,7 +360,7 @@ func (s *Store) DeleteStatement(ctx context.Context, id string) (*Statement, err
 		if st.State == StateDeleted {
 			return fmt.Errorf("storage: delete statement %s: %w", id, ErrNotFound)
 		}
-		t := now()
+		t := s.now()
 		if _, err := tx.q.ExecContext(ctx, `UPDATE statements SET state = 'deleted', title = '', summary = '',
 			body_markdown = '', body_html = '', content_warning = '', pinned = FALSE, deleted_at = $2, updated_at = $2
 			WHERE id = $1`, id, t); err != nil {
@@ -388,7 +388,7 @@ func (s *Store) DeleteStatement(ctx context.Context, id string) (*Statement, err
 // and tags, which are replaced. The id, slug, actor and state stay.
 func (s *Store) UpdateStatement(ctx context.Context, st *Statement) error {
 	return s.Tx(ctx, func(tx *Store) error {
-		st.UpdatedAt = now()
+		st.UpdatedAt = s.now()
 		res, err := tx.q.ExecContext(ctx, `UPDATE statements SET language = $2, title = $3, summary = $4,
 			body_markdown = $5, body_html = $6, content_warning = $7, object_type = $8, pinned = $9,
 			replies_enabled = $10, updated_at = $11 WHERE id = $1 AND state <> 'deleted'`,

@@ -25,6 +25,10 @@ type Config struct {
 	DataDir string
 	// MaxOpenConns caps the connection pool; 0 picks a default per dialect.
 	MaxOpenConns int
+	// Clock is the time every stored timestamp is taken from; nil means
+	// time.Now. The binary passes one clock to the store and to every
+	// package that compares with stored times; tests move it.
+	Clock func() time.Time
 }
 
 // Store reads and writes Tadamun's state. Its methods are safe for concurrent
@@ -35,6 +39,7 @@ type Store struct {
 	q       queryer // db, or the open *sql.Tx
 	dialect dialect
 	inTx    bool
+	clock   func() time.Time
 }
 
 // queryer is what *sql.DB and *sql.Tx have in common.
@@ -136,7 +141,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.SetMaxOpenConns(n)
 		db.SetMaxIdleConns(n)
 	}
-	s := &Store{db: db, q: db, dialect: dialects[name]}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	s := &Store{db: db, q: db, dialect: dialects[name], clock: clock}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
@@ -190,7 +199,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) (err error) {
 			_ = t.Rollback()
 		}
 	}()
-	if err = fn(&Store{db: s.db, q: t, dialect: s.dialect, inTx: true}); err != nil {
+	if err = fn(&Store{db: s.db, q: t, dialect: s.dialect, inTx: true, clock: s.clock}); err != nil {
 		return err
 	}
 	if err = t.Commit(); err != nil {
@@ -199,8 +208,8 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) (err error) {
 	return nil
 }
 
-// now is the store's clock: UTC, microsecond precision like both databases.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+// now is the store's clock (Config.Clock): UTC, microsecond precision like both databases.
+func (s *Store) now() time.Time { return utc(s.clock()) }
 
 // utc normalises a time for storage.
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }

@@ -66,7 +66,7 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 		return fmt.Errorf("storage: create user: unknown role %q", u.Role)
 	}
 	u.ID = NewID()
-	u.CreatedAt = now()
+	u.CreatedAt = s.now()
 	u.UpdatedAt = u.CreatedAt
 	_, err := s.q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, NULL, $5, $6)`,
 		u.ID, u.Username, u.PasswordHash, u.Role, u.CreatedAt, u.UpdatedAt)
@@ -127,7 +127,7 @@ func (s *Store) CreateSession(ctx context.Context, userID, userAgent string, ttl
 		return "", fmt.Errorf("storage: session token: %w", err)
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw[:])
-	t := now()
+	t := s.now()
 	_, err := s.q.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, user_agent, created_at, last_seen_at, expires_at)
 		VALUES ($1, $2, $3, $4, $4, $5)`, tokenHash(token), userID, userAgent, t, t.Add(ttl))
 	if err != nil {
@@ -141,7 +141,7 @@ func (s *Store) CreateSession(ctx context.Context, userID, userAgent string, ttl
 func (s *Store) UserBySession(ctx context.Context, token string) (*User, error) {
 	u, err := scanUser(s.q.QueryRowContext(ctx, `SELECT u.id, u.username, u.password_hash, u.role, u.disabled_at,
 		u.created_at, u.updated_at FROM sessions x JOIN users u ON u.id = x.user_id
-		WHERE x.token_hash = $1 AND x.expires_at > $2 AND u.disabled_at IS NULL`, tokenHash(token), now()))
+		WHERE x.token_hash = $1 AND x.expires_at > $2 AND u.disabled_at IS NULL`, tokenHash(token), s.now()))
 	if err != nil {
 		return nil, fmt.Errorf("storage: session: %w", err)
 	}
