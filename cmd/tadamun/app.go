@@ -47,7 +47,7 @@ type command struct {
 	summary string
 	serve   bool // takes the serve-only settings
 	// flags registers the command's own flags; run does the work.
-	flags func(fs *flag.FlagSet) func(ctx context.Context, a *app, args []string) error
+	flags func(fs *flag.FlagSet) runFunc
 }
 
 var commands = map[string]command{}

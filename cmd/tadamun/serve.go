@@ -21,30 +21,29 @@ import (
 	"github.com/tadamun/tadamun/web"
 )
 
-func init() {
-	register(command{name: "serve", summary: "run the node: web site, feeds, ActivityPub", serve: true,
-		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			grace := fs.Duration("shutdown-timeout", 30*time.Second, "how long to let in-flight requests finish on SIGINT/SIGTERM")
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) > 0 {
-					return usagef("unexpected argument %q", args[0])
-				}
-				return serve(ctx, a, *grace)
+// serveCmd is "tadamun serve".
+func serveCmd(fs *flag.FlagSet) runFunc {
+	grace := fs.Duration("shutdown-timeout", 30*time.Second, "how long to let in-flight requests finish on SIGINT/SIGTERM")
+	return func(ctx context.Context, a *app, args []string) error {
+		if len(args) > 0 {
+			return usagef("unexpected argument %q", args[0])
+		}
+		return serve(ctx, a, *grace)
+	}
+}
+
+// migrateCmd is "tadamun migrate".
+func migrateCmd(*flag.FlagSet) runFunc {
+	return func(ctx context.Context, a *app, args []string) error {
+		return a.withStore(ctx, func(st *storage.Store) error {
+			ms, err := st.MigrationStatus(ctx)
+			if err != nil {
+				return err
 			}
-		}})
-	register(command{name: "migrate", summary: "apply pending database migrations and exit",
-		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				return a.withStore(ctx, func(st *storage.Store) error {
-					ms, err := st.MigrationStatus(ctx)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintf(a.stdout, "database schema at version %d of %d (%s)\n", ms.Applied, ms.Latest, st.Dialect())
-					return nil
-				})
-			}
-		}})
+			fmt.Fprintf(a.stdout, "database schema at version %d of %d (%s)\n", ms.Applied, ms.Latest, st.Dialect())
+			return nil
+		})
+	}
 }
 
 func serve(ctx context.Context, a *app, grace time.Duration) error {
@@ -151,23 +150,21 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 	})
 }
 
-func init() {
-	register(command{name: "backup", args: "FILE", summary: "write a consistent copy of the SQLite database to FILE (safe while serving)",
-		flags: func(fs *flag.FlagSet) func(context.Context, *app, []string) error {
-			return func(ctx context.Context, a *app, args []string) error {
-				if len(args) != 1 {
-					return usagef("give exactly one FILE to write")
+// backupCmd is "tadamun backup FILE".
+func backupCmd(*flag.FlagSet) runFunc {
+	return func(ctx context.Context, a *app, args []string) error {
+		if len(args) != 1 {
+			return usagef("give exactly one FILE to write")
+		}
+		return a.withStore(ctx, func(st *storage.Store) error {
+			if err := st.Backup(ctx, args[0]); err != nil {
+				if errors.Is(err, storage.ErrBackupUnsupported) {
+					return errors.New("this node uses PostgreSQL: back it up with pg_dump (see README)")
 				}
-				return a.withStore(ctx, func(st *storage.Store) error {
-					if err := st.Backup(ctx, args[0]); err != nil {
-						if errors.Is(err, storage.ErrBackupUnsupported) {
-							return errors.New("this node uses PostgreSQL: back it up with pg_dump (see README)")
-						}
-						return err
-					}
-					fmt.Fprintf(a.stdout, "wrote %s\n", args[0])
-					return nil
-				})
+				return err
 			}
-		}})
+			fmt.Fprintf(a.stdout, "wrote %s\n", args[0])
+			return nil
+		})
+	}
 }

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+
+	"github.com/tadamun/tadamun/storage"
+)
+
+// runFunc does a command's work with its positional arguments.
+type runFunc func(ctx context.Context, a *app, args []string) error
+
+// The command table: every subcommand, its usage line and the named
+// function that registers its flags and returns its work.
+func init() {
+	for _, c := range []command{
+		{name: "serve", summary: "run the node: web site, feeds, ActivityPub", serve: true, flags: serveCmd},
+		{name: "migrate", summary: "apply pending database migrations and exit", flags: migrateCmd},
+		{name: "backup", args: "FILE", summary: "write a consistent copy of the SQLite database to FILE (safe while serving)", flags: backupCmd},
+
+		{name: "actor create", args: "USERNAME", summary: "create a publishing actor (an organisation) with its keys", flags: actorCreateCmd},
+		{name: "actor update", args: "USERNAME", summary: "change an actor's name, summary, profile fields, avatar or header image", flags: actorUpdateCmd},
+		{name: "actor list", summary: "list the publishing actors", flags: actorListCmd},
+		{name: "user create", args: "NAME", summary: "create an admin or editor account for the admin interface", flags: userCreateCmd},
+
+		{name: "publish", args: "FILE.md", summary: "publish a statement from a Markdown file with front matter; prints its URL", flags: publishCmd},
+		{name: "statement list", summary: "list statements (all states) newest first", flags: statementListCmd},
+		{name: "statement edit", args: "ID FILE.md", summary: "replace a statement's text from a file; followers get an Update if what they see changed", flags: statementEditCmd},
+		{name: "statement translate", args: "ID FILE.md", summary: "add (or replace) a translation from a file whose front matter names its language", flags: statementTranslateCmd},
+		{name: "statement delete", args: "ID", summary: "delete a statement (its addresses answer 410 Gone)", flags: statementDeleteCmd},
+
+		{name: "follow", args: "USERNAME @user@host|URL", summary: "make an actor follow a partner (any ActivityPub account)", flags: followCmd},
+		{name: "unfollow", args: "USERNAME @user@host|URL", summary: "stop following a partner", flags: unfollowCmd},
+		{name: "followers list", args: "USERNAME", summary: "list an actor's followers (--pending for requests awaiting approval)", flags: followersListCmd},
+		{name: "followers approve", args: "USERNAME @user@host|URL", summary: "accept a pending follow request", flags: followersAnswerCmd(true, "approved")},
+		{name: "followers reject", args: "USERNAME @user@host|URL", summary: "refuse a pending follow request", flags: followersAnswerCmd(false, "rejected")},
+		{name: "followers remove", args: "USERNAME @user@host|URL", summary: "remove a follower (their server is told with a Reject)", flags: followersAnswerCmd(false, "removed")},
+		{name: "replies list", summary: "list replies from the fediverse (default: awaiting moderation)", flags: repliesListCmd},
+		{name: "replies approve", args: "ID", summary: "approve a reply (approved replies are shown under the statement)", flags: repliesModerateCmd(storage.ModerationApproved)},
+		{name: "replies reject", args: "ID", summary: "reject a reply (approved replies are shown under the statement)", flags: repliesModerateCmd(storage.ModerationRejected)},
+		{name: "like", args: "USERNAME POST_URL", summary: "like a post on another server as the actor", flags: interactCmd(storage.KindLike)},
+		{name: "boost", args: "USERNAME POST_URL", summary: "boost a post on another server as the actor", flags: interactCmd(storage.KindAnnounce)},
+		{name: "deliveries", summary: "show the delivery queue: pending, failing hosts, last errors (--retry HOST|all)", flags: deliveriesCmd},
+	} {
+		register(c)
+	}
+}
