@@ -29,7 +29,41 @@ const (
 	TagsPrefix    = "/tags/"
 	MediaPrefix   = "/media/"
 	KeyFragment   = "#main-key"
+
+	// CreateSuffix follows a statement's id to name its Create activity:
+	// the Create is derived from the statement, so it needs no row of its
+	// own to have a stable id.
+	CreateSuffix = "activity"
+
+	// Follow is the actor-level page that sends a reader to their own
+	// server's follow dialog (/@user/follow).
+	Follow = "follow"
+
+	// The feed files, served below the node, an actor's profile, a tag and
+	// a language: /feed.rss, /@user/feed.atom, /tags/x/feed.json, /ar/feed.rss.
+	FeedRSS  = "feed.rss"
+	FeedAtom = "feed.atom"
+	FeedJSON = "feed.json"
 )
+
+// Feeds returns the feed file names, in the order pages list them.
+func Feeds() []string { return []string{FeedRSS, FeedAtom, FeedJSON} }
+
+// ActorPages returns the fixed path segments the route table registers
+// directly below an actor's profile (ProfilePrefix + username + "/" + page).
+// Statement pages share that space (/@user/SLUG), so none of these may be
+// used as a slug: the route would shadow the statement, or the reverse.
+func ActorPages() []string { return append([]string{Follow}, Feeds()...) }
+
+// ReservedSlug reports whether slug is taken by one of ActorPages.
+func ReservedSlug(slug string) bool {
+	for _, p := range ActorPages() {
+		if p == slug {
+			return true
+		}
+	}
+	return false
+}
 
 // Builder makes absolute addresses for one public base URL.
 type Builder struct {
@@ -56,8 +90,31 @@ func (b Builder) Actor(username string) string { return b.base + UsersPrefix + u
 // Key is the id of an actor's public key.
 func (b Builder) Key(username string) string { return b.Actor(username) + KeyFragment }
 
+// Home is the node's home page.
+func (b Builder) Home() string { return b.base + "/" }
+
+// Language is the page of the statements in one language (a normalised
+// BCP 47 tag such as "ar" or "ckb").
+func (b Builder) Language(lang string) string { return b.base + "/" + url.PathEscape(lang) }
+
 // Profile is the web page of a local actor.
 func (b Builder) Profile(username string) string { return b.base + ProfilePrefix + username }
+
+// RemoteFollow is the actor-level page that answers the profile's
+// "follow from your server" form.
+func (b Builder) RemoteFollow(username string) string { return b.Profile(username) + "/" + Follow }
+
+// NodeFeed is the node's feed in one format (one of Feeds).
+func (b Builder) NodeFeed(name string) string { return b.base + "/" + name }
+
+// ActorFeed is an actor's feed in one format (one of Feeds).
+func (b Builder) ActorFeed(username, name string) string { return b.Profile(username) + "/" + name }
+
+// TagFeed is a hashtag's feed in one format (one of Feeds).
+func (b Builder) TagFeed(tag, name string) string { return b.Tag(tag) + "/" + name }
+
+// LanguageFeed is a language's feed in one format (one of Feeds).
+func (b Builder) LanguageFeed(lang, name string) string { return b.Language(lang) + "/" + name }
 
 // ActorPart is an address below an actor, e.g. ActorPart(u, Inbox).
 func (b Builder) ActorPart(username, part string) string { return b.Actor(username) + "/" + part }
@@ -83,6 +140,11 @@ func (b Builder) StatementPage(username, slug, lang string) string {
 	return u
 }
 
+// Create is the id of a statement's Create activity.
+func (b Builder) Create(username, statementID string) string {
+	return b.Statement(username, statementID) + "/" + CreateSuffix
+}
+
 // Activity is the id of an activity we sent.
 func (b Builder) Activity(username, id string) string {
 	return b.Actor(username) + "/" + Activities + "/" + id
@@ -90,6 +152,14 @@ func (b Builder) Activity(username, id string) string {
 
 // Instance is the id of the node's own Application actor.
 func (b Builder) Instance() string { return b.base + InstanceActor }
+
+// InstanceInbox is the instance actor's inbox. Servers deliver to it the
+// answers to what the instance actor sent, such as Accepts of relay follows.
+func (b Builder) InstanceInbox() string { return b.Instance() + "/" + Inbox }
+
+// InstanceOutbox is the instance actor's outbox (always empty: the node
+// announces nothing in its own name).
+func (b Builder) InstanceOutbox() string { return b.Instance() + "/" + Outbox }
 
 // InstanceKey is the id of the instance actor's key.
 func (b Builder) InstanceKey() string { return b.Instance() + KeyFragment }
