@@ -77,13 +77,13 @@ func (s *Service) writeImages(st *storage.Statement, imgs []pendingImage) ([]sto
 		return nil, fmt.Errorf("federation: no media directory configured")
 	}
 	dir := s.mediaFolder(st.ID)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("federation: media folder: %w", err)
 	}
 	var rows []storage.Media
 	for i, im := range imgs {
 		name := strconv.Itoa(i+1) + imageTypes[im.mediaType]
-		if err := os.WriteFile(filepath.Join(dir, name), im.data, 0o640); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), im.data, 0o600); err != nil {
 			return nil, fmt.Errorf("federation: write image: %w", err)
 		}
 		rows = append(rows, storage.Media{ActorID: st.ActorID, StatementID: st.ID, Path: st.ID + "/" + name,
@@ -146,10 +146,10 @@ func (s *Service) UpdateProfile(ctx context.Context, username string, u ProfileU
 			return nil, fmt.Errorf("federation: no media directory configured")
 		}
 		rel := filepath.Join("actors", a.ID, img.name+imageTypes[p[0].mediaType])
-		if err := os.MkdirAll(filepath.Join(s.mediaDir, "actors", a.ID), 0o750); err != nil {
+		if err := os.MkdirAll(filepath.Join(s.mediaDir, "actors", a.ID), 0o700); err != nil {
 			return nil, fmt.Errorf("federation: media folder: %w", err)
 		}
-		if err := os.WriteFile(filepath.Join(s.mediaDir, rel), p[0].data, 0o640); err != nil {
+		if err := os.WriteFile(filepath.Join(s.mediaDir, rel), p[0].data, 0o600); err != nil {
 			return nil, fmt.Errorf("federation: write %s: %w", img.name, err)
 		}
 		*img.dst = filepath.ToSlash(rel)

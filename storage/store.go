@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -110,6 +109,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
 	var db *sql.DB
+	var sqlitePath string // the SQLite file, "" if none
 	switch name {
 	case "postgres":
 		pc, err := pgx.ParseConfig(dsn)
@@ -126,8 +126,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	case "sqlite":
 		if cfg.URL == "" && cfg.DataDir != "" {
-			if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			if err := privateDir(cfg.DataDir); err != nil {
 				return nil, fmt.Errorf("storage: create data directory: %w", err)
+			}
+		}
+		if sqlitePath = sqliteFile(cfg.URL, cfg.DataDir); sqlitePath != "" {
+			if err := prepareSQLiteFile(sqlitePath); err != nil {
+				return nil, fmt.Errorf("storage: %w", err)
 			}
 		}
 		db, err = sql.Open("sqlite", dsn)
@@ -150,6 +155,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	defer cancel()
 	for {
 		err := db.PingContext(pctx)
+		if err == nil && sqlitePath != "" {
+			// Opening created the -wal and -shm files; an older version may
+			// have left them readable to others.
+			err = tightenSQLiteFiles(sqlitePath)
+		}
 		if err == nil {
 			return s, nil
 		}

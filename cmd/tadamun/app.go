@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -211,6 +213,12 @@ func (a *app) open(ctx context.Context) (*storage.Store, error) {
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	// The media folder holds unpublished drafts' images: owner only. New
+	// folders are made so; this tightens one an older version left open.
+	if err := os.Chmod(a.mediaDir(), 0o700); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		st.Close()
+		return nil, fmt.Errorf("restrict the media folder to its owner: %w", err)
 	}
 	return st, nil
 }
