@@ -49,7 +49,7 @@ func embed(o objectVocab) vocab.ActivityStreamsObjectProperty {
 // createIRI is the id of a statement's Create: derived from the statement's
 // id, so it is stable and never reused.
 func (s *Service) createIRI(username, statementID string) string {
-	return s.iri.Statement(username, statementID) + "/activity"
+	return s.iri.Create(username, statementID)
 }
 
 // createDoc is the Create of a statement.

@@ -57,8 +57,8 @@ func (s *Service) ActorDocument(a *storage.Actor) ([]byte, error) {
 	followers, following := b.ActorPart(a.Username, iri.Followers), b.ActorPart(a.Username, iri.Following)
 	keyID, profile := b.Key(a.Username), b.Profile(a.Username)
 	if a.IsInstance {
-		id, inbox, outbox = b.Instance(), b.Instance()+"/"+iri.Inbox, b.Instance()+"/"+iri.Outbox
-		followers, following, keyID, profile = "", "", b.InstanceKey(), b.Base()+"/"
+		id, inbox, outbox = b.Instance(), b.InstanceInbox(), b.InstanceOutbox()
+		followers, following, keyID, profile = "", "", b.InstanceKey(), b.Home()
 	}
 	v := newActorVocab(a.Type)
 	v.SetJSONLDId(idProp(id))

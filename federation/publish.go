@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/storage"
 )
 
@@ -42,8 +43,8 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 	if st.Slug == "" {
 		st.Slug = content.Slugify(d.Title)
 	}
-	if reservedSlugs[st.Slug] {
-		st.Slug += "-statement" // the address is taken by a page of the actor's
+	if iri.ReservedSlug(st.Slug) {
+		st.Slug += "-statement" // the address is taken by a page of the actor's (iri.ActorPages)
 	}
 	now := s.clock()
 	switch {
@@ -88,9 +89,6 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 	s.log.InfoContext(ctx, "statement stored", "actor", username, "id", st.ID, "slug", st.Slug, "state", st.State)
 	return st, nil
 }
-
-// reservedSlugs are the actor-level pages that share the /@user/... space.
-var reservedSlugs = map[string]bool{"follow": true, "feed.rss": true, "feed.atom": true, "feed.json": true}
 
 // applyDraft copies what an editor wrote into a statement, validated and
 // rendered, with its mentions resolved (network I/O: call it outside

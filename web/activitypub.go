@@ -68,7 +68,7 @@ func (s *Server) activityRoutes() {
 	e.GET(u+"/"+iri.Following, s.actorDocument(s.following))
 	e.GET(u+"/"+iri.Featured, s.actorDocument(s.featured))
 	e.GET(u+"/"+iri.Statements+"/:id", s.statementDoc)
-	e.GET(u+"/"+iri.Statements+"/:id/activity", s.createDoc)
+	e.GET(u+"/"+iri.Statements+"/:id/"+iri.CreateSuffix, s.createDoc)
 	e.GET(u+"/"+iri.Statements+"/:id/"+iri.Replies, s.repliesDoc)
 	e.GET(u+"/"+iri.Activities+"/:id", s.activityDoc)
 	e.POST(u+"/"+iri.Inbox, s.inbox)
@@ -135,7 +135,7 @@ func (s *Server) instanceActor(c echo.Context) error {
 }
 
 func (s *Server) instanceOutbox(c echo.Context) error {
-	b, err := s.fed.EmptyCollection(s.iri.Instance() + "/" + iri.Outbox)
+	b, err := s.fed.EmptyCollection(s.iri.InstanceOutbox())
 	if err != nil {
 		return err
 	}

@@ -13,14 +13,14 @@ import (
 	"github.com/tadamun/tadamun/storage"
 )
 
-// feedAlternates are the <link rel=alternate> of the feeds at base (a path
-// such as "" for the node, "/@icssi", "/tags/iraq" or "/ar").
-func (s *Server) feedAlternates(base, title string) []alternate {
-	u := s.iri.Base() + base
+// feedAlternates are the <link rel=alternate> of a page's feeds; feed is
+// the iri builder of that page's feed for a file name (iri.Builder.NodeFeed,
+// ActorFeed, TagFeed or LanguageFeed, bound to the page).
+func (s *Server) feedAlternates(feed func(name string) string, title string) []alternate {
 	return []alternate{
-		{Type: "application/rss+xml", Href: u + "/feed.rss", Title: title + " (RSS)"},
-		{Type: "application/atom+xml", Href: u + "/feed.atom", Title: title + " (Atom)"},
-		{Type: "application/feed+json", Href: u + "/feed.json", Title: title + " (JSON Feed)"},
+		{Type: "application/rss+xml", Href: feed(iri.FeedRSS), Title: title + " (RSS)"},
+		{Type: "application/atom+xml", Href: feed(iri.FeedAtom), Title: title + " (Atom)"},
+		{Type: "application/feed+json", Href: feed(iri.FeedJSON), Title: title + " (JSON Feed)"},
 	}
 }
 
@@ -46,7 +46,8 @@ func (s *Server) tagPage(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "list", pageData{Title: "#" + tag, Lang: "", Statements: list, Tag: tag,
-		Canonical: s.iri.Tag(tag), Modified: newest(list), Alternates: s.feedAlternates(iri.TagsPrefix+tag, "#"+tag)})
+		Canonical: s.iri.Tag(tag), Modified: newest(list),
+		Alternates: s.feedAlternates(func(n string) string { return s.iri.TagFeed(tag, n) }, "#"+tag)})
 }
 
 // languagePage lists the visible statements written in, or translated
@@ -61,13 +62,14 @@ func (s *Server) languagePage(c echo.Context) error {
 		return err
 	}
 	return s.render(c, http.StatusOK, "list", pageData{Title: lang, Lang: lang, Statements: list,
-		Canonical: s.iri.Base() + "/" + lang, Modified: newest(list), Alternates: s.feedAlternates("/"+lang, lang)})
+		Canonical: s.iri.Language(lang), Modified: newest(list),
+		Alternates: s.feedAlternates(func(n string) string { return s.iri.LanguageFeed(lang, n) }, lang)})
 }
 
 // robots allows everything and points at the sitemap.
 func (s *Server) robots(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
-	return c.String(http.StatusOK, "User-agent: *\nAllow: /\nDisallow: /inbox\n\nSitemap: "+s.iri.Base()+"/sitemap.xml\n")
+	return c.String(http.StatusOK, "User-agent: *\nAllow: /\nDisallow: "+iri.SharedInbox+"\n\nSitemap: "+s.iri.Base()+"/sitemap.xml\n")
 }
 
 func (s *Server) favicon(c echo.Context) error {
@@ -94,7 +96,7 @@ func (s *Server) sitemap(c echo.Context) error {
 		XHTML   string   `xml:"xmlns:xhtml,attr"`
 		URLs    []url    `xml:"url"`
 	}{NS: "http://www.sitemaps.org/schemas/sitemap/0.9", XHTML: "http://www.w3.org/1999/xhtml"}
-	doc.URLs = append(doc.URLs, url{Loc: s.iri.Base() + "/"})
+	doc.URLs = append(doc.URLs, url{Loc: s.iri.Home()})
 	actors, err := s.store.ListActors(ctx)
 	if err != nil {
 		return err

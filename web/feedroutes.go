@@ -2,10 +2,10 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,6 +13,7 @@ import (
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/storage"
+	"github.com/tadamun/tadamun/web/cache"
 	"github.com/tadamun/tadamun/web/feeds"
 )
 
@@ -24,9 +25,9 @@ var feedFormats = map[string]struct {
 	render func(feeds.Feed, []feeds.Item) ([]byte, error)
 	ctype  string
 }{
-	"feed.rss":  {feeds.RSS, feeds.RSSType},
-	"feed.atom": {feeds.Atom, feeds.AtomType},
-	"feed.json": {feeds.JSON, feeds.JSONType},
+	iri.FeedRSS:  {feeds.RSS, feeds.RSSType},
+	iri.FeedAtom: {feeds.Atom, feeds.AtomType},
+	iri.FeedJSON: {feeds.JSON, feeds.JSONType},
 }
 
 func (s *Server) feedRoutes() {
@@ -39,20 +40,28 @@ func (s *Server) feedRoutes() {
 	}
 }
 
-// feedSource picks a feed's description and query from the request.
-type feedSource func(c echo.Context) (feeds.Feed, storage.StatementQuery, error)
+// feedSource picks a feed's description and query from the request, and
+// sets Self to the feed's canonical address in the format called name. That
+// address names the normalised selection (tag lower-cased and in NFC, actor,
+// language, format), so it is also the feed's cache key: /tags/Iraq and
+// /tags/IRAQ are one feed and one cache entry.
+type feedSource func(c echo.Context, name string) (feeds.Feed, storage.StatementQuery, error)
 
-func (s *Server) nodeFeed(c echo.Context) (feeds.Feed, storage.StatementQuery, error) {
-	return feeds.Feed{Title: s.iri.Host(), Description: "Statements published on " + s.iri.Host(), Link: s.iri.Base() + "/"},
-		storage.StatementQuery{}, nil
+func (s *Server) nodeFeed(c echo.Context, name string) (feeds.Feed, storage.StatementQuery, error) {
+	return feeds.Feed{Title: s.iri.Host(), Description: "Statements published on " + s.iri.Host(), Link: s.iri.Home(),
+		Self: s.iri.NodeFeed(name)}, storage.StatementQuery{}, nil
 }
 
-func (s *Server) actorFeed(c echo.Context) (feeds.Feed, storage.StatementQuery, error) {
+func (s *Server) actorFeed(c echo.Context, name string) (feeds.Feed, storage.StatementQuery, error) {
 	a, err := s.store.ActorByUsername(c.Request().Context(), c.Param("username"))
-	if err != nil || a.IsInstance {
-		return feeds.Feed{}, storage.StatementQuery{}, echo.NewHTTPError(http.StatusNotFound, "No such account.").SetInternal(err)
+	if err != nil {
+		return feeds.Feed{}, storage.StatementQuery{}, notFoundOr(err, "No such account.")
 	}
-	f := feeds.Feed{Title: a.DisplayName, Description: a.Summary, Link: s.iri.Profile(a.Username), Author: a.DisplayName}
+	if a.IsInstance {
+		return feeds.Feed{}, storage.StatementQuery{}, echo.NewHTTPError(http.StatusNotFound, "No such account.")
+	}
+	f := feeds.Feed{Title: a.DisplayName, Description: a.Summary, Link: s.iri.Profile(a.Username), Author: a.DisplayName,
+		Self: s.iri.ActorFeed(a.Username, name)}
 	if len(a.Languages) == 1 {
 		f.Language = a.Languages[0]
 	}
@@ -62,87 +71,86 @@ func (s *Server) actorFeed(c echo.Context) (feeds.Feed, storage.StatementQuery, 
 	return f, storage.StatementQuery{ActorID: a.ID}, nil
 }
 
-func (s *Server) tagFeed(c echo.Context) (feeds.Feed, storage.StatementQuery, error) {
+func (s *Server) tagFeed(c echo.Context, name string) (feeds.Feed, storage.StatementQuery, error) {
 	tag := content.NormalizeTag(c.Param("tag"))
 	if tag == "" {
 		return feeds.Feed{}, storage.StatementQuery{}, echo.NewHTTPError(http.StatusNotFound, "No such hashtag.")
 	}
-	return feeds.Feed{Title: "#" + tag + " · " + s.iri.Host(), Description: "Statements tagged #" + tag, Link: s.iri.Tag(tag)},
-		storage.StatementQuery{Tag: tag}, nil
+	return feeds.Feed{Title: "#" + tag + " · " + s.iri.Host(), Description: "Statements tagged #" + tag, Link: s.iri.Tag(tag),
+		Self: s.iri.TagFeed(tag, name)}, storage.StatementQuery{Tag: tag}, nil
 }
 
-func (s *Server) languageFeed(c echo.Context) (feeds.Feed, storage.StatementQuery, error) {
+func (s *Server) languageFeed(c echo.Context, name string) (feeds.Feed, storage.StatementQuery, error) {
 	lang, err := content.NormalizeLanguage(c.Param("lang"))
 	if err != nil || lang != c.Param("lang") {
 		return feeds.Feed{}, storage.StatementQuery{}, echo.NewHTTPError(http.StatusNotFound, "Not found.")
 	}
-	return feeds.Feed{Title: s.iri.Host() + " (" + lang + ")", Link: s.iri.Base() + "/" + lang, Language: lang},
-		storage.StatementQuery{Language: lang}, nil
-}
-
-// feedCache keeps rendered feeds while nothing in them changed: the key is
-// the feed's address and the newest change among its statements.
-type feedCache struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (fc *feedCache) get(key string) ([]byte, bool) {
-	fc.mu.Lock()
-	defer fc.mu.Unlock()
-	b, ok := fc.m[key]
-	return b, ok
-}
-
-func (fc *feedCache) put(key string, b []byte) {
-	fc.mu.Lock()
-	defer fc.mu.Unlock()
-	if fc.m == nil || len(fc.m) > 1000 {
-		fc.m = map[string][]byte{}
-	}
-	fc.m[key] = b
+	return feeds.Feed{Title: s.iri.Host() + " (" + lang + ")", Link: s.iri.Language(lang), Language: lang,
+		Self: s.iri.LanguageFeed(lang, name)}, storage.StatementQuery{Language: lang}, nil
 }
 
 // feed serves one feed in one format, with validators and 304s.
+//
+// Rendered feeds are kept in a byte-bounded LRU cache under their canonical
+// address. An entry records the version it was rendered from: how many
+// statements the selection has, the newest change among them, and the
+// newest change to any actor (items carry their actor's name, so a rename
+// must reach every feed). Each request checks the version with three cheap
+// queries; the statements are read and the feed rendered only when it
+// moved, and the new rendering replaces the old one under the same key.
 func (s *Server) feed(name string, source feedSource) echo.HandlerFunc {
 	format := feedFormats[name]
 	return func(c echo.Context) error {
-		f, q, err := source(c)
+		f, q, err := source(c, name)
 		if err != nil {
 			return err
 		}
 		q.VisibleAt, q.Limit = s.cfg.Now(), FeedSize
 		ctx := c.Request().Context()
-		// The cache is checked with two cheap queries; the statements are
-		// read and the feed rendered only when something changed.
 		count, modified, err := s.store.StatementsVersion(ctx, q)
 		if err != nil {
 			return err
 		}
-		key := c.Request().URL.Path + "|" + modified.Format(time.RFC3339Nano) + "|" + strconv.Itoa(count)
-		body, ok := s.feeds.get(key)
-		if !ok {
+		actorsChanged, err := s.store.ActorsChanged(ctx)
+		if err != nil {
+			return err
+		}
+		version := strconv.Itoa(count) + "|" + modified.Format(time.RFC3339Nano) + "|" + actorsChanged.Format(time.RFC3339Nano)
+		if actorsChanged.After(modified) {
+			modified = actorsChanged
+		}
+		e, ok := s.feeds.Get(f.Self)
+		if !ok || e.Version != version {
 			list, err := s.store.ListStatements(ctx, q)
 			if err != nil {
 				return err
 			}
-			f.Self = s.iri.Base() + c.Request().URL.Path
 			f.Updated = modified
 			items := make([]feeds.Item, 0, len(list))
 			for _, st := range list {
-				items = append(items, s.feedItem(ctx, st))
+				it, err := s.feedItem(ctx, st)
+				if err != nil {
+					return err
+				}
+				items = append(items, it)
 			}
-			if body, err = format.render(f, items); err != nil {
+			body, err := format.render(f, items)
+			if err != nil {
 				return err
 			}
-			s.feeds.put(key, body)
+			e = cache.Entry{Body: body, ContentType: format.ctype, ETag: etagOf(body), Modified: modified, Version: version}
+			s.feeds.Put(f.Self, e)
 		}
 		c.Response().Header().Set("Cache-Control", "public, max-age=300")
-		return serveCached(c, format.ctype, body, modified)
+		return serveBody(c, e.ContentType, e.Body, e.ETag, e.Modified)
 	}
 }
 
-func (s *Server) feedItem(ctx context.Context, st *storage.Statement) feeds.Item {
+func (s *Server) feedItem(ctx context.Context, st *storage.Statement) (feeds.Item, error) {
+	author, err := s.displayName(ctx, st.ActorID, st.ActorUsername)
+	if err != nil {
+		return feeds.Item{}, err
+	}
 	it := feeds.Item{
 		ID:             s.iri.Statement(st.ActorUsername, st.ID),
 		Title:          st.Title,
@@ -153,7 +161,7 @@ func (s *Server) feedItem(ctx context.Context, st *storage.Statement) feeds.Item
 		Language:       st.Language,
 		Published:      *st.PublishedAt,
 		Updated:        *st.PublishedAt,
-		Author:         s.displayName(ctx, st.ActorID, st.ActorUsername),
+		Author:         author,
 	}
 	if st.EditedAt != nil {
 		it.Updated = *st.EditedAt
@@ -165,14 +173,18 @@ func (s *Server) feedItem(ctx context.Context, st *storage.Statement) feeds.Item
 		it.Images = append(it.Images, feeds.Image{URL: s.iri.Media(m.Path), Type: m.MediaType, Alt: m.AltText,
 			Width: m.Width, Height: m.Height})
 	}
-	return it
+	return it, nil
 }
 
 // displayName is an actor's name for feeds (read when a feed is rendered,
 // which the feed cache makes rare).
-func (s *Server) displayName(ctx context.Context, actorID, fallback string) string {
-	if a, err := s.store.ActorByID(ctx, actorID); err == nil && a.DisplayName != "" {
-		return a.DisplayName
+func (s *Server) displayName(ctx context.Context, actorID, fallback string) (string, error) {
+	a, err := s.store.ActorByID(ctx, actorID)
+	if err != nil {
+		return "", fmt.Errorf("web: feed author: %w", err)
 	}
-	return fallback
+	if a.DisplayName == "" {
+		return fallback, nil
+	}
+	return a.DisplayName, nil
 }

@@ -247,10 +247,10 @@ func (s *Server) home(c echo.Context) error {
 	}
 	var links []langLink
 	for _, l := range langs {
-		links = append(links, langLink{Lang: l, Dir: content.Direction(l), URL: "/" + l, Name: languageName(l)})
+		links = append(links, langLink{Lang: l, Dir: content.Direction(l), URL: iri.LanguagePath(l), Name: languageName(l)})
 	}
 	return s.render(c, http.StatusOK, "home", pageData{Title: s.iri.Host(), Statements: list, Modified: newest(list),
-		Canonical: s.iri.Base() + "/", Alternates: s.feedAlternates("", s.iri.Host()), Older: olderLink("/", list),
+		Canonical: s.iri.Home(), Alternates: s.feedAlternates(s.iri.NodeFeed, s.iri.Host()), Older: olderLink("/", list),
 		Languages: links})
 }
 
@@ -303,7 +303,7 @@ func (s *Server) profile(c echo.Context) error {
 		summaryLang = a.Languages[0]
 	}
 	handle := "@" + a.Username + "@" + s.iri.Host()
-	alts := append(s.feedAlternates(iri.ProfilePrefix+a.Username, a.DisplayName),
+	alts := append(s.feedAlternates(func(n string) string { return s.iri.ActorFeed(a.Username, n) }, a.DisplayName),
 		alternate{Type: "application/activity+json", Href: s.iri.Actor(a.Username)})
 	modified := newest(list)
 	if a.UpdatedAt.After(modified) {

@@ -146,7 +146,7 @@ func (s *Server) routes(metrics http.Handler) {
 	e.GET(iri.TagsPrefix+":tag", s.tagPage)
 	e.GET("/:lang", s.languagePage)
 	e.GET(iri.ProfilePrefix+":username", s.profile)
-	e.GET(iri.ProfilePrefix+":username/follow", s.remoteFollow)
+	e.GET(iri.ProfilePrefix+":username/"+iri.Follow, s.remoteFollow) // reserved as a slug: iri.ActorPages
 	e.GET(iri.ProfilePrefix+":username/:slug", s.statementPage)
 	e.GET(iri.ProfilePrefix+":username/:slug/:lang", s.statementPage)
 }

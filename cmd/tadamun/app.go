@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/federation/transport"
 	"github.com/tadamun/tadamun/storage"
 )
@@ -162,8 +163,10 @@ func cleanError(err error) error {
 	return err
 }
 
+// oneLine is an error as one line of plain text: errors can quote remote
+// servers, so control sequences are dropped too.
 func oneLine(err error) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ")), " ")
+	return strings.Join(strings.Fields(cell(err.Error())), " ")
 }
 
 func groupHas(prefix string) bool {
@@ -230,13 +233,16 @@ func (a *app) federation(st *storage.Store) *federation.Service {
 		AuthorizedFetch: a.cfg.AuthorizedFetch}, st)
 }
 
+// addresses builds the node's public addresses from the configured domain.
+func (a *app) addresses() iri.Builder { return iri.New(a.cfg.Scheme(), a.cfg.Domain) }
+
 // mediaDir is where statements' images are kept.
 func (a *app) mediaDir() string { return filepath.Join(a.cfg.DataDir, "media") }
 
 // client is the outbound HTTP client for the configured node.
 func (a *app) client() *transport.Client {
 	return transport.New(transport.Config{
-		UserAgent:    "Tadamun/" + version + " (+" + a.cfg.Scheme() + "://" + a.cfg.Domain + "/)",
+		UserAgent:    "Tadamun/" + version + " (+" + a.addresses().Home() + ")",
 		AllowPrivate: a.cfg.AllowPrivate,
 	})
 }

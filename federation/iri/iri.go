@@ -95,7 +95,10 @@ func (b Builder) Home() string { return b.base + "/" }
 
 // Language is the page of the statements in one language (a normalised
 // BCP 47 tag such as "ar" or "ckb").
-func (b Builder) Language(lang string) string { return b.base + "/" + url.PathEscape(lang) }
+func (b Builder) Language(lang string) string { return b.base + LanguagePath(lang) }
+
+// LanguagePath is the path of Language, for links within the site's pages.
+func LanguagePath(lang string) string { return "/" + url.PathEscape(lang) }
 
 // Profile is the web page of a local actor.
 func (b Builder) Profile(username string) string { return b.base + ProfilePrefix + username }

@@ -40,6 +40,7 @@ func TestBuilders(t *testing.T) {
 		{"Tag", b.Tag("solidarity"), base + "/tags/solidarity"},
 		{"Tag Arabic", b.Tag("تضامن"), base + "/tags/" + url.PathEscape("تضامن")},
 		{"Language", b.Language("ckb"), base + "/ckb"},
+		{"LanguagePath", base + LanguagePath("ckb"), base + "/ckb"},
 		{"Media", b.Media("01J0ABC/photo.jpg"), base + "/media/01J0ABC/photo.jpg"},
 		{"NodeFeed", b.NodeFeed(FeedRSS), base + "/feed.rss"},
 		{"ActorFeed", b.ActorFeed("icssi", FeedAtom), base + "/@icssi/feed.atom"},
