@@ -99,7 +99,7 @@ func actorListCmd(*flag.FlagSet) runFunc {
 			w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "USERNAME\tTYPE\tNAME\tHANDLE")
 			for _, ac := range actors {
-				fmt.Fprintf(w, "%s\t%s\t%s\t@%s@%s\n", ac.Username, ac.Type, ac.DisplayName, ac.Username, a.cfg.Domain)
+				fmt.Fprintf(w, "%s\t%s\t%s\t@%s@%s\n", ac.Username, ac.Type, cell(ac.DisplayName), ac.Username, a.cfg.Domain)
 			}
 			return w.Flush()
 		})

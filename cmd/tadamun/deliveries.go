@@ -56,7 +56,7 @@ func printDeliveryStats(a *app, st *storage.DeliveryStats) {
 		if h.LastStatus != 0 {
 			last = fmt.Sprintf("%d %s", h.LastStatus, last)
 		}
-		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\n", h.Host, h.Pending, h.Failed, hold, last)
+		fmt.Fprintf(w, "%s\t%d\t%d\t%s\t%s\n", cell(h.Host), h.Pending, h.Failed, hold, cell(last))
 	}
 	w.Flush()
 }

@@ -23,7 +23,7 @@ func followCmd(fs *flag.FlagSet) runFunc {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "follow sent to %s (%s); it is active once they accept\n", r.Handle(), r.IRI)
+			fmt.Fprintf(a.stdout, "follow sent to %s (%s); it is active once they accept\n", cell(r.Handle()), cell(r.IRI))
 			return nil
 		})
 	}
@@ -40,7 +40,7 @@ func unfollowCmd(*flag.FlagSet) runFunc {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "unfollowed %s\n", r.Handle())
+			fmt.Fprintf(a.stdout, "unfollowed %s\n", cell(r.Handle()))
 			return nil
 		})
 	}

@@ -32,7 +32,7 @@ func followersListCmd(fs *flag.FlagSet) runFunc {
 			w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "HANDLE\tSTATE\tSINCE\tACTOR")
 			for _, f := range list {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", f.Remote.Handle(), f.State, f.CreatedAt.Format("2006-01-02"), f.Remote.IRI)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", cell(f.Remote.Handle()), f.State, f.CreatedAt.Format("2006-01-02"), cell(f.Remote.IRI))
 			}
 			return w.Flush()
 		})
@@ -53,7 +53,7 @@ func followersAnswerCmd(accept bool, done string) func(*flag.FlagSet) runFunc {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "%s %s\n", done, r.Handle())
+				fmt.Fprintf(a.stdout, "%s %s\n", done, cell(r.Handle()))
 				return nil
 			})
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,6 +12,10 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/tadamun/tadamun/storage"
+	"github.com/tadamun/tadamun/storage/storagetest"
 )
 
 // writePNG writes a small PNG picture for statements' images.
@@ -108,4 +113,63 @@ func TestFilesOwnerOnly(t *testing.T) {
 	wantMode(t, data, 0o700)
 	wantMode(t, media, 0o700)
 	wantMode(t, filepath.Join(data, "tadamun.db"), 0o600)
+}
+
+// hostile is remote text that would take over an operator's terminal: OSC 52
+// writes the clipboard, CSI 2J clears the screen, a C1 CSI does the same on
+// terminals that take 8-bit controls, a right-to-left override reorders
+// what follows (Trojan source), and a newline would break a table row.
+const hostile = "evil\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\u009b2J\u202etxt.exe\nX"
+
+// TestRemoteTextIsInert: remote names and replies printed by the CLI carry no
+// control characters, escape sequences or bidi overrides.
+func TestRemoteTextIsInert(t *testing.T) {
+	dir := t.TempDir()
+	dbURL := "sqlite:" + filepath.Join(dir, "node.db")
+	env := cleanEnv("TADAMUN_DATABASE=" + dbURL)
+	tadamun(t, dir, env, "actor", "create", "icssi", "--name", "ICSSI").must(t)
+	tadamun(t, dir, env, "publish", "--actor", "icssi", seedFile(t)).must(t)
+
+	ctx := context.Background()
+	st := storagetest.Open(t, dbURL)
+	actor, err := st.ActorByUsername(ctx, "icssi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := st.ListStatements(ctx, storage.StatementQuery{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("statements: %v %v", list, err)
+	}
+	r := &storage.RemoteActor{IRI: "https://x.example/users/evil", Host: "x.example", Type: "Person", Username: hostile,
+		DisplayName: hostile, Inbox: "https://x.example/inbox", FetchedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+	if err := st.UpsertRemoteActor(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutFollower(ctx, actor.ID, r.ID, "https://x.example/follows/1", storage.FollowPending); err != nil {
+		t.Fatal(err)
+	}
+	o := &storage.RemoteObject{IRI: "https://x.example/notes/1", RemoteActorID: r.ID, Type: "Note",
+		StatementID: list[0].ID, ContentHTML: "<p>" + hostile + "</p>", Moderation: storage.ModerationPending}
+	if err := st.UpsertRemoteObject(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	for _, args := range [][]string{{"followers", "list", "icssi"}, {"followers", "list", "icssi", "--pending"}, {"replies", "list"}} {
+		out := tadamun(t, dir, env, args...).must(t).stdout
+		if !strings.Contains(out, "evil") || !strings.Contains(out, "txt.exe") {
+			t.Errorf("%v lost the printable text:\n%q", args, out)
+		}
+		if i := strings.IndexFunc(out, func(r rune) bool {
+			return r != '\n' && (r < 0x20 || (r >= 0x7f && r < 0xa0) || r == 0x202e)
+		}); i >= 0 {
+			t.Errorf("%v printed a control character %q:\n%q", args, out[i:], out)
+		}
+		if strings.Contains(out, "ZWNobyBwd25lZA") {
+			t.Errorf("%v printed the clipboard payload:\n%q", args, out)
+		}
+		if n := strings.Count(out, "\n"); n != 2 {
+			t.Errorf("%v printed %d lines, want a header and one row:\n%s", args, n, out)
+		}
+	}
 }

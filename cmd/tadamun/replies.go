@@ -26,11 +26,11 @@ func repliesListCmd(fs *flag.FlagSet) runFunc {
 			w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ID\tSTATE\tSTATEMENT\tAUTHOR\tTEXT")
 			for _, r := range list {
-				text := []rune(content.PlainText(r.ContentHTML))
+				text := []rune(cell(content.PlainText(r.ContentHTML)))
 				if len(text) > 60 {
 					text = append(text[:60], '…')
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Moderation, r.StatementID, r.Author.Handle(), string(text))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Moderation, r.StatementID, cell(r.Author.Handle()), string(text))
 			}
 			return w.Flush()
 		})

@@ -67,7 +67,7 @@ func statementListCmd(fs *flag.FlagSet) runFunc {
 				if s.PublishedAt != nil {
 					when = s.PublishedAt.Format("2006-01-02 15:04")
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.State, when, s.Language, s.ActorUsername, s.Title)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.State, when, s.Language, s.ActorUsername, cell(s.Title))
 			}
 			return w.Flush()
 		})
