@@ -4,8 +4,6 @@ import (
 	"image"
 	"math"
 	"strings"
-
-	"golang.org/x/image/draw"
 )
 
 // BlurHash (https://blurha.sh) describes a picture in some twenty
@@ -30,8 +28,7 @@ func blurhash(m image.Image) string {
 		return ""
 	}
 	sw, sh := fit(w, h, blurSide)
-	small := image.NewNRGBA(image.Rect(0, 0, sw, sh))
-	draw.ApproxBiLinear.Scale(small, small.Bounds(), m, b, draw.Src, nil)
+	small := shrink(m, sw, sh)
 	cx, cy := 4, 3
 	if h > w {
 		cx, cy = 3, 4
@@ -39,8 +36,9 @@ func blurhash(m image.Image) string {
 	return blurhashOf(small, cx, cy)
 }
 
-// blurhashOf encodes an NRGBA image with cx×cy components (1 to 9 each).
-func blurhashOf(m *image.NRGBA, cx, cy int) string {
+// blurhashOf encodes an image with cx×cy components (1 to 9 each).
+// Transparent parts count as the premultiplied colour, that is darkened.
+func blurhashOf(m *image.RGBA, cx, cy int) string {
 	w, h := m.Rect.Dx(), m.Rect.Dy()
 	// Linear light of each pixel, once.
 	lin := make([][3]float64, w*h)

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/draw"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"io"
 
-	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
 )
 
@@ -151,21 +151,15 @@ func Process(r io.Reader, maxBytes int64) (*Image, error) {
 	// the scale factor does not depend on which way up it is.
 	b := src.Bounds()
 	w, h := fit(b.Dx(), b.Dy(), MaxSide)
-	var dst draw.Image
-	if opaque {
-		dst = image.NewRGBA(image.Rect(0, 0, w, h))
-	} else {
-		dst = image.NewNRGBA(image.Rect(0, 0, w, h))
-	}
+	var scaled *image.RGBA
 	if w == b.Dx() && h == b.Dy() {
-		draw.Draw(dst, dst.Bounds(), src, b.Min, draw.Src)
+		scaled = image.NewRGBA(image.Rect(0, 0, w, h))
+		draw.Draw(scaled, scaled.Rect, src, b.Min, draw.Src)
 	} else {
-		// Catmull-Rom: sharp and without the aliasing of bilinear
-		// filtering when a photograph is reduced a lot.
-		draw.CatmullRom.Scale(dst, dst.Bounds(), src, b, draw.Src, nil)
+		scaled = shrink(src, w, h)
 	}
 	src = nil
-	out := orient(dst, orientation)
+	out := orient(scaled, orientation)
 
 	var buf bytes.Buffer
 	res := &Image{Width: out.Bounds().Dx(), Height: out.Bounds().Dy()}
