@@ -219,3 +219,19 @@ func mustAffect(res sql.Result, what string) error {
 	}
 	return nil
 }
+
+// ActorsChanged is when any actor's profile last changed (zero without
+// actors). Rendered lists that show actors' names, such as feeds, include
+// it in their version so that a rename reaches them.
+func (s *Store) ActorsChanged(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	// ORDER BY rather than MAX(): SQLite types the column, not the aggregate, as a time.
+	err := s.q.QueryRowContext(ctx, `SELECT updated_at FROM actors ORDER BY updated_at DESC LIMIT 1`).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("storage: actors changed: %w", err)
+	}
+	return t.UTC(), nil
+}

@@ -34,6 +34,7 @@ func TestContract(t *testing.T) {
 				{"UsersAndSessions", testUsersAndSessions},
 				{"TimePrecision", testTimePrecision},
 				{"Search", testSearch},
+				{"SearchPaging", testSearchPaging},
 			}
 			for _, c := range cases {
 				// Each case gets its own database so cases cannot lean on each other.
@@ -487,7 +488,7 @@ func testSearch(t *testing.T, url string) {
 	}
 	vis := *at("2026-06-01T00:00:00Z")
 	find := func(q string) string {
-		list, err := s.SearchStatements(ctx, q, vis, 20)
+		list, err := s.SearchStatements(ctx, q, vis, 20, 0)
 		if err != nil {
 			t.Fatalf("search %q: %v", q, err)
 		}
@@ -510,7 +511,7 @@ func testSearch(t *testing.T, url string) {
 			t.Errorf("search %q = %s, want %s", q, got, want)
 		}
 	}
-	if got, _ := s.SearchStatements(ctx, "later", *at("2027-02-01T00:00:00Z"), 20); len(got) != 1 {
+	if got, _ := s.SearchStatements(ctx, "later", *at("2027-02-01T00:00:00Z"), 20, 0); len(got) != 1 {
 		t.Errorf("the scheduled statement is not found after its time")
 	}
 	if _, err := s.DeleteStatement(ctx, st.ID); err != nil {
@@ -518,5 +519,69 @@ func testSearch(t *testing.T, url string) {
 	}
 	if got := find("civil"); got != "[]" {
 		t.Errorf("a deleted statement is still found: %s", got)
+	}
+}
+
+// testSearchPaging: of 1,000 statements that match, 850 scheduled ones rank
+// best and 50 are deleted; the 100 visible ones come back in full pages, each
+// once, because visibility and paging are decided in the database, not by
+// filtering a capped list of ids afterwards.
+func testSearchPaging(t *testing.T, url string) {
+	s := storagetest.Open(t, url)
+	a := newActor(t, s, "icssi")
+	visible := map[string]bool{}
+	var deleted []string
+	err := s.Tx(ctx, func(tx *storage.Store) error {
+		for i := 0; i < 1000; i++ {
+			st := &storage.Statement{ActorID: a.ID, Slug: fmt.Sprintf("s%04d", i), Language: "en", Title: fmt.Sprintf("Title %04d", i),
+				BodyMarkdown: "water", State: storage.StatePublished, RepliesEnabled: true}
+			published := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)
+			if i < 850 { // scheduled, and better matches: the word three times
+				st.State, st.BodyMarkdown = storage.StateScheduled, "water water water"
+				published = published.AddDate(2, 0, 0)
+			}
+			st.PublishedAt = &published
+			if err := tx.CreateStatement(ctx, st); err != nil {
+				return err
+			}
+			switch {
+			case i >= 850 && i < 900:
+				deleted = append(deleted, st.ID)
+			case i >= 900:
+				visible[st.ID] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range deleted {
+		if _, err := s.DeleteStatement(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vis := *at("2026-06-01T00:00:00Z")
+	seen := map[string]bool{}
+	for page := 0; page < 5; page++ {
+		list, err := s.SearchStatements(ctx, "water", vis, 20, page*20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 20 {
+			t.Fatalf("page %d: %d results, want 20", page+1, len(list))
+		}
+		for _, st := range list {
+			if !visible[st.ID] || seen[st.ID] {
+				t.Fatalf("page %d: %s (visible %v, seen before %v)", page+1, st.Slug, visible[st.ID], seen[st.ID])
+			}
+			seen[st.ID] = true
+			if st.Title == "" || st.ActorUsername != "icssi" {
+				t.Fatalf("result not loaded in full: %+v", st)
+			}
+		}
+	}
+	if list, err := s.SearchStatements(ctx, "water", vis, 20, 100); err != nil || len(list) != 0 {
+		t.Fatalf("page 6: %d results, %v", len(list), err)
 	}
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -31,8 +32,14 @@ func (s *Store) indexStatement(ctx context.Context, st *Statement) error {
 
 // SearchStatements finds the statements readers may see at time at whose
 // text, in any of their languages, contains every word of the query; best
-// matches first.
-func (s *Store) SearchStatements(ctx context.Context, query string, at time.Time, limit int) ([]*Statement, error) {
+// matches first, then newest. It returns at most limit of them (at most
+// 200), skipping the first offset: one page of results.
+//
+// Matching, the visibility rule, ranking and paging are one SQL statement,
+// followed by the queries that load the page's translations, tags and
+// media: a search costs the same few queries however many statements match
+// and however many of them are scheduled or deleted.
+func (s *Store) SearchStatements(ctx context.Context, query string, at time.Time, limit, offset int) ([]*Statement, error) {
 	words := strings.Fields(query)
 	if len(words) == 0 {
 		return nil, nil
@@ -40,53 +47,60 @@ func (s *Store) SearchStatements(ctx context.Context, query string, at time.Time
 	if len(words) > 20 {
 		words = words[:20]
 	}
-	var sqlText string
-	var arg string
+	if limit <= 0 {
+		limit = 20
+	}
+	if limit > 200 {
+		limit = 200
+	}
+	if offset < 0 {
+		offset = 0
+	}
+	where, args := StatementQuery{VisibleAt: at}.where()
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var matches string
 	switch s.dialect.name {
 	case "postgres":
-		arg = strings.Join(words, " ")
-		sqlText = `SELECT statement_id FROM statement_search WHERE doc @@ plainto_tsquery('simple', $1)
-			GROUP BY statement_id ORDER BY MAX(ts_rank(doc, plainto_tsquery('simple', $1))) DESC LIMIT 500`
+		p := arg(strings.Join(words, " "))
+		// Higher ts_rank is better; negated so that both dialects sort ascending.
+		matches = `SELECT statement_id, -MAX(ts_rank(doc, plainto_tsquery('simple', ` + p + `))) AS score
+			FROM statement_search WHERE doc @@ plainto_tsquery('simple', ` + p + `) GROUP BY statement_id`
 	default:
 		// Each word becomes an FTS5 string (quotes doubled), so no query
-		// syntax typed by a reader can reach the parser.
+		// syntax typed by a reader can reach the parser. FTS5's rank is
+		// bm25, lower is better.
 		quoted := make([]string, len(words))
 		for i, w := range words {
 			quoted[i] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
 		}
-		arg = strings.Join(quoted, " ")
-		sqlText = `SELECT statement_id FROM statement_search WHERE statement_search MATCH $1
-			GROUP BY statement_id ORDER BY MIN(rank) LIMIT 500`
+		matches = `SELECT statement_id, MIN(rank) AS score FROM statement_search
+			WHERE statement_search MATCH ` + arg(strings.Join(quoted, " ")) + ` GROUP BY statement_id`
 	}
-	rows, err := s.q.QueryContext(ctx, sqlText, arg)
+	sqlText := `SELECT ` + statementColumns + ` FROM (` + matches + `) m
+		JOIN statements s ON s.id = m.statement_id JOIN actors a ON a.id = s.actor_id
+		WHERE ` + strings.Join(where, " AND ") + `
+		ORDER BY m.score, s.published_at DESC, s.id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
+	rows, err := s.q.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: search: %w", err)
 	}
-	var ids []string
+	defer rows.Close()
+	var out []*Statement
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
+		st, err := scanStatement(rows)
+		if err != nil {
 			return nil, fmt.Errorf("storage: search: %w", err)
 		}
-		ids = append(ids, id)
+		out = append(out, st)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("storage: search: %w", err)
 	}
-	var out []*Statement
-	for _, id := range ids {
-		st, err := s.StatementByID(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if st.VisibleAt(at) {
-			out = append(out, st)
-			if len(out) == limit {
-				break
-			}
-		}
+	if err := s.loadExtras(ctx, out); err != nil {
+		return nil, fmt.Errorf("storage: search: %w", err)
 	}
 	return out, nil
 }

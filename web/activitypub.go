@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -93,8 +92,11 @@ func (s *Server) authorize(c echo.Context) error {
 
 func (s *Server) actor(c echo.Context) (*storage.Actor, error) {
 	a, err := s.store.ActorByUsername(c.Request().Context(), c.Param("username"))
-	if err != nil || a.IsInstance {
-		return nil, echo.NewHTTPError(http.StatusNotFound, "No such account on this node.").SetInternal(err)
+	if err != nil {
+		return nil, notFoundOr(err, "No such account on this node.")
+	}
+	if a.IsInstance {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "No such account on this node.")
 	}
 	return a, nil
 }
@@ -173,7 +175,13 @@ func (s *Server) followers(ctx context.Context, _ echo.Context, a *storage.Actor
 }
 
 func (s *Server) following(ctx context.Context, c echo.Context, a *storage.Actor) ([]byte, error) {
-	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page := 0 // the collection itself, which links to page 1
+	if v := c.QueryParam("page"); v != "" {
+		var err error
+		if page, err = parsePage(v); err != nil {
+			return nil, err
+		}
+	}
 	return s.fed.FollowingDocument(ctx, a, page)
 }
 
@@ -194,8 +202,11 @@ func (s *Server) statementFor(c echo.Context) (*storage.Statement, *storage.Acto
 		return nil, nil, notFound
 	}
 	st, err := s.store.StatementByID(c.Request().Context(), id)
-	if err != nil || st.ActorID != a.ID {
-		return nil, nil, notFound.SetInternal(err)
+	if err != nil {
+		return nil, nil, notFoundOr(err, "No such statement.")
+	}
+	if st.ActorID != a.ID {
+		return nil, nil, notFound
 	}
 	if st.State == storage.StateDeleted {
 		return st, a, nil
@@ -289,10 +300,15 @@ func (s *Server) activityDoc(c echo.Context) error {
 		return err
 	}
 	id := c.Param("id")
+	if !storage.ValidID(id) {
+		return echo.NewHTTPError(http.StatusNotFound, "No such activity.")
+	}
 	act, err := s.store.ActivityByID(c.Request().Context(), id)
-	if !storage.ValidID(id) || err != nil || act.Direction != storage.Outbound || act.LocalActorID != a.ID ||
-		act.IRI != s.iri.Activity(a.Username, id) {
-		return echo.NewHTTPError(http.StatusNotFound, "No such activity.").SetInternal(err)
+	if err != nil {
+		return notFoundOr(err, "No such activity.")
+	}
+	if act.Direction != storage.Outbound || act.LocalActorID != a.ID || act.IRI != s.iri.Activity(a.Username, id) {
+		return echo.NewHTTPError(http.StatusNotFound, "No such activity.")
 	}
 	return activityJSON(c, http.StatusOK, act.Body)
 }

@@ -2,9 +2,14 @@ package web
 
 import (
 	"encoding/xml"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -139,19 +144,39 @@ func (s *Server) sitemap(c echo.Context) error {
 	return serveCached(c, "application/xml; charset=utf-8", append([]byte(xml.Header), out...), modified)
 }
 
-// search finds statements by words in any of their languages.
+// maxQuery is the longest search, in characters (not bytes: an Arabic or
+// Kurdish letter takes two bytes, and must not halve the limit).
+const maxQuery = 200
+
+// search finds statements by words in any of their languages, a page of
+// pageSize at a time (?page=N).
 func (s *Server) search(c echo.Context) error {
-	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > 200 {
-		return echo.NewHTTPError(http.StatusBadRequest, "The search is too long.")
+	raw := c.QueryParam("q")
+	// PostgreSQL cannot hold NUL in text and either database would fail on
+	// invalid UTF-8: such a query is the reader's mistake, not an outage.
+	if !utf8.ValidString(raw) || strings.IndexFunc(raw, func(r rune) bool {
+		return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
+	}) >= 0 {
+		return echo.NewHTTPError(http.StatusBadRequest, "The search must be plain text.")
+	}
+	q := strings.TrimSpace(raw)
+	if utf8.RuneCountInString(q) > maxQuery {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("The search is too long: at most %d characters.", maxQuery))
+	}
+	page, err := parsePage(c.QueryParam("page"))
+	if err != nil {
+		return err
 	}
 	var list []*storage.Statement
 	if q != "" {
-		var err error
-		if list, err = s.store.SearchStatements(c.Request().Context(), q, s.cfg.Now(), 50); err != nil {
+		if list, err = s.store.SearchStatements(c.Request().Context(), q, s.cfg.Now(), pageSize, (page-1)*pageSize); err != nil {
 			return err
 		}
 	}
+	next := ""
+	if len(list) == pageSize && page < maxPage {
+		next = "/search?" + url.Values{"q": {q}, "page": {strconv.Itoa(page + 1)}}.Encode()
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.render(c, http.StatusOK, "search", pageData{Title: "Search", Query: q, Statements: list})
+	return s.render(c, http.StatusOK, "search", pageData{Title: "Search", Query: q, Statements: list, Older: next})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -18,9 +19,24 @@ func errorStatus(err error) int {
 		return he.Code
 	case errors.Is(err, storage.ErrNotFound):
 		return http.StatusNotFound
+	case errors.As(err, new(*http.MaxBytesError)):
+		// A body cut by the size limit (http.MaxBytesReader), whoever read it.
+		return http.StatusRequestEntityTooLarge
 	default:
 		return http.StatusInternalServerError
 	}
+}
+
+// notFoundOr is the answer to a failed lookup: 404 with msg when the thing
+// does not exist, and err itself otherwise, which the error handler answers
+// 500 and logs. Telling the two apart matters: a 404 says "gone" to a reader,
+// a monitor and a remote server (which may drop a follow on it), while a
+// broken database must show up as an outage.
+func notFoundOr(err error, msg string) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound, msg).SetInternal(err)
+	}
+	return fmt.Errorf("web: %w", err)
 }
 
 // handleError is the one place errors become responses. Clients see a safe
@@ -45,10 +61,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.log.ErrorContext(c.Request().Context(), "request failed", "err", err, "status", code,
 			"path", c.Request().URL.Path, "request_id", requestID(c))
 	}
+	// HEAD gets the same answer as GET; net/http leaves out the body.
 	var werr error
 	switch {
-	case c.Request().Method == http.MethodHead:
-		werr = c.NoContent(code)
 	case wantsJSON(c.Request()):
 		werr = c.JSON(code, map[string]string{"error": msg, "request_id": requestID(c)})
 	default:

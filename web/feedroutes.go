@@ -127,8 +127,9 @@ func (s *Server) feed(name string, source feedSource) echo.HandlerFunc {
 			}
 			f.Updated = modified
 			items := make([]feeds.Item, 0, len(list))
+			names := map[string]string{} // actor id: name, read once per rendering
 			for _, st := range list {
-				it, err := s.feedItem(ctx, st)
+				it, err := s.feedItem(ctx, st, names)
 				if err != nil {
 					return err
 				}
@@ -146,10 +147,14 @@ func (s *Server) feed(name string, source feedSource) echo.HandlerFunc {
 	}
 }
 
-func (s *Server) feedItem(ctx context.Context, st *storage.Statement) (feeds.Item, error) {
-	author, err := s.displayName(ctx, st.ActorID, st.ActorUsername)
-	if err != nil {
-		return feeds.Item{}, err
+func (s *Server) feedItem(ctx context.Context, st *storage.Statement, names map[string]string) (feeds.Item, error) {
+	author, ok := names[st.ActorID]
+	if !ok {
+		var err error
+		if author, err = s.displayName(ctx, st.ActorID, st.ActorUsername); err != nil {
+			return feeds.Item{}, err
+		}
+		names[st.ActorID] = author
 	}
 	it := feeds.Item{
 		ID:             s.iri.Statement(st.ActorUsername, st.ID),

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/storage/storagetest"
+	"github.com/tadamun/tadamun/web"
 )
 
 func TestFeedsServed(t *testing.T) {
@@ -113,4 +116,152 @@ func TestScheduledEverywhere(t *testing.T) {
 	check(false)
 	*n.clock = time.Date(2026, 11, 23, 12, 30, 0, 0, time.UTC)
 	check(true)
+}
+
+// TestFeedShowsActorRename: a feed names its actor (title, author of every
+// item); a new name is in every cached feed on the next request.
+func TestFeedShowsActorRename(t *testing.T) {
+	n := newNode(t, storagetest.SQLiteURL(t))
+	ctx := context.Background()
+	if _, err := n.fed.CreateActor(ctx, federation.NewActor{Username: "icssi", DisplayName: "Old Name"}); err != nil {
+		t.Fatal(err)
+	}
+	n.publish(t, "icssi", "---\ntitle: We Stand\nlanguage: en\ntags: [iraq]\n---\nBody.\n")
+	paths := []string{"/@icssi/feed.atom", "/@icssi/feed.rss", "/feed.json", "/tags/iraq/feed.rss", "/en/feed.atom"}
+	for _, p := range paths {
+		if _, body := n.get(t, p); !strings.Contains(body, "Old Name") {
+			t.Fatalf("%s lacks the actor's name:\n%s", p, body)
+		}
+	}
+	name := "New Name"
+	if _, err := n.fed.UpdateProfile(ctx, "icssi", federation.ProfileUpdate{DisplayName: &name}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		if _, body := n.get(t, p); !strings.Contains(body, "New Name") || strings.Contains(body, "Old Name") {
+			t.Errorf("%s after the rename:\n%s", p, body)
+		}
+	}
+}
+
+// metric reads one sample from /metrics, e.g. `tadamun_cache_bytes{cache="feeds"}`.
+func (n *node) metric(t *testing.T, sample string) float64 {
+	t.Helper()
+	_, body := n.get(t, "/metrics")
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, sample+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no %s in /metrics", sample)
+	return 0
+}
+
+// caseVariants returns n spellings of s in upper and lower case.
+func caseVariants(s string, n int) []string {
+	var out []string
+	for m := 0; len(out) < n && m < 1<<len(s); m++ {
+		b := []byte(s)
+		for i := range b {
+			if m&(1<<i) != 0 {
+				b[i] -= 'a' - 'A'
+			}
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
+// TestFeedCacheOneEntryPerSelection: case variants of a tag are one feed,
+// rendered once and cached once, and each new version replaces the old.
+func TestFeedCacheOneEntryPerSelection(t *testing.T) {
+	n := newNode(t, storagetest.SQLiteURL(t))
+	if _, err := n.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi"}); err != nil {
+		t.Fatal(err)
+	}
+	n.publish(t, "icssi", "---\ntitle: We Stand\nlanguage: en\ntags: [solidarity]\n---\nBody.\n")
+	variants := caseVariants("solidarity", 300)
+	var first string
+	for i, v := range variants {
+		res, body := n.get(t, "/tags/"+v+"/feed.rss")
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d", v, res.StatusCode)
+		}
+		if i == 0 {
+			first = body
+		} else if body != first {
+			t.Fatalf("/tags/%s/feed.rss differs from /tags/%s/feed.rss", v, variants[0])
+		}
+	}
+	if !strings.Contains(first, "http://node.test/tags/solidarity/feed.rss") {
+		t.Errorf("the feed's self link is not the canonical address:\n%s", first)
+	}
+	entries, misses := n.metric(t, `tadamun_cache_entries{cache="feeds"}`), n.metric(t, `tadamun_cache_misses_total{cache="feeds"}`)
+	if entries != 1 || misses != 1 {
+		t.Fatalf("%d case variants of one tag feed: %v entries, %v misses; want 1 and 1", len(variants), entries, misses)
+	}
+	// New versions of the feed replace the cached one.
+	for i := 0; i < 5; i++ {
+		n.publish(t, "icssi", fmt.Sprintf("---\ntitle: More %d\nlanguage: en\ntags: [solidarity]\n---\nBody.\n", i))
+		if _, body := n.get(t, "/tags/SOLIDARITY/feed.rss"); !strings.Contains(body, fmt.Sprintf("More %d", i)) {
+			t.Fatalf("version %d is not served", i)
+		}
+	}
+	if entries := n.metric(t, `tadamun_cache_entries{cache="feeds"}`); entries != 1 {
+		t.Fatalf("after 5 new versions: %v entries", entries)
+	}
+}
+
+// TestFeedCacheBounded: 1,000 distinct feed addresses (case variants, many
+// tags, actors, languages, every format) keep the cache under its bound.
+func TestFeedCacheBounded(t *testing.T) {
+	const bound = 256 << 10
+	n := newNodeConfig(t, storagetest.SQLiteURL(t), func(c *web.Config) { c.FeedCacheBytes = bound })
+	ctx := context.Background()
+	var paths []string
+	for a := 0; a < 10; a++ {
+		name := fmt.Sprintf("actor%d", a)
+		if _, err := n.fed.CreateActor(ctx, federation.NewActor{Username: name}); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			lang := []string{"en", "ar", "fr"}[i]
+			n.publish(t, name, fmt.Sprintf("---\ntitle: Statement %d of %s\nlanguage: %s\ntags: [solidarity, tag%d, tag%d]\n---\n%s\n",
+				i, name, lang, a, a*3+i, strings.Repeat("Words of solidarity. ", 100)))
+		}
+		for _, f := range []string{"feed.rss", "feed.atom", "feed.json"} {
+			paths = append(paths, "/@"+name+"/"+f)
+		}
+	}
+	formats := []string{"feed.rss", "feed.atom", "feed.json"}
+	for _, f := range formats {
+		paths = append(paths, "/"+f, "/en/"+f, "/ar/"+f, "/fr/"+f)
+		for i := 0; i < 30; i++ {
+			paths = append(paths, fmt.Sprintf("/tags/tag%d/%s", i, f))
+		}
+	}
+	for i, v := range caseVariants("solidarity", 1000-len(paths)) {
+		paths = append(paths, "/tags/"+v+"/"+formats[i%3])
+	}
+	if len(paths) != 1000 {
+		t.Fatalf("%d paths", len(paths))
+	}
+	for _, p := range paths {
+		if res, _ := n.get(t, p); res.StatusCode != 200 {
+			t.Fatalf("%s: %d", p, res.StatusCode)
+		}
+	}
+	size, max := n.metric(t, `tadamun_cache_bytes{cache="feeds"}`), n.metric(t, `tadamun_cache_max_bytes{cache="feeds"}`)
+	if max != bound || size > bound || size == 0 {
+		t.Fatalf("after 1000 feed addresses the cache holds %v bytes, bound %v (want %d)", size, max, bound)
+	}
+	if ev := n.metric(t, `tadamun_cache_evictions_total{cache="feeds"}`); ev == 0 {
+		t.Errorf("nothing was evicted: the test did not exceed the bound")
+	}
+	t.Logf("1000 feed addresses: %v bytes cached (bound %d), %v entries", size, bound,
+		n.metric(t, `tadamun_cache_entries{cache="feeds"}`))
 }

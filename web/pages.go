@@ -174,8 +174,18 @@ func (s *Server) render(c echo.Context, code int, page string, d pageData) error
 // and Last-Modified when the content's time is known; a conditional request
 // that matches gets 304 with no body. Pages and feeds go through it.
 func serveCached(c echo.Context, contentType string, body []byte, modified time.Time) error {
+	return serveBody(c, contentType, body, etagOf(body), modified)
+}
+
+// etagOf is the strong validator of a response body.
+func etagOf(body []byte) string {
 	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+	return `"` + hex.EncodeToString(sum[:12]) + `"`
+}
+
+// serveBody is serveCached with the ETag already known (kept with a cached
+// body, so it is not hashed again on every request).
+func serveBody(c echo.Context, contentType string, body []byte, etag string, modified time.Time) error {
 	h := c.Response().Header()
 	h.Set("ETag", etag)
 	if h.Get("Cache-Control") == "" {
@@ -257,6 +267,24 @@ func (s *Server) home(c echo.Context) error {
 // pageSize is how many statements a list page shows.
 const pageSize = 20
 
+// maxPage is the highest page number served. Numbered pages are an OFFSET
+// in SQL; a bound keeps the multiplication from overflowing and the
+// database from skipping millions of rows for one anonymous request.
+const maxPage = 10000
+
+// parsePage reads a ?page= number: absent is 1; anything but a whole
+// number from 1 to maxPage is a bad request.
+func parsePage(v string) (int, error) {
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Bad page number: pages are 1 to %d.", maxPage))
+	}
+	return n, nil
+}
+
 // olderLink is the address of the next page of a list, "" when this page is
 // the last.
 func olderLink(path string, list []*storage.Statement) string {
@@ -283,8 +311,11 @@ func (s *Server) profile(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	a, err := s.store.ActorByUsername(ctx, c.Param("username"))
-	if err != nil || a.IsInstance {
-		return echo.NewHTTPError(http.StatusNotFound, "No such account on this node.").SetInternal(err)
+	if err != nil {
+		return notFoundOr(err, "No such account on this node.")
+	}
+	if a.IsInstance {
+		return echo.NewHTTPError(http.StatusNotFound, "No such account on this node.")
 	}
 	list, err := s.store.ListStatements(ctx, storage.StatementQuery{VisibleAt: s.cfg.Now(), ActorID: a.ID, Limit: 50})
 	if err != nil {
@@ -319,8 +350,11 @@ func (s *Server) profile(c echo.Context) error {
 func (s *Server) remoteFollow(c echo.Context) error {
 	ctx := c.Request().Context()
 	a, err := s.store.ActorByUsername(ctx, c.Param("username"))
-	if err != nil || a.IsInstance {
-		return echo.NewHTTPError(http.StatusNotFound, "No such account on this node.").SetInternal(err)
+	if err != nil {
+		return notFoundOr(err, "No such account on this node.")
+	}
+	if a.IsInstance {
+		return echo.NewHTTPError(http.StatusNotFound, "No such account on this node.")
 	}
 	to, err := s.fed.SubscribeURL(ctx, c.FormValue("address"), a.Username)
 	if err != nil {
@@ -346,11 +380,11 @@ func (s *Server) statementPage(c echo.Context) error {
 	notFound := echo.NewHTTPError(http.StatusNotFound, "No such statement.")
 	a, err := s.store.ActorByUsername(ctx, c.Param("username"))
 	if err != nil {
-		return notFound.SetInternal(err)
+		return notFoundOr(err, "No such statement.")
 	}
 	st, err := s.store.StatementBySlug(ctx, a.ID, c.Param("slug"))
 	if err != nil {
-		return notFound.SetInternal(err)
+		return notFoundOr(err, "No such statement.")
 	}
 	if !st.VisibleAt(s.cfg.Now()) && st.State != storage.StateDeleted {
 		return notFound
@@ -423,11 +457,14 @@ func (s *Server) media(c echo.Context) error {
 	ctx := c.Request().Context()
 	m, err := s.store.MediaByPath(ctx, p)
 	if err != nil {
-		return notFound.SetInternal(err)
+		return notFoundOr(err, "No such file.")
 	}
 	st, err := s.store.StatementByID(ctx, m.StatementID)
-	if err != nil || !st.VisibleAt(s.cfg.Now()) {
-		return notFound.SetInternal(err)
+	if err != nil {
+		return notFoundOr(err, "No such file.")
+	}
+	if !st.VisibleAt(s.cfg.Now()) {
+		return notFound
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "public, max-age=86400")
@@ -445,8 +482,11 @@ func (s *Server) actorMedia(c echo.Context, rest string) error {
 		return notFound
 	}
 	a, err := s.store.ActorByID(c.Request().Context(), id)
-	if err != nil || a.IsInstance {
-		return notFound.SetInternal(err)
+	if err != nil {
+		return notFoundOr(err, "No such file.")
+	}
+	if a.IsInstance {
+		return notFound
 	}
 	want := "actors/" + id + "/" + name
 	if name == "" || (a.AvatarPath != want && a.HeaderPath != want) {

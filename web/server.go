@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/storage"
+	"github.com/tadamun/tadamun/web/cache"
 )
 
 // Config is what the web layer needs.
@@ -40,7 +41,17 @@ type Config struct {
 	// RateLimit is how many requests per second one client address may make
 	// (bursts of twice that pass); 0 turns the limit off.
 	RateLimit float64
+	// FeedCacheBytes bounds the memory of rendered feeds kept for reuse; 0
+	// means DefaultFeedCacheBytes.
+	FeedCacheBytes int64
+	// MetricsAccess says who may read /metrics; "" means MetricsLoopback.
+	MetricsAccess MetricsAccess
+	// MetricsToken is the bearer token /metrics asks for under MetricsToken.
+	MetricsToken string
 }
+
+// DefaultFeedCacheBytes is the feed cache's bound when none is configured.
+const DefaultFeedCacheBytes = 32 << 20
 
 // Server holds the echo instance and what its handlers use.
 type Server struct {
@@ -51,7 +62,7 @@ type Server struct {
 	log   *slog.Logger
 	pages map[string]*template.Template
 	cfg   Config
-	feeds feedCache
+	feeds *cache.LRU
 }
 
 // New builds the server and its route table.
@@ -68,11 +79,19 @@ func New(cfg Config, store *storage.Store, fed *federation.Service) (*Server, er
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.FeedCacheBytes == 0 {
+		cfg.FeedCacheBytes = DefaultFeedCacheBytes
+	}
+	metricsGuard, err := guardMetrics(cfg.MetricsAccess, cfg.MetricsToken)
+	if err != nil {
+		return nil, err
+	}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{echo: echo.New(), store: store, fed: fed, iri: fed.IRI(), log: cfg.Logger, pages: pages, cfg: cfg}
+	s := &Server{echo: echo.New(), store: store, fed: fed, iri: fed.IRI(), log: cfg.Logger, pages: pages, cfg: cfg,
+		feeds: cache.New(cfg.FeedCacheBytes)}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -93,6 +112,11 @@ func New(cfg Config, store *storage.Store, fed *federation.Service) (*Server, er
 	if err != nil {
 		return nil, err
 	}
+	if err := registerCache(cfg.Metrics, "feeds", s.feeds); err != nil {
+		return nil, err
+	}
+	e.Pre(headAsGet)
+	e.Use(restoreHead)
 	e.Use(requestIDMiddleware)
 	e.Use(s.accessLog)
 	e.Use(m.middleware)
@@ -104,7 +128,7 @@ func New(cfg Config, store *storage.Store, fed *federation.Service) (*Server, er
 			return err
 		},
 	}))
-	e.Use(middleware.BodyLimit(strconv.FormatInt(cfg.BodyLimit, 10) + "B"))
+	e.Use(bodyLimit(cfg.BodyLimit))
 	if cfg.RateLimit > 0 {
 		e.Use(middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 			Skipper: func(c echo.Context) bool {
@@ -120,7 +144,7 @@ func New(cfg Config, store *storage.Store, fed *federation.Service) (*Server, er
 			},
 		}))
 	}
-	s.routes(promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{Registry: cfg.Metrics}))
+	s.routes(metricsGuard(echo.WrapHandler(promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{Registry: cfg.Metrics}))))
 	return s, nil
 }
 
@@ -128,11 +152,11 @@ func New(cfg Config, store *storage.Store, fed *federation.Service) (*Server, er
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // routes is the one route table of the node.
-func (s *Server) routes(metrics http.Handler) {
+func (s *Server) routes(metrics echo.HandlerFunc) {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(metrics))
+	e.GET("/metrics", metrics)
 	e.GET("/static/*", s.static)
 	e.GET(iri.MediaPrefix+"*", s.media)
 	s.wellKnownRoutes()

@@ -32,13 +32,23 @@ type node struct {
 
 func newNode(t testing.TB, dbURL string) *node {
 	t.Helper()
+	return newNodeConfig(t, dbURL, nil)
+}
+
+// newNodeConfig is newNode with the web configuration changed by edit.
+func newNodeConfig(t testing.TB, dbURL string, edit func(*web.Config)) *node {
+	t.Helper()
 	st := storagetest.Open(t, dbURL)
 	clock := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	n := &node{store: st, clock: &clock}
 	now := func() time.Time { return *n.clock }
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	n.fed = federation.New(federation.Config{Scheme: "http", Host: "node.test", Now: now, Logger: quiet, MediaDir: t.TempDir()}, st)
-	s, err := web.New(web.Config{Version: "test", Now: now, Logger: quiet, BodyLimit: 1024, Metrics: prometheus.NewRegistry()}, st, n.fed)
+	cfg := web.Config{Version: "test", Now: now, Logger: quiet, BodyLimit: 1024, Metrics: prometheus.NewRegistry()}
+	if edit != nil {
+		edit(&cfg)
+	}
+	s, err := web.New(cfg, st, n.fed)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,8 +40,11 @@ func (s *Server) webfinger(c echo.Context) error {
 		})
 	}
 	a, err := s.store.ActorByUsername(c.Request().Context(), username)
-	if err != nil || a.IsInstance {
-		return echo.NewHTTPError(http.StatusNotFound, "no such account on this server").SetInternal(err)
+	if err != nil {
+		return notFoundOr(err, "no such account on this server")
+	}
+	if a.IsInstance {
+		return echo.NewHTTPError(http.StatusNotFound, "no such account on this server")
 	}
 	return s.jrd(c, map[string]any{
 		"subject": "acct:" + a.Username + "@" + s.iri.Host(),

@@ -3,6 +3,7 @@ package content
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"regexp"
 	"strings"
 	"unicode"
@@ -62,9 +63,13 @@ func SanitizeRemote(html string) string {
 	return strings.TrimSpace(remotePolicy.Sanitize(html))
 }
 
-// PlainText strips all markup, for summaries, titles and feed fields.
-func PlainText(html string) string {
-	return strings.TrimSpace(bluemonday.StrictPolicy().Sanitize(html))
+// PlainText strips all markup, for summaries, titles and feed fields, and
+// returns the text itself: "Evil &amp; Co" becomes "Evil & Co". It is not
+// safe to put into HTML as it is; templates and feed writers escape it
+// once, where it is written out. (The sanitizer's output is HTML with
+// entities; keeping it would escape every & twice on a page.)
+func PlainText(h string) string {
+	return strings.TrimSpace(html.UnescapeString(bluemonday.StrictPolicy().Sanitize(h)))
 }
 
 // Slugify makes a URL path segment from a title: letters and digits of any
