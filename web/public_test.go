@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -185,6 +187,76 @@ func TestPageNumbers(t *testing.T) {
 	} {
 		if res, body := n.get(t, c.path, "Accept", as); res.StatusCode != c.want {
 			t.Errorf("GET %s = %d, want %d\n%.200s", c.path, res.StatusCode, c.want, body)
+		}
+	}
+}
+
+// TestMetricsAccess: /metrics is off, served to this machine only (the
+// default), or served with a bearer token.
+func TestMetricsAccess(t *testing.T) {
+	st := storagetest.Open(t, storagetest.SQLiteURL(t))
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	fed := federation.New(federation.Config{Scheme: "http", Host: "node.test", Logger: quiet}, st)
+	const token = "s3cret-token-of-32-characters-xx"
+	server := func(access web.MetricsAccess, tok string) http.Handler {
+		s, err := web.New(web.Config{Logger: quiet, MetricsAccess: access, MetricsToken: tok}, st, fed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Handler()
+	}
+	// get asks h for /metrics from peer (an address, as the TCP connection
+	// gives it), with headers.
+	get := func(h http.Handler, peer string, hdr ...string) int {
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		req.RemoteAddr = peer
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	local, v6local, remote := "127.0.0.1:50000", "[::1]:50000", "203.0.113.9:50000"
+	def, off, tok := server("", ""), server(web.MetricsOff, ""), server(web.MetricsBearer, token)
+	for _, c := range []struct {
+		name string
+		h    http.Handler
+		peer string
+		hdr  []string
+		want int
+	}{
+		{"default: loopback", def, local, nil, 200},
+		{"default: loopback v6", def, v6local, nil, 200},
+		{"default: another machine", def, remote, nil, 403},
+		{"default: through a proxy on this machine", def, local, []string{"X-Forwarded-For", "203.0.113.9"}, 403},
+		{"default: Forwarded header", def, local, []string{"Forwarded", "for=203.0.113.9"}, 403},
+		{"off: loopback", off, local, nil, 404},
+		{"off: another machine", off, remote, nil, 404},
+		{"token: none", tok, remote, nil, 401},
+		{"token: wrong", tok, remote, []string{"Authorization", "Bearer " + token + "x"}, 401},
+		{"token: not bearer", tok, local, []string{"Authorization", "Basic " + token}, 401},
+		{"token: right", tok, remote, []string{"Authorization", "Bearer " + token}, 200},
+	} {
+		if got := get(c.h, c.peer, c.hdr...); got != c.want {
+			t.Errorf("%s: /metrics = %d, want %d", c.name, got, c.want)
+		}
+	}
+	// Over a real connection from loopback, as a local Prometheus scrapes.
+	srv := httptest.NewServer(def)
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("/metrics from 127.0.0.1 = %d", res.StatusCode)
+	}
+	for _, bad := range []web.Config{{MetricsAccess: web.MetricsBearer, MetricsToken: "short"}, {MetricsAccess: "public"}} {
+		bad.Logger = quiet
+		if _, err := web.New(bad, st, fed); err == nil {
+			t.Errorf("web.New accepted %q with token %q", bad.MetricsAccess, bad.MetricsToken)
 		}
 	}
 }
