@@ -266,6 +266,12 @@ func (s *Service) statementVocab(st *storage.Statement, a *storage.Actor, replie
 				h.Set(m.Height)
 				img.SetActivityStreamsHeight(h)
 			}
+			if m.Blurhash != "" {
+				// Mastodon's term (toot:blurhash, "blurhash" in the
+				// @context): it paints the hash while the image loads and
+				// behind a content warning. go-fed has no type for it.
+				extend(img, map[string]any{"blurhash": m.Blurhash})
+			}
 			att.AppendActivityStreamsImage(img)
 		}
 		v.SetActivityStreamsAttachment(att)

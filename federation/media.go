@@ -1,20 +1,16 @@
 package federation
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"image"
-	_ "image/gif"  // registers GIF for image.DecodeConfig
-	_ "image/jpeg" // registers JPEG
-	_ "image/png"  // registers PNG
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/federation/imaging"
 	"github.com/tadamun/tadamun/storage"
 )
 
@@ -22,43 +18,42 @@ import (
 // servers fetch far less happily).
 const MaxImageBytes = 10 << 20
 
-// imageTypes are the formats accepted, with the extension they are stored under.
+// imageTypes are the media types of stored images, with their file
+// extensions. Every image is re-encoded, as JPEG or PNG (imaging.Process).
 var imageTypes = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
 
-// pendingImage is an image read and checked, not yet stored.
+// pendingImage is an image read and re-encoded, not yet stored.
 type pendingImage struct {
 	data          []byte
 	mediaType     string
 	alt           string
 	width, height int
+	blurhash      string
 }
 
-// readImages reads and checks the images of a draft, before anything is stored.
+// readImages reads the images of a draft and re-encodes each with
+// imaging.ProcessFile, before anything is stored: what is published is a
+// new file made of the pixels alone, turned upright and scaled down, with
+// none of the original's metadata (GPS position, camera serial number,
+// names). A path that is not a regular file (/dev/zero, a FIFO) is refused
+// without being read.
 func readImages(imgs []content.Image) ([]pendingImage, error) {
 	var out []pendingImage
 	for _, im := range imgs {
-		fi, err := os.Stat(im.File)
-		if err != nil {
+		p, err := imaging.ProcessFile(im.File, MaxImageBytes)
+		switch {
+		case errors.Is(err, imaging.ErrTooLarge):
+			return nil, invalid("image %s is too large (at most %d MB and %d megapixels): %v", im.File, MaxImageBytes>>20,
+				imaging.MaxPixels/1_000_000, err)
+		case errors.Is(err, imaging.ErrNotRegular):
+			return nil, invalid("image %s is not a regular file", im.File)
+		case errors.Is(err, imaging.ErrFormat):
+			return nil, invalid("image %s: use JPEG, PNG, GIF or WebP: %v", im.File, err)
+		case err != nil:
 			return nil, invalid("image %s: %v", im.File, err)
 		}
-		if fi.Size() > MaxImageBytes {
-			return nil, invalid("image %s is larger than %d MB", im.File, MaxImageBytes>>20)
-		}
-		data, err := os.ReadFile(im.File)
-		if err != nil {
-			return nil, invalid("image %s: %v", im.File, err)
-		}
-		mt := http.DetectContentType(data)
-		if _, ok := imageTypes[mt]; !ok {
-			return nil, invalid("image %s is %s: use JPEG, PNG, GIF or WebP", im.File, mt)
-		}
-		p := pendingImage{data: data, mediaType: mt, alt: im.Alt}
-		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
-			p.width, p.height = cfg.Width, cfg.Height
-		} else if mt != "image/webp" {
-			return nil, invalid("image %s cannot be read: %v", im.File, err)
-		}
-		out = append(out, p)
+		out = append(out, pendingImage{data: p.Data, mediaType: p.MediaType, alt: im.Alt, width: p.Width, height: p.Height,
+			blurhash: p.Blurhash})
 	}
 	return out, nil
 }
@@ -87,7 +82,7 @@ func (s *Service) writeImages(st *storage.Statement, imgs []pendingImage) ([]sto
 			return nil, fmt.Errorf("federation: write image: %w", err)
 		}
 		rows = append(rows, storage.Media{ActorID: st.ActorID, StatementID: st.ID, Path: st.ID + "/" + name,
-			MediaType: im.mediaType, AltText: im.alt, Width: im.width, Height: im.height, Position: i})
+			MediaType: im.mediaType, AltText: im.alt, Width: im.width, Height: im.height, Blurhash: im.blurhash, Position: i})
 	}
 	return rows, nil
 }

@@ -37,6 +37,7 @@ var ldContext = []any{
 		"featured":                  map[string]string{"@id": "toot:featured", "@type": "@id"},
 		"discoverable":              "toot:discoverable",
 		"indexable":                 "toot:indexable",
+		"blurhash":                  "toot:blurhash",
 		"schema":                    "http://schema.org#",
 		"PropertyValue":             "schema:PropertyValue",
 		"value":                     "schema:value",

@@ -18,6 +18,7 @@ type Media struct {
 	AltText     string
 	Width       int
 	Height      int
+	Blurhash    string // BlurHash of the image, "" if unknown
 	Position    int
 	CreatedAt   time.Time
 }
@@ -28,8 +29,9 @@ func (s *Store) AddMedia(ctx context.Context, ms []Media) error {
 		m := &ms[i]
 		m.ID, m.CreatedAt = NewID(), s.now()
 		_, err := s.q.ExecContext(ctx, `INSERT INTO media (id, actor_id, statement_id, path, media_type, alt_text, width,
-			height, position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			m.ID, m.ActorID, nullString(m.StatementID), m.Path, m.MediaType, m.AltText, m.Width, m.Height, m.Position, m.CreatedAt)
+			height, blurhash, position, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			m.ID, m.ActorID, nullString(m.StatementID), m.Path, m.MediaType, m.AltText, m.Width, m.Height, m.Blurhash,
+			m.Position, m.CreatedAt)
 		if err != nil {
 			return fmt.Errorf("storage: add media %s: %w", m.Path, err)
 		}
@@ -69,7 +71,7 @@ func (s *Store) DeleteMediaOf(ctx context.Context, statementID string) ([]string
 
 func (s *Store) listMedia(ctx context.Context, where string, args ...any) ([]*Media, error) {
 	rows, err := s.q.QueryContext(ctx, `SELECT m.id, m.actor_id, COALESCE(m.statement_id, ''), m.path, m.media_type,
-		m.alt_text, m.width, m.height, m.position, m.created_at FROM media m WHERE `+where+` ORDER BY m.position, m.id`, args...)
+		m.alt_text, m.width, m.height, m.blurhash, m.position, m.created_at FROM media m WHERE `+where+` ORDER BY m.position, m.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list media: %w", err)
 	}
@@ -78,7 +80,7 @@ func (s *Store) listMedia(ctx context.Context, where string, args ...any) ([]*Me
 	for rows.Next() {
 		var m Media
 		if err := rows.Scan(&m.ID, &m.ActorID, &m.StatementID, &m.Path, &m.MediaType, &m.AltText, &m.Width, &m.Height,
-			&m.Position, &m.CreatedAt); err != nil {
+			&m.Blurhash, &m.Position, &m.CreatedAt); err != nil {
 			return nil, fmt.Errorf("storage: list media: %w", err)
 		}
 		out = append(out, &m)

@@ -20,7 +20,7 @@ func ProcessFile(path string, maxBytes int64) (*Image, error) {
 		return nil, fmt.Errorf("imaging: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s is not a regular file", ErrFormat, path)
+		return nil, fmt.Errorf("%w: %s", ErrNotRegular, path)
 	}
 	if fi.Size() > maxBytes {
 		return nil, fmt.Errorf("%w: %s has more than %d bytes", ErrTooLarge, path, maxBytes)
@@ -31,7 +31,7 @@ func ProcessFile(path string, maxBytes int64) (*Image, error) {
 	}
 	defer f.Close()
 	if fi2, err := f.Stat(); err != nil || !fi2.Mode().IsRegular() || !os.SameFile(fi, fi2) {
-		return nil, fmt.Errorf("%w: %s changed while it was opened", ErrFormat, path)
+		return nil, fmt.Errorf("%w: %s (it changed while it was opened)", ErrNotRegular, path)
 	}
 	return Process(io.Reader(f), maxBytes)
 }

@@ -46,9 +46,9 @@ func TestProcessFileRefusesWhatIsNotARegularFile(t *testing.T) {
 		path string
 		want error
 	}{
-		{"/dev/zero", ErrFormat},
-		{fifo, ErrFormat},
-		{dir, ErrFormat},
+		{"/dev/zero", ErrNotRegular},
+		{fifo, ErrNotRegular},
+		{dir, ErrNotRegular},
 		{big, ErrTooLarge},
 		{filepath.Join(dir, "missing.jpg"), os.ErrNotExist},
 	} {

@@ -31,14 +31,16 @@ const (
 	JPEGQuality = 85
 )
 
-// Errors of Process, to test with errors.Is. Both are the uploader's:
-// answer them with a 4xx.
+// Errors of Process and ProcessFile, to test with errors.Is. All are the
+// uploader's: answer them with a 4xx.
 var (
 	// ErrTooLarge: the file has more bytes, or its picture more pixels,
 	// than allowed.
 	ErrTooLarge = errors.New("imaging: image too large")
 	// ErrFormat: not a JPEG, PNG, GIF or WebP, or not a readable one.
 	ErrFormat = errors.New("imaging: not a readable JPEG, PNG, GIF or WebP image")
+	// ErrNotRegular: the path names a device, a FIFO, a directory...
+	ErrNotRegular = errors.New("imaging: not a regular file")
 )
 
 // Image is a processed picture, ready to be stored and published.
