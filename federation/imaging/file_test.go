@@ -50,6 +50,9 @@ func TestProcessFileRefusesWhatIsNotARegularFile(t *testing.T) {
 		{fifo, ErrNotRegular},
 		{dir, ErrNotRegular},
 		{big, ErrTooLarge},
+		// A regular file that reports 0 bytes and holds more: the cap is
+		// on what is read, not on what the file claims.
+		{"/proc/self/status", ErrTooLarge},
 		{filepath.Join(dir, "missing.jpg"), os.ErrNotExist},
 	} {
 		t.Run(filepath.Base(c.path), func(t *testing.T) {

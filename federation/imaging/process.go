@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/draw"
 	"image/gif"
 	"image/jpeg"
@@ -21,6 +22,11 @@ const (
 	// 100000×100000 costs nothing; a picture at the limit costs about
 	// 200 MB while it is decoded.
 	MaxPixels = 50_000_000
+
+	// MaxDecodedBytes caps the memory the decoded picture may take, which
+	// depends on its depth as well as its size: a 16-bit PNG takes 8 bytes a
+	// pixel, so it may have at most 33 megapixels.
+	MaxDecodedBytes = 256 << 20
 
 	// MaxSide is the longest side of a published picture, in pixels; larger
 	// ones are scaled down (as Mastodon and GoToSocial do, at about the
@@ -142,6 +148,10 @@ func Process(r io.Reader, maxBytes int64) (*Image, error) {
 	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
 		return nil, fmt.Errorf("%w: %d×%d is more than %d megapixels", ErrTooLarge, cfg.Width, cfg.Height, MaxPixels/1_000_000)
 	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px*bytesPerPixel(cfg.ColorModel) > MaxDecodedBytes {
+		return nil, fmt.Errorf("%w: %d×%d at %d bytes a pixel is more than %d MB decoded", ErrTooLarge, cfg.Width, cfg.Height,
+			bytesPerPixel(cfg.ColorModel), MaxDecodedBytes>>20)
+	}
 	src, err := decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
@@ -178,6 +188,25 @@ func Process(r io.Reader, maxBytes int64) (*Image, error) {
 	res.Data = buf.Bytes()
 	res.Blurhash = blurhash(out)
 	return res, nil
+}
+
+// bytesPerPixel is how much memory the standard decoders use for a pixel
+// of the given colour model (an upper bound: YCbCr counts as 4:4:4).
+func bytesPerPixel(m color.Model) int64 {
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel:
+		return 3
+	case color.RGBA64Model, color.NRGBA64Model:
+		return 8
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 4
 }
 
 // isOpaque tells whether a decoded picture has no transparent pixel.

@@ -120,11 +120,14 @@ func TestProcessAppliesOrientation(t *testing.T) {
 	}
 }
 
-// pngHeader is a PNG signature and IHDR claiming w×h, without pixels.
-func pngHeader(w, h uint32) []byte {
+// pngHeader is a PNG signature and IHDR claiming w×h in 8-bit RGBA,
+// without pixels.
+func pngHeader(w, h uint32) []byte { return pngHeaderDepth(w, h, 8) }
+
+func pngHeaderDepth(w, h uint32, depth byte) []byte {
 	ihdr := binary.BigEndian.AppendUint32(nil, w)
 	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
-	ihdr = append(ihdr, 8, 6, 0, 0, 0)
+	ihdr = append(ihdr, depth, 6, 0, 0, 0)
 	c := binary.BigEndian.AppendUint32(nil, 13)
 	c = append(c, "IHDR"...)
 	c = append(c, ihdr...)
@@ -135,13 +138,14 @@ func pngHeader(w, h uint32) []byte {
 func TestProcessRefusesHugeDimensionsWithoutAllocating(t *testing.T) {
 	sof := []byte{8, 0xFF, 0xFF, 0xFF, 0xFF, 1, 1, 0x11, 0}
 	cases := map[string][]byte{
-		"png 100000×100000":  pngHeader(100000, 100000),
-		"png 8000×6251":      pngHeader(8000, 6251), // just over 50 megapixels
-		"jpeg 65535×65535":   append(append([]byte{0xFF, 0xD8}, segment(0xC0, sof)...), segment(0xDA, []byte{1, 1, 0, 0, 63, 0})...),
-		"gif 65535×65535":    []byte("GIF89a\xFF\xFF\xFF\xFF\x00\x00\x00"),
-		"webp 16384×16384":   riff(riffChunk("VP8X", []byte{0, 0, 0, 0, 0xFF, 0x3F, 0, 0xFF, 0x3F, 0})...),
-		"webp 16777216²":     riff(riffChunk("VP8X", []byte{0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF})...),
-		"png 100000×1 strip": pngHeader(100000, 1000),
+		"png 100000×100000":    pngHeader(100000, 100000),
+		"png 8000×6251":        pngHeader(8000, 6251), // just over 50 megapixels
+		"jpeg 65535×65535":     append(append([]byte{0xFF, 0xD8}, segment(0xC0, sof)...), segment(0xDA, []byte{1, 1, 0, 0, 63, 0})...),
+		"gif 65535×65535":      []byte("GIF89a\xFF\xFF\xFF\xFF\x00\x00\x00"),
+		"webp 16384×16384":     riff(riffChunk("VP8X", []byte{0, 0, 0, 0, 0xFF, 0x3F, 0, 0xFF, 0x3F, 0})...),
+		"webp 16777216²":       riff(riffChunk("VP8X", []byte{0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF})...),
+		"png 100000×1 strip":   pngHeader(100000, 1000),
+		"png 16-bit 7000×6000": pngHeaderDepth(7000, 6000, 16), // 42 megapixels, 336 MB decoded
 	}
 	for name, src := range cases {
 		t.Run(name, func(t *testing.T) {
