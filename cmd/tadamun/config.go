@@ -44,6 +44,8 @@ var settings = []setting{
 	{key: "delivery-lease", env: "TADAMUN_DELIVERY_LEASE", def: "30s", forServ: true, help: "how long a claimed delivery stays reserved to its worker; after a crash it is retried when this runs out (keep it above the 10s request timeout)"},
 	{key: "rate-limit", env: "TADAMUN_RATE_LIMIT", def: "50", forServ: true, help: "requests per second one client address may make, bursts of twice that (0: no limit)"},
 	{key: "trusted-proxies", env: "TADAMUN_TRUSTED_PROXIES", forServ: true, help: "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed"},
+	{key: "metrics", env: "TADAMUN_METRICS", def: "loopback", forServ: true, help: "who may read /metrics: off, loopback (this machine, never through a proxy) or token"},
+	{key: "metrics-token", env: "TADAMUN_METRICS_TOKEN", forServ: true, help: "bearer token /metrics asks for with --metrics token (at least 16 characters; better in the environment than on the command line)"},
 }
 
 // config is the resolved configuration of one command.
@@ -64,6 +66,8 @@ type config struct {
 	DeliveryWorkers int
 	DeliveryLease   time.Duration
 	RateLimit       float64
+	Metrics         string // who may read /metrics (web.MetricsAccess)
+	MetricsToken    string
 }
 
 // Scheme is the scheme of the node's public addresses: https, except for a
@@ -221,6 +225,16 @@ func buildConfig(value, source map[string]string, serve bool) (*config, error) {
 	}
 	if c.RateLimit, err = strconv.ParseFloat(value["rate-limit"], 64); err != nil || c.RateLimit < 0 {
 		return nil, bad("rate-limit", "%q: use a number of requests per second, or 0", value["rate-limit"])
+	}
+	c.Metrics, c.MetricsToken = value["metrics"], value["metrics-token"]
+	switch c.Metrics {
+	case "off", "loopback":
+	case "token":
+		if len(c.MetricsToken) < 16 {
+			return nil, bad("metrics-token", "--metrics token needs a token of at least 16 characters")
+		}
+	default:
+		return nil, bad("metrics", "%q: use off, loopback or token", c.Metrics)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, bad("tls-cert", "--tls-cert and --tls-key go together")

@@ -43,7 +43,7 @@ func TestConfigDefaultsAndScheme(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Listen != "127.0.0.1:8080" || c.Domain != "localhost:8080" || c.Scheme() != "http" {
+	if c.Listen != "127.0.0.1:8080" || c.Domain != "localhost:8080" || c.Scheme() != "http" || c.Metrics != "loopback" {
 		t.Fatalf("defaults %+v scheme %s", c, c.Scheme())
 	}
 	for domain, want := range map[string]string{"node.example": "https", "node.example:8443": "https", "127.0.0.1:8080": "http"} {
@@ -78,6 +78,9 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"TADAMUN_CONFIG": bogus}, nil, `unknown setting "domian"`},
 		{map[string]string{"TADAMUN_CONFIG": filepath.Join(dir, "missing.yaml")}, nil, "TADAMUN_CONFIG"},
 		{map[string]string{"TADAMUN_INSECURE_HTTP": "maybe"}, nil, "TADAMUN_INSECURE_HTTP"},
+		{map[string]string{"TADAMUN_METRICS": "public"}, nil, "TADAMUN_METRICS"},
+		{nil, []string{"--metrics", "token"}, "metrics-token"},
+		{map[string]string{"TADAMUN_METRICS": "token", "TADAMUN_METRICS_TOKEN": "short"}, nil, "TADAMUN_METRICS_TOKEN"},
 	}
 	for _, c := range cases {
 		_, err := resolveFor(t, true, c.env, c.args...)

@@ -98,7 +98,7 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 			}()
 		}
 		srv, err := web.New(web.Config{TrustedProxies: a.cfg.TrustedProxies, Version: version, Logger: a.log, Metrics: reg,
-			RateLimit: a.cfg.RateLimit}, st, fed)
+			RateLimit: a.cfg.RateLimit, MetricsAccess: web.MetricsAccess(a.cfg.Metrics), MetricsToken: a.cfg.MetricsToken}, st, fed)
 		if err != nil {
 			return err
 		}
