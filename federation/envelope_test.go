@@ -3,6 +3,7 @@ package federation
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -25,6 +26,30 @@ func TestDecodeEnvelope(t *testing.T) {
 		{"array", `[1,2]`, false, envelope{}},
 		{"truncated", `{"id":"https://a.test/1",`, false, envelope{}},
 		{"number type", `{"id":"https://a.test/1","type":5,"actor":"https://a.test/u"}`, false, envelope{}},
+		// Keys that differ only in case, or repeat, are read one way by a
+		// struct decoder (case-insensitive, last wins) and another by the
+		// map go-fed reads (exact keys): such a document is refused.
+		{"duplicate type", `{"id":"https://a.test/1","type":"Like","type":"Follow","actor":"https://a.test/u","object":"https://b.test/u"}`, false, envelope{}},
+		{"case-variant type", `{"id":"https://a.test/1","type":"Follow","actor":"https://a.test/u","object":"https://b.test/u","Type":"Like"}`, false, envelope{}},
+		{"case-variant object", `{"id":"https://a.test/1","type":"Follow","actor":"https://a.test/u","object":"https://b.test/u","OBJECT":"https://b.test/v"}`, false, envelope{}},
+		{"case-variant inside the object", `{"id":"https://a.test/1","type":"Create","actor":"https://a.test/u","object":{"id":"https://a.test/n","type":"Note","content":"a","Content":"b"}}`, false, envelope{}},
+		{"long s folds to s", `{"id":"https://a.test/1","type":"Create","actor":"https://a.test/u","object":{"id":"https://a.test/n","type":"Note","summary":"a","\u017fummary":"b"}}`, false, envelope{}},
+		{"duplicate in a list", `{"id":"https://a.test/1","type":"Flag","actor":"https://a.test/u","object":["https://b.test/u",{"id":"https://b.test/s/1","id":"https://b.test/s/2"}]}`, false, envelope{}},
+		{"case variants in @context are JSON-LD terms", `{"@context":["https://www.w3.org/ns/activitystreams",{"QuoteAuthorization":"https://w3id.org/fep/044f#QuoteAuthorization","quoteAuthorization":{"@id":"https://w3id.org/fep/044f#quoteAuthorization","@type":"@id"}}],"id":"https://a.test/1","type":"Like","actor":"https://a.test/u","object":"https://b.test/n"}`, true,
+			envelope{ID: "https://a.test/1", Type: "Like", Actor: "https://a.test/u", Object: "https://b.test/n"}},
+		{"duplicate in @context", `{"@context":{"as":"https://www.w3.org/ns/activitystreams","as":"https://evil.test/ns"},"id":"https://a.test/1","type":"Like","actor":"https://a.test/u","object":"https://b.test/n"}`, false, envelope{}},
+		{"trailing data", `{"id":"https://a.test/1","type":"Like","actor":"https://a.test/u","object":"https://b.test/n"} {}`, false, envelope{}},
+		// Object ids must be absolute http(s) URLs: anything else would be
+		// stored and later fail to build the collections it appears in.
+		{"urn object", `{"id":"https://a.test/1","type":"Like","actor":"https://a.test/u","object":"urn:x"}`, false, envelope{}},
+		{"ftp object", `{"id":"https://a.test/1","type":"Like","actor":"https://a.test/u","object":"ftp://b.test/n"}`, false, envelope{}},
+		{"relative object", `{"id":"https://a.test/1","type":"Like","actor":"https://a.test/u","object":"/n/1"}`, false, envelope{}},
+		{"embedded urn object", `{"id":"https://a.test/1","type":"Announce","actor":"https://a.test/u","object":{"id":"urn:x","type":"Note"}}`, false, envelope{}},
+		{"bad second object", `{"id":"https://a.test/1","type":"Flag","actor":"https://a.test/u","object":["https://b.test/u","javascript:alert(1)"]}`, false, envelope{}},
+		{"ftp id", `{"id":"ftp://a.test/1","type":"Like","actor":"https://a.test/u","object":"https://b.test/n"}`, false, envelope{}},
+		{"ftp actor", `{"id":"https://a.test/1","type":"Like","actor":"ftp://a.test/u","object":"https://b.test/n"}`, false, envelope{}},
+		{"userinfo actor", `{"id":"https://a.test/1","type":"Like","actor":"https://a.test@b.test/u","object":"https://b.test/n"}`, false, envelope{}},
+		{"overlong object", `{"id":"https://a.test/1","type":"Like","actor":"https://a.test/u","object":"https://b.test/` + strings.Repeat("n", 5000) + `"}`, false, envelope{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -38,12 +38,14 @@ func refuse(status int, msg string, err error) error {
 // envelope is the part of an activity the inbox reads on the request path:
 // enough to verify and route it. The full go-fed parse happens later, in
 // the worker that acts on the stored activity (it costs far more than the
-// signature check).
+// signature check). Both read the same strictly decoded map (decodeJSON),
+// and the worker acts on these fields as stored, so what was checked at the
+// door is what is acted on.
 type envelope struct {
 	ID     string
 	Type   string
 	Actor  string
-	Object string // the object's id (or the IRI itself)
+	Object string // the object's id (or the IRI itself); "" if none
 	// For an embedded object: its type and author.
 	ObjectType     string
 	ObjectAuthor   string
@@ -53,40 +55,70 @@ type envelope struct {
 // decodeEnvelope reads id, type, actor and object from an activity. Each may
 // be given as a string, an object with an id, or a list (the first counts).
 func decodeEnvelope(body []byte) (*envelope, error) {
-	var raw struct {
-		ID     string          `json:"id"`
-		Type   json.RawMessage `json:"type"`
-		Actor  json.RawMessage `json:"actor"`
-		Object json.RawMessage `json:"object"`
+	e, _, err := decodeActivity(body)
+	return e, err
+}
+
+// decodeActivity decodes an activity strictly and reads its envelope. The
+// activity's id and actor, and every object it names, must be absolute
+// http(s) URLs.
+func decodeActivity(body []byte) (*envelope, map[string]any, error) {
+	m, err := decodeJSON(body)
+	if err != nil {
+		return nil, nil, err
 	}
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, errors.New("body is not a JSON object")
-	}
-	e := &envelope{ID: raw.ID, Type: firstString(raw.Type), Actor: refID(raw.Actor)}
-	if len(raw.Object) > 0 {
-		e.Object = refID(raw.Object)
-		var obj struct {
-			Type         json.RawMessage `json:"type"`
-			AttributedTo json.RawMessage `json:"attributedTo"`
-		}
-		if raw.Object[0] == '{' && json.Unmarshal(raw.Object, &obj) == nil {
+	id, _ := m["id"].(string)
+	e := &envelope{ID: id, Type: stringOf(m["type"]), Actor: refOf(m["actor"])}
+	if obj, ok := m["object"]; ok {
+		e.Object = refOf(obj)
+		if o, ok := obj.(map[string]any); ok {
 			e.ObjectEmbedded = true
-			e.ObjectType = firstString(obj.Type)
-			e.ObjectAuthor = refID(obj.AttributedTo)
+			e.ObjectType = stringOf(o["type"])
+			e.ObjectAuthor = refOf(o["attributedTo"])
+		}
+		if err := checkObjects(obj); err != nil {
+			return nil, nil, err
 		}
 	}
 	switch {
-	case e.ID == "" || hostOf(e.ID) == "":
-		return nil, errors.New("activity has no absolute id")
+	case !validIRI(e.ID):
+		return nil, nil, errors.New("activity has no absolute http(s) id")
 	case e.Type == "":
-		return nil, errors.New("activity has no type")
-	case e.Actor == "" || hostOf(e.Actor) == "":
-		return nil, errors.New("activity has no actor")
+		return nil, nil, errors.New("activity has no type")
+	case !validIRI(e.Actor):
+		return nil, nil, errors.New("activity has no absolute http(s) actor")
 	}
-	return e, nil
+	return e, m, nil
 }
 
-// firstString reads "x" or ["x", ...].
+// checkObjects refuses an object (or list of objects) whose id is not an
+// absolute http(s) URL. An embedded object may have no id (a transient
+// object); the handlers that need one ask for it.
+func checkObjects(v any) error {
+	switch x := v.(type) {
+	case string:
+		if !validIRI(x) {
+			return fmt.Errorf("object %.100q is not an absolute http(s) URL", x)
+		}
+	case map[string]any:
+		if id, present := x["id"]; present {
+			if s, ok := id.(string); !ok || !validIRI(s) {
+				return fmt.Errorf("object id %.100v is not an absolute http(s) URL", id)
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := checkObjects(e); err != nil {
+				return err
+			}
+		}
+	default:
+		return errors.New("object is neither an IRI nor an object")
+	}
+	return nil
+}
+
+// firstString reads "x" or ["x", ...] from raw JSON.
 func firstString(m json.RawMessage) string {
 	var s string
 	if json.Unmarshal(m, &s) == nil {
@@ -99,7 +131,8 @@ func firstString(m json.RawMessage) string {
 	return ""
 }
 
-// refID reads an IRI given as "iri", {"id": "iri", ...} or a list of those.
+// refID reads an IRI given as "iri", {"id": "iri", ...} or a list of those,
+// from raw JSON.
 func refID(m json.RawMessage) string {
 	if len(m) == 0 {
 		return ""
@@ -138,13 +171,22 @@ func acceptedContentType(ct string) bool {
 	return false
 }
 
+// inboxTypes are the activity types the inbox worker acts on. Anything
+// else is answered 202 and dropped before the signature is checked: a
+// sender gains nothing by it, and we neither fetch its key nor keep it.
+var inboxTypes = map[string]bool{
+	"Follow": true, "Undo": true, "Accept": true, "Reject": true, "Like": true, "EmojiReact": true,
+	"Announce": true, "Create": true, "Update": true, "Delete": true, "Block": true, "Flag": true,
+}
+
 // Receive checks one inbox POST and stores its activity, in the order the
 // protocol demands: parse, verify the signature (fetching the key once more
 // if it fails, for key rotation), confirm that the key's owner is the
 // activity's actor, apply domain policy, deduplicate by id, persist. When it
-// returns nil the activity is stored (or was already) and the caller answers
-// 202; the work it asks for happens in the inbox worker. username is the
-// personal inbox's owner, or "" for the shared inbox.
+// returns nil the activity is stored (or was already, or is of a type we
+// do not act on) and the caller answers 202; the work it asks for happens
+// in the inbox worker. username is the personal inbox's owner, or "" for
+// the shared inbox.
 func (s *Service) Receive(ctx context.Context, r *http.Request, body []byte, username string) error {
 	if !acceptedContentType(r.Header.Get("Content-Type")) {
 		return refuse(http.StatusUnsupportedMediaType, "Content-Type must be application/activity+json or application/ld+json", nil)
@@ -164,12 +206,24 @@ func (s *Service) Receive(ctx context.Context, r *http.Request, body []byte, use
 	if err != nil {
 		return refuse(http.StatusBadRequest, err.Error(), nil)
 	}
+	if !inboxTypes[env.Type] {
+		s.log.DebugContext(ctx, "inbox: activity of a type we do not act on, dropped", "type", env.Type, "id", env.ID)
+		return nil
+	}
 	sig, err := httpsig.Parse(r, httpsig.Options{Now: s.clock, Scheme: s.iri.Scheme(), Host: s.iri.Host(), RequireDigest: true})
 	if err != nil {
 		return refuse(http.StatusUnauthorized, "missing or unusable HTTP signature", err)
 	}
 	if err := httpsig.VerifyDigest(r.Header, body); err != nil {
 		return refuse(http.StatusUnauthorized, "body does not match its digest", err)
+	}
+	// Domain policy comes before the key is fetched: a blocked server must
+	// not be able to make us fetch from it (or from anywhere else, by naming
+	// a key there).
+	for _, u := range []string{env.Actor, sig.KeyID} {
+		if err := s.checkDomain(ctx, u); err != nil {
+			return err
+		}
 	}
 	owner, err := s.verifiedOwner(ctx, sig)
 	if err != nil {
@@ -192,13 +246,6 @@ func (s *Service) Receive(ctx context.Context, r *http.Request, body []byte, use
 	if owner.IRI != env.Actor {
 		return refuse(http.StatusUnauthorized, "the signing key does not belong to the activity's actor",
 			fmt.Errorf("key owner %s, actor %s", owner.IRI, env.Actor))
-	}
-	policy, err := s.store.DomainPolicy(ctx, hostOf(env.Actor))
-	if err != nil {
-		return err
-	}
-	if policy == storage.PolicyBlock {
-		return refuse(http.StatusForbidden, "this server does not accept activities from your domain", nil)
 	}
 	if hostOf(env.ID) != hostOf(env.Actor) {
 		return refuse(http.StatusBadRequest, "activity id is not on its actor's host", nil)
@@ -226,9 +273,22 @@ func (s *Service) Receive(ctx context.Context, r *http.Request, body []byte, use
 	return nil
 }
 
+// checkDomain refuses (403) a URL whose domain, or a parent of it, is blocked.
+func (s *Service) checkDomain(ctx context.Context, rawURL string) error {
+	policy, err := s.store.DomainPolicy(ctx, domainOf(rawURL))
+	if err != nil {
+		return fmt.Errorf("federation: domain policy: %w", err)
+	}
+	if policy == storage.PolicyBlock {
+		return refuse(http.StatusForbidden, "this server does not accept activities from your domain", nil)
+	}
+	return nil
+}
+
 // verifiedOwner finds the owner of the signing key and checks the signature
 // with it; if that fails with a cached key it fetches the key once more, in
-// case it was rotated.
+// case it was rotated, unless the key was fetched within keyRefetchInterval
+// (a bad signature naming a real key must not buy a fetch each time).
 func (s *Service) verifiedOwner(ctx context.Context, sig *httpsig.Signature) (*storage.RemoteActor, error) {
 	owner, fetched, err := s.keyOwner(ctx, sig.KeyID, false)
 	if err != nil {
@@ -237,7 +297,7 @@ func (s *Service) verifiedOwner(ctx context.Context, sig *httpsig.Signature) (*s
 	if err = verifyWith(sig, owner); err == nil {
 		return owner, nil
 	}
-	if fetched {
+	if fetched || s.clock().Sub(owner.FetchedAt) < keyRefetchInterval {
 		return nil, err
 	}
 	if owner, _, err = s.keyOwner(ctx, sig.KeyID, true); err != nil {
@@ -275,16 +335,15 @@ func (s *Service) VerifyFetch(ctx context.Context, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkDomain(ctx, sig.KeyID); err != nil {
+		return err
+	}
 	owner, err := s.verifiedOwner(ctx, sig)
 	if err != nil {
 		return err
 	}
-	policy, err := s.store.DomainPolicy(ctx, owner.Host)
-	if err != nil {
-		return err
-	}
-	if policy == storage.PolicyBlock {
-		return fmt.Errorf("federation: %s is blocked", owner.Host)
+	if err := s.checkDomain(ctx, owner.IRI); err != nil {
+		return fmt.Errorf("federation: %s is blocked: %w", owner.Host, err)
 	}
 	return nil
 }

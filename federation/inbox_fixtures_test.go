@@ -133,8 +133,9 @@ type capNode struct {
 
 func newCapNode(t testing.TB, dbURL string) *capNode {
 	t.Helper()
-	n := &capNode{store: storagetest.Open(t, dbURL), web: newFixtureWeb(t)}
+	n := &capNode{web: newFixtureWeb(t), clock: time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC)}
 	now := func() time.Time { return n.clock }
+	n.store = openStore(t, dbURL, now)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	client := transport.New(transport.Config{Transport: n.web, Now: now})
 	n.fed = federation.New(federation.Config{Scheme: "https", Host: "capture.test", Logger: quiet, Now: now, Client: client}, n.store)
@@ -144,6 +145,21 @@ func newCapNode(t testing.TB, dbURL string) *capNode {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// openStore opens and migrates the database at dbURL with the test's clock,
+// so that what the store timestamps moves with it.
+func openStore(t testing.TB, dbURL string, now func() time.Time) *storage.Store {
+	t.Helper()
+	st, err := storage.Open(context.Background(), storage.Config{URL: dbURL, Clock: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 // receive replays one captured request at its capture time and then lets

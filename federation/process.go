@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-fed/activity/streams/vocab"
 
@@ -23,6 +24,21 @@ const (
 	inboxMaxAttempts = 5
 )
 
+// Retention of inbound activities. An activity's body is kept for
+// BodyRetention after it arrives (long enough to look into a problem with
+// it), then only its id, type, actor, object and times are, until
+// DedupeWindow has passed: a redelivery of the same id within the window
+// is recognised and changes nothing. Senders give up retrying within days
+// (Mastodon after about a week), and a captured request cannot be replayed
+// after an hour (its signed Date is then refused), so nothing legitimate
+// arrives twice after the window. PruneEvery is how often the inbox worker
+// prunes.
+const (
+	BodyRetention = 7 * 24 * time.Hour
+	DedupeWindow  = 30 * 24 * time.Hour
+	PruneEvery    = time.Hour
+)
+
 // RunInbox processes stored inbound activities until ctx ends, woken by
 // Receive or every poll.
 func (s *Service) RunInbox(ctx context.Context, poll time.Duration) error {
@@ -33,6 +49,12 @@ func (s *Service) RunInbox(ctx context.Context, poll time.Duration) error {
 		}
 		if n == inboxBatch {
 			continue // more waiting
+		}
+		if now := s.clock(); now.Sub(s.lastPrune) >= PruneEvery {
+			s.lastPrune = now
+			if err := s.PruneActivities(ctx); err != nil && ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "inbox worker: prune", "err", err)
+			}
 		}
 		t := time.NewTimer(poll)
 		select {
@@ -65,6 +87,20 @@ func (s *Service) ProcessInbox(ctx context.Context) (int, error) {
 		}
 	}
 	return len(acts), nil
+}
+
+// PruneActivities applies the retention of inbound activities
+// (BodyRetention, DedupeWindow). The inbox worker runs it every PruneEvery.
+func (s *Service) PruneActivities(ctx context.Context) error {
+	now := s.clock()
+	bodies, rows, err := s.store.PruneInbound(ctx, now.Add(-BodyRetention), now.Add(-DedupeWindow), inboxMaxAttempts)
+	if err != nil {
+		return fmt.Errorf("federation: prune activities: %w", err)
+	}
+	if bodies > 0 || rows > 0 {
+		s.log.InfoContext(ctx, "inbound activities pruned", "bodies", bodies, "rows", rows)
+	}
+	return nil
 }
 
 // ignored marks an activity that needs nothing from us; it is logged at
@@ -100,9 +136,15 @@ func (s *Service) dispatch(ctx context.Context, a *storage.Activity) error {
 	if err != nil {
 		return ignored{err.Error()}
 	}
+	// The type, actor and object stored with the activity are those the
+	// inbox checked; go-fed, reading the same map, must agree on the type
+	// (it could pick another one from a list, or read a prefixed alias).
+	if t.GetTypeName() != a.Type {
+		return ignored{"go-fed reads type " + t.GetTypeName() + ", the inbox read " + a.Type}
+	}
 	switch v := t.(type) {
 	case vocab.ActivityStreamsFollow:
-		return s.onFollow(ctx, a, remote, first[vocab.ActivityStreamsObjectPropertyIterator](v.GetActivityStreamsObject()))
+		return s.onFollow(ctx, a, remote, a.ObjectIRI)
 	case vocab.ActivityStreamsUndo:
 		return s.onUndo(ctx, a, remote, v)
 	case vocab.ActivityStreamsAccept:
@@ -498,9 +540,26 @@ func (s *Service) onBlock(ctx context.Context, remote *storage.RemoteActor, obje
 	return nil
 }
 
+// A report's size is capped: the comment a moderator reads (Mastodon allows
+// 1,000 characters) and the objects it names. Only objects of this node
+// are kept; a report is about our actors and statements.
+const (
+	maxReportContent = 2000 // characters
+	maxReportObjects = 20
+)
+
 func (s *Service) onFlag(ctx context.Context, a *storage.Activity, remote *storage.RemoteActor, objects []string, text string) error {
-	r := &storage.Report{ActivityIRI: a.IRI, RemoteActorID: remote.ID, Content: content.PlainText(text), ObjectIRIs: objects}
+	r := &storage.Report{ActivityIRI: a.IRI, RemoteActorID: remote.ID, Content: truncateRunes(content.PlainText(text), maxReportContent)}
+	seen := map[string]bool{}
 	for _, o := range objects {
+		if len(r.ObjectIRIs) == maxReportObjects {
+			break
+		}
+		if seen[o] || !s.iri.Local(o) {
+			continue
+		}
+		seen[o] = true
+		r.ObjectIRIs = append(r.ObjectIRIs, o)
 		if local, err := s.localByIRI(ctx, o); err == nil {
 			r.ActorID = local.ID
 		}
@@ -510,4 +569,13 @@ func (s *Service) onFlag(ctx context.Context, a *storage.Activity, remote *stora
 	}
 	s.log.WarnContext(ctx, "report received", "from", remote.IRI, "objects", objects)
 	return nil
+}
+
+// truncateRunes cuts s to at most n characters, marking the cut with "…".
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }

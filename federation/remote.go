@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -180,6 +181,18 @@ func (s *Service) ResolveActor(ctx context.Context, actorIRI string, refresh boo
 }
 
 func (s *Service) fetchActor(ctx context.Context, actorIRI string) (*storage.RemoteActor, error) {
+	r, err := s.fetchActorDoc(ctx, actorIRI)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.UpsertRemoteActor(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// fetchActorDoc fetches and reads an actor document without storing it.
+func (s *Service) fetchActorDoc(ctx context.Context, actorIRI string) (*storage.RemoteActor, error) {
 	if s.iri.Local(actorIRI) {
 		return nil, fmt.Errorf("federation: %s is one of ours", actorIRI)
 	}
@@ -200,9 +213,6 @@ func (s *Service) fetchActor(ctx context.Context, actorIRI string) (*storage.Rem
 	}
 	now := s.clock()
 	r.FetchedAt, r.ExpiresAt = now, now.Add(ActorTTL)
-	if err := s.store.UpsertRemoteActor(ctx, r); err != nil {
-		return nil, err
-	}
 	return r, nil
 }
 
@@ -213,6 +223,11 @@ func (s *Service) fetchActor(ctx context.Context, actorIRI string) (*storage.Rem
 // cached key failed: it may have been rotated).
 // fetched reports whether the key was fetched just now (so fetching again
 // would not help).
+//
+// The request naming keyID is not authenticated yet, so the fetch is
+// guarded: a key that failed lately is not fetched again (keyFailureTTL),
+// concurrent requests for one key share one fetch, and fetches wait for a
+// slot under the overall and per-host caps.
 func (s *Service) keyOwner(ctx context.Context, keyID string, refresh bool) (owner *storage.RemoteActor, fetched bool, err error) {
 	if !refresh {
 		r, err := s.store.RemoteActorByKeyID(ctx, keyID)
@@ -220,10 +235,30 @@ func (s *Service) keyOwner(ctx context.Context, keyID string, refresh bool) (own
 			return r, false, nil
 		}
 	}
-	owner, err = s.fetchKeyOwner(ctx, keyID)
+	if cached, ok := s.keyFailures.get(keyID, s.clock()); ok {
+		return nil, true, fmt.Errorf("federation: key %s failed lately: %w", keyID, cached)
+	}
+	owner, err = s.keyFlight.do(ctx, keyID, func() (*storage.RemoteActor, error) {
+		release, err := s.fetches.acquire(ctx, hostOf(keyID), fetchSlotWait)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		r, err := s.fetchKeyOwner(ctx, keyID)
+		if err != nil && ctx.Err() == nil {
+			s.keyFailures.put(keyID, err, s.clock())
+		}
+		return r, err
+	})
+	if errors.Is(err, errBusy) {
+		return nil, true, refuse(http.StatusServiceUnavailable, "too busy to fetch your key now; try again later", err)
+	}
 	return owner, true, err
 }
 
+// fetchKeyOwner fetches keyID and its owner. The owner is stored only once
+// its own document is found to list keyID, on the key's host: a document
+// that does not vouch for the key that sent us to it is not kept.
 func (s *Service) fetchKeyOwner(ctx context.Context, keyID string) (*storage.RemoteActor, error) {
 	if s.iri.Local(keyID) {
 		return nil, fmt.Errorf("federation: key %s is one of ours", keyID)
@@ -239,33 +274,31 @@ func (s *Service) fetchKeyOwner(ctx context.Context, keyID string) (*storage.Rem
 	}
 	// Only the owner's IRI is taken from the key document; everything that
 	// is trusted comes from the owner's own actor document below.
-	var kd struct {
-		ID        string          `json:"id"`
-		Owner     string          `json:"owner"`
-		PublicKey json.RawMessage `json:"publicKey"`
+	kd, err := decodeJSON(body)
+	if err != nil {
+		return nil, fmt.Errorf("federation: key %s: %w", keyID, err)
 	}
-	if err := json.Unmarshal(body, &kd); err != nil {
-		return nil, fmt.Errorf("federation: key %s: not JSON", keyID)
-	}
-	owner := kd.Owner
+	owner, _ := kd["owner"].(string)
 	if owner == "" {
-		owner = kd.ID // the key id was the actor's, with a fragment
-		var pk struct {
-			Owner string `json:"owner"`
-		}
-		if json.Unmarshal(kd.PublicKey, &pk) == nil && pk.Owner != "" {
-			owner = pk.Owner
+		owner, _ = kd["id"].(string) // the key id was the actor's, with a fragment
+		if pk, ok := kd["publicKey"].(map[string]any); ok {
+			if o, _ := pk["owner"].(string); o != "" {
+				owner = o
+			}
 		}
 	}
-	if owner == "" || hostOf(owner) != hostOf(keyID) {
-		return nil, fmt.Errorf("federation: key %s: owner %q is not on the key's host", keyID, owner)
+	if !validIRI(owner) || hostOf(owner) != hostOf(keyID) {
+		return nil, fmt.Errorf("federation: key %s: owner %.200q is not on the key's host", keyID, owner)
 	}
-	r, err := s.fetchActor(ctx, owner)
+	r, err := s.fetchActorDoc(ctx, owner)
 	if err != nil {
 		return nil, err
 	}
-	if r.PublicKeyID != keyID {
+	if r.PublicKeyID != keyID || r.Host != hostOf(keyID) {
 		return nil, fmt.Errorf("federation: actor %s does not list key %s", owner, keyID)
+	}
+	if err := s.store.UpsertRemoteActor(ctx, r); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -325,9 +358,28 @@ func (s *Service) Lookup(ctx context.Context, who string) (*storage.RemoteActor,
 	return nil, fmt.Errorf("federation: webfinger %s@%s: no ActivityPub actor link", user, host)
 }
 
+// The follow form's look-ups of readers' servers are cached: a reader who
+// submits the form twice, or many readers of one server, cost one fetch.
+const (
+	subscribeTTL     = 10 * time.Minute
+	subscribeEntries = 1024
+)
+
+// subscribeRel is the WebFinger link relation of a server's "follow this
+// account" page (OStatus remote follow, still served by Mastodon,
+// GoToSocial, Pleroma and Misskey).
+const subscribeRel = "http://ostatus.org/schema/1.0/subscribe"
+
 // SubscribeURL is where a reader of another server follows one of our
 // actors: their server's "ostatus subscribe" template from WebFinger, with
 // our actor filled in, or Mastodon's /authorize_interaction if it gives none.
+//
+// The answer becomes a redirect that anyone can trigger with a link, so it
+// must never leave the reader's own server: a template on any other host,
+// or over plain http, is refused (ErrInvalid) rather than followed. The
+// WebFinger fetch is made over https only (plain http only on a test network
+// configured with InsecureRemote), under the same caps as key fetches, and
+// its answer is cached per reader.
 func (s *Service) SubscribeURL(ctx context.Context, reader, username string) (string, error) {
 	user, host, ok := normaliseHandle(reader)
 	if !ok {
@@ -338,28 +390,53 @@ func (s *Service) SubscribeURL(ctx context.Context, reader, username string) (st
 		scheme = "http"
 	}
 	target := "acct:" + username + "@" + s.iri.Host()
+	cacheKey := strings.ToLower(user) + "@" + host + " " + target
+	if u, ok := s.subscribes.get(cacheKey, s.clock()); ok {
+		return u, nil
+	}
 	wf := scheme + "://" + host + "/.well-known/webfinger?resource=" + url.QueryEscape("acct:"+user+"@"+host)
 	if _, err := s.client.CheckURL(wf); err != nil {
 		return "", invalid("%s is not a server we can reach", host)
 	}
-	body, err := s.client.FetchJSON(ctx, wf, "application/jrd+json, application/json", nil)
-	if err == nil {
-		var jrd struct {
-			Links []struct {
-				Rel      string `json:"rel"`
-				Template string `json:"template"`
-			} `json:"links"`
-		}
-		if json.Unmarshal(body, &jrd) == nil {
-			for _, l := range jrd.Links {
-				if l.Rel == "http://ostatus.org/schema/1.0/subscribe" && strings.Contains(l.Template, "{uri}") {
-					u := strings.Replace(l.Template, "{uri}", url.QueryEscape(target), 1)
-					if _, err := s.client.CheckURL(u); err == nil {
-						return u, nil
-					}
-				}
-			}
-		}
+	release, err := s.fetches.acquire(ctx, host, fetchSlotWait)
+	if err != nil {
+		return "", fmt.Errorf("federation: webfinger %s: %w", host, err)
 	}
-	return scheme + "://" + host + "/authorize_interaction?uri=" + url.QueryEscape(target), nil
+	body, err := s.client.FetchJSON(ctx, wf, "application/jrd+json, application/json", nil)
+	release()
+	if err != nil {
+		s.log.DebugContext(ctx, "follow form: webfinger failed", "host", host, "err", err)
+		return "", invalid("%s could not be reached to find its follow page; check the address", host)
+	}
+	jrd, err := decodeJSON(body)
+	if err != nil {
+		return "", invalid("%s answered with something that is not WebFinger", host)
+	}
+	u := scheme + "://" + host + "/authorize_interaction?uri=" + url.QueryEscape(target)
+	links, _ := jrd["links"].([]any)
+	for _, l := range links {
+		link, _ := l.(map[string]any)
+		rel, _ := link["rel"].(string)
+		tmpl, _ := link["template"].(string)
+		if rel != subscribeRel || !strings.Contains(tmpl, "{uri}") {
+			continue
+		}
+		u = strings.Replace(tmpl, "{uri}", url.QueryEscape(target), 1)
+		if !sameOrigin(u, scheme, host) {
+			return "", invalid("%s gave a follow page that is not on %s; it was not followed", host, host)
+		}
+		break
+	}
+	s.subscribes.put(cacheKey, u, s.clock())
+	return u, nil
+}
+
+// sameOrigin reports whether raw is an absolute URL with the scheme and host
+// given, without userinfo ("https://a.example@b.example/" goes to b).
+func sameOrigin(raw, scheme, host string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" || u.User != nil {
+		return false
+	}
+	return u.Scheme == scheme && strings.EqualFold(u.Host, host)
 }

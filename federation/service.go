@@ -54,13 +54,21 @@ type Service struct {
 	signer          *transport.Signer
 	keys            keyCache
 	inboxWake       chan struct{}
+
+	// Guards on fetches other servers can make us do (fetchguard.go).
+	keyFailures *boundedCache[error]
+	keyFlight   flightGroup[*storage.RemoteActor]
+	fetches     *fetchLimiter
+	subscribes  *boundedCache[string]
+	lastPrune   time.Time // when the inbox worker last pruned old activities
 }
 
 // New returns a Service for the node described by cfg.
 func New(cfg Config, store *storage.Store) *Service {
 	s := &Service{store: store, iri: iri.New(cfg.Scheme, cfg.Host), log: cfg.Logger, now: cfg.Now, wakeF: cfg.Wake,
 		client: cfg.Client, mediaDir: cfg.MediaDir, insecureRemote: cfg.InsecureRemote, authorizedFetch: cfg.AuthorizedFetch,
-		inboxWake: make(chan struct{}, 1)}
+		inboxWake: make(chan struct{}, 1), keyFailures: newBoundedCache[error](keyFailureEntries, keyFailureTTL),
+		fetches: newFetchLimiter(fetchesMax, fetchesPerHost), subscribes: newBoundedCache[string](subscribeEntries, subscribeTTL)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

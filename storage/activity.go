@@ -140,6 +140,34 @@ func (s *Store) PendingInbound(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// PruneInbound bounds what inbound activities cost to keep. The bodies of
+// those received before bodiesBefore are emptied: by then each has been
+// acted on or has used up its maxAttempts, and what stays, the id with its
+// type, actor, object and times, is what deduplication and a later Undo
+// need. Rows received before rowsBefore are deleted: a redelivery older
+// than that is no longer expected. Outbound activities are left alone;
+// their deliveries read them. It returns how many bodies were emptied and
+// rows deleted.
+func (s *Store) PruneInbound(ctx context.Context, bodiesBefore, rowsBefore time.Time, maxAttempts int) (bodies, rows int64, err error) {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM activities WHERE direction = 'in' AND created_at < $1`, utc(rowsBefore))
+	if err != nil {
+		return 0, 0, fmt.Errorf("storage: prune inbound activities: %w", err)
+	}
+	if rows, err = res.RowsAffected(); err != nil {
+		return 0, 0, fmt.Errorf("storage: prune inbound activities: %w", err)
+	}
+	res, err = s.q.ExecContext(ctx, `UPDATE activities SET body = '', process_error = ''
+		WHERE direction = 'in' AND created_at < $1 AND body <> '' AND (processed_at IS NOT NULL OR attempts >= $2)`,
+		utc(bodiesBefore), maxAttempts)
+	if err != nil {
+		return 0, rows, fmt.Errorf("storage: prune inbound bodies: %w", err)
+	}
+	if bodies, err = res.RowsAffected(); err != nil {
+		return 0, rows, fmt.Errorf("storage: prune inbound bodies: %w", err)
+	}
+	return bodies, rows, nil
+}
+
 // CountActivities counts stored activities of a direction and type ("" for any type).
 func (s *Store) CountActivities(ctx context.Context, direction, typ string) (int, error) {
 	var n int

@@ -286,14 +286,15 @@ func (s *Store) PutFollowing(ctx context.Context, actorID, remoteID, followIRI s
 }
 
 // SetFollowingState records the answer to our Follow, found by the Follow's
-// id, or by (our actor, remote actor) when the answer does not name it.
+// id, or by our actor when the answer does not name it. Only the followee,
+// remoteID, can answer: a follow of anyone else is never matched.
 func (s *Store) SetFollowingState(ctx context.Context, followIRI, actorID, remoteID, state string) error {
 	var accepted any
 	if state == FollowAccepted {
 		accepted = s.now()
 	}
 	res, err := s.q.ExecContext(ctx, `UPDATE following SET state = $1, accepted_at = $2
-		WHERE follow_iri = $3 OR (actor_id = $4 AND remote_actor_id = $5)`, state, accepted, followIRI, actorID, remoteID)
+		WHERE remote_actor_id = $5 AND (follow_iri = $3 OR actor_id = $4)`, state, accepted, followIRI, actorID, remoteID)
 	if err != nil {
 		return fmt.Errorf("storage: set following state: %w", err)
 	}
