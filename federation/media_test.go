@@ -200,6 +200,20 @@ func TestImagePathsMustBeRegularFiles(t *testing.T) {
 			t.Fatalf("image %s: publishing still reads it after 3s", path)
 		}
 	}
+	// Avatars and headers go through the same reader.
+	done := make(chan error, 1)
+	go func() {
+		_, err := fed.UpdateProfile(ctx, "icssi", federation.ProfileUpdate{AvatarFile: "/dev/zero"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, federation.ErrInvalid) {
+			t.Errorf("avatar /dev/zero: %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("avatar /dev/zero: still reading after 3s")
+	}
 	if entries, _ := os.ReadDir(mediaDir); len(entries) != 0 {
 		t.Errorf("refused images left files: %v", entries)
 	}

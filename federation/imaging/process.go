@@ -58,14 +58,6 @@ type Image struct {
 	Blurhash  string
 }
 
-// Ext is the file name extension for the image's media type.
-func (m *Image) Ext() string {
-	if m.MediaType == "image/png" {
-		return ".png"
-	}
-	return ".jpg"
-}
-
 // format is what the first bytes of a file say it is.
 type format int
 
@@ -180,7 +172,7 @@ func Process(r io.Reader, maxBytes int64) (*Image, error) {
 		err = jpeg.Encode(&buf, out, &jpeg.Options{Quality: JPEGQuality})
 	} else {
 		res.MediaType = "image/png"
-		err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, out)
+		err = png.Encode(&buf, out)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("imaging: encode %s: %w", res.MediaType, err)
