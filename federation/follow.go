@@ -51,18 +51,12 @@ func (s *Service) Unfollow(ctx context.Context, username, who string) (*storage.
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.store.ListFollowing(ctx, local.ID, 0, 100000)
-	if err != nil {
-		return nil, err
-	}
-	var f *storage.Following
-	for _, x := range list {
-		if x.Remote.ID == remote.ID {
-			f = x
-		}
-	}
-	if f == nil {
+	f, err := s.store.Following(ctx, local.ID, remote.ID)
+	if errors.Is(err, storage.ErrNotFound) {
 		return nil, invalid("@%s does not follow %s", username, who)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("federation: unfollow: %w", err)
 	}
 	id := storage.NewID()
 	body, err := s.undoFollowDoc(local, s.iri.Activity(local.Username, id), f.FollowIRI, remote.IRI)

@@ -63,8 +63,10 @@ func (s *Service) mediaFolder(statementID string) string {
 	return filepath.Join(s.mediaDir, statementID)
 }
 
-// writeImages writes the files and returns their rows.
-func (s *Service) writeImages(st *storage.Statement, imgs []pendingImage) ([]storage.Media, error) {
+// writeImages writes the files and returns their rows. prefix starts each
+// file name: an edit writes its images beside the ones they replace, under
+// new names, so the old ones stay until the edit commits.
+func (s *Service) writeImages(st *storage.Statement, imgs []pendingImage, prefix string) ([]storage.Media, error) {
 	if len(imgs) == 0 {
 		return nil, nil
 	}
@@ -77,7 +79,7 @@ func (s *Service) writeImages(st *storage.Statement, imgs []pendingImage) ([]sto
 	}
 	var rows []storage.Media
 	for i, im := range imgs {
-		name := strconv.Itoa(i+1) + imageTypes[im.mediaType]
+		name := prefix + strconv.Itoa(i+1) + imageTypes[im.mediaType]
 		if err := os.WriteFile(filepath.Join(dir, name), im.data, 0o600); err != nil {
 			return nil, fmt.Errorf("federation: write image: %w", err)
 		}

@@ -419,7 +419,9 @@ func (s *Service) onCreate(ctx context.Context, remote *storage.RemoteActor, raw
 			return ignored{"replies are closed on " + st.ID}
 		}
 		o.StatementID, o.Moderation = st.ID, storage.ModerationPending
-	} else if !s.follows(ctx, remote) {
+	} else if partner, err := s.store.IsPartner(ctx, remote.ID); err != nil {
+		return err // retried: a failing database is not "not a partner"
+	} else if !partner {
 		return ignored{"post neither replies to us nor comes from a partner"}
 	}
 	if err := s.store.UpsertRemoteObject(ctx, o); err != nil {
@@ -450,20 +452,6 @@ func (s *Service) remoteObject(p *postObject, remote *storage.RemoteActor) *stor
 		o.URL = o.IRI
 	}
 	return o
-}
-
-// follows reports whether any of our actors follows the remote actor (it is a partner).
-func (s *Service) follows(ctx context.Context, remote *storage.RemoteActor) bool {
-	list, err := s.store.ListFollowing(ctx, "", 0, 1000)
-	if err != nil {
-		return false
-	}
-	for _, f := range list {
-		if f.Remote.ID == remote.ID && f.State == storage.FollowAccepted {
-			return true
-		}
-	}
-	return false
 }
 
 // onUpdate refreshes a remote actor's profile (signed by the actor itself)

@@ -66,7 +66,7 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 			return err
 		}
 		st.ActorUsername = actor.Username
-		media, err := s.writeImages(st, imgs)
+		media, err := s.writeImages(st, imgs, "")
 		if err != nil {
 			return err
 		}
@@ -74,6 +74,11 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 			return err
 		}
 		st.Media = media
+		// Checked for drafts and scheduled statements too: each will
+		// federate later, when nobody is at hand to shorten it.
+		if err := s.checkFits(st, actor, now); err != nil {
+			return err
+		}
 		if st.State != storage.StatePublished {
 			return nil
 		}
@@ -96,6 +101,9 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 func (s *Service) applyDraft(ctx context.Context, st *storage.Statement, d *content.Draft) error {
 	if d.Title == "" {
 		return invalid("a statement needs a title")
+	}
+	if err := checkBody("the text", d.Body); err != nil {
+		return err
 	}
 	lang, err := content.NormalizeLanguage(d.Language)
 	if err != nil {
@@ -143,7 +151,7 @@ func (s *Service) federateCreate(ctx context.Context, tx *storage.Store, st *sto
 	if err != nil || !won {
 		return err
 	}
-	st.State = storage.StatePublished
+	st.State, st.FederatedAt = storage.StatePublished, &now
 	body, err := s.createDoc(st, a)
 	if err != nil {
 		return err
@@ -259,121 +267,6 @@ func (s *Service) RunScheduler(ctx context.Context, poll time.Duration) error {
 		case <-t.C:
 		}
 	}
-}
-
-// Edit changes a statement. If it has federated and what followers see has
-// changed, an Update goes out with a newer "updated"; an edit that changes
-// nothing visible sends nothing.
-func (s *Service) Edit(ctx context.Context, id string, d *content.Draft) (*storage.Statement, error) {
-	st, err := s.editable(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.applyDraft(ctx, st, d); err != nil {
-		return nil, err
-	}
-	return st, s.saveEdit(ctx, st)
-}
-
-// Translate adds a translation of a statement, or replaces the one in that
-// language. If the statement has federated, followers get an Update whose
-// contentMap carries the new language.
-func (s *Service) Translate(ctx context.Context, id string, d *content.Draft) (*storage.Statement, error) {
-	st, err := s.editable(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	lang, err := content.NormalizeLanguage(d.Language)
-	if err != nil {
-		return nil, invalid("%v", err)
-	}
-	if lang == st.Language {
-		return nil, invalid("%s is the statement's own language: change it with 'tadamun statement edit'", lang)
-	}
-	if d.Title == "" {
-		return nil, invalid("a translation needs a title")
-	}
-	body, err := content.RenderMarkdown(d.Body)
-	if err != nil {
-		return nil, err
-	}
-	tr := storage.Translation{Language: lang, Title: d.Title, Summary: d.Summary, BodyMarkdown: d.Body, BodyHTML: body,
-		ContentWarning: d.ContentWarning}
-	replaced := false
-	for i := range st.Translations {
-		if st.Translations[i].Language == lang {
-			st.Translations[i], replaced = tr, true
-		}
-	}
-	if !replaced {
-		st.Translations = append(st.Translations, tr)
-	}
-	return st, s.saveEdit(ctx, st)
-}
-
-// editable loads a statement that may be changed.
-func (s *Service) editable(ctx context.Context, id string) (*storage.Statement, error) {
-	st, err := s.store.StatementByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && st.State == storage.StateDeleted) {
-		return nil, invalid("no statement %s", id)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("federation: %w", err)
-	}
-	return st, nil
-}
-
-// saveEdit stores a changed statement and, if it has federated and what
-// followers see has changed, sends an Update in the same transaction.
-func (s *Service) saveEdit(ctx context.Context, st *storage.Statement) error {
-	sent := false
-	err := s.store.Tx(ctx, func(tx *storage.Store) error {
-		if err := tx.UpdateStatement(ctx, st); err != nil {
-			return err
-		}
-		if st.FederatedAt == nil {
-			return nil
-		}
-		a, err := tx.ActorByID(ctx, st.ActorID)
-		if err != nil {
-			return err
-		}
-		hash, err := s.federatedHash(st, a)
-		if err != nil || hash == st.FederatedHash {
-			return err
-		}
-		now := s.clock()
-		st.EditedAt = &now
-		counts, err := tx.InteractionCounts(ctx, st.ID)
-		if err != nil {
-			return err
-		}
-		actID := storage.NewID()
-		body, err := s.updateDoc(st, a, s.iri.Activity(a.Username, actID), now, counts.Replies)
-		if err != nil {
-			return err
-		}
-		act := &storage.Activity{ID: actID, IRI: s.iri.Activity(a.Username, actID), Direction: storage.Outbound,
-			Type: "Update", ActorIRI: s.iri.Actor(a.Username), ObjectIRI: s.iri.Statement(a.Username, st.ID),
-			LocalActorID: a.ID, StatementID: st.ID, Body: body}
-		extra, err := tx.InteractorInboxes(ctx, st.ID)
-		if err != nil {
-			return err
-		}
-		if err := s.sendToFollowers(ctx, tx, act, a, append(extra, mentionInboxes(st.Mentions)...)); err != nil {
-			return err
-		}
-		sent = true
-		return tx.SetFederatedHash(ctx, st.ID, hash, &now)
-	})
-	if err != nil {
-		return fmt.Errorf("federation: edit: %w", err)
-	}
-	if sent {
-		s.wake()
-	}
-	s.log.InfoContext(ctx, "statement edited", "id", st.ID, "update_sent", sent)
-	return nil
 }
 
 // DeleteStatement deletes a statement: its addresses answer 410 Gone from

@@ -35,6 +35,9 @@ func TestContract(t *testing.T) {
 				{"TimePrecision", testTimePrecision},
 				{"Search", testSearch},
 				{"SearchPaging", testSearchPaging},
+				{"FollowingLookup", testFollowingLookup},
+				{"DomainPolicies", testDomainPolicies},
+				{"StatementEditFields", testStatementEditFields},
 			}
 			for _, c := range cases {
 				// Each case gets its own database so cases cannot lean on each other.

@@ -288,3 +288,75 @@ func (s *Store) InteractorInboxes(ctx context.Context, statementID string) ([]st
 			r.id IN (SELECT remote_actor_id FROM interactions WHERE statement_id = $1) OR
 			r.id IN (SELECT remote_actor_id FROM remote_objects WHERE statement_id = $1)) ORDER BY box`, statementID)
 }
+
+// Following returns our actor's follow of a remote actor (in any state),
+// or ErrNotFound.
+func (s *Store) Following(ctx context.Context, actorID, remoteID string) (*Following, error) {
+	f := Following{ActorID: actorID}
+	var acc sql.NullTime
+	err := s.q.QueryRowContext(ctx, `SELECT follow_iri, state, relay, created_at, accepted_at FROM following
+		WHERE actor_id = $1 AND remote_actor_id = $2`, actorID, remoteID).Scan(&f.FollowIRI, &f.State, &f.Relay, &f.CreatedAt, &acc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("storage: following %s: %w", remoteID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: following %s: %w", remoteID, err)
+	}
+	f.CreatedAt, f.AcceptedAt = f.CreatedAt.UTC(), nullTime(acc)
+	if f.Remote, err = s.oneRemoteActor(ctx, `id = $1`, remoteID); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// IsPartner reports whether any of our actors follows the remote actor and
+// the follow has been accepted: its posts are then ours to keep.
+func (s *Store) IsPartner(ctx context.Context, remoteID string) (bool, error) {
+	var ok bool
+	err := s.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM following WHERE remote_actor_id = $1 AND state = 'accepted')`,
+		remoteID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("storage: is partner %s: %w", remoteID, err)
+	}
+	return ok, nil
+}
+
+// DomainRule is the policy set for one domain.
+type DomainRule struct {
+	Domain    string
+	Policy    string // PolicyBlock, PolicySilence or PolicyAllow
+	Reason    string
+	CreatedAt time.Time
+}
+
+// ListDomainPolicies lists every domain policy, by domain.
+func (s *Store) ListDomainPolicies(ctx context.Context) ([]DomainRule, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT domain, policy, reason, created_at FROM domain_policies ORDER BY domain`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list domain policies: %w", err)
+	}
+	defer rows.Close()
+	var out []DomainRule
+	for rows.Next() {
+		var r DomainRule
+		if err := rows.Scan(&r.Domain, &r.Policy, &r.Reason, &r.CreatedAt); err != nil {
+			return nil, fmt.Errorf("storage: list domain policies: %w", err)
+		}
+		r.CreatedAt = r.CreatedAt.UTC()
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: list domain policies: %w", err)
+	}
+	return out, nil
+}
+
+// RemoveDomainPolicy deletes a domain's own policy (a parent domain's still
+// applies). It returns ErrNotFound if the domain had none.
+func (s *Store) RemoveDomainPolicy(ctx context.Context, domain string) error {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM domain_policies WHERE domain = $1`, domain)
+	if err != nil {
+		return fmt.Errorf("storage: remove domain policy: %w", err)
+	}
+	return mustAffect(res, "remove domain policy "+domain)
+}

@@ -103,7 +103,7 @@ func (s *Store) CreateStatement(ctx context.Context, st *Statement) error {
 		return fmt.Errorf("storage: create statement: a %s statement needs a publish time", st.State)
 	}
 	return s.Tx(ctx, func(tx *Store) error {
-		slug, err := tx.freeSlug(ctx, st.ActorID, st.Slug)
+		slug, err := tx.freeSlug(ctx, st.ActorID, st.Slug, "")
 		if err != nil {
 			return err
 		}
@@ -139,8 +139,9 @@ func (s *Store) CreateStatement(ctx context.Context, st *Statement) error {
 }
 
 // freeSlug returns slug, or slug-N for the smallest N >= 2 not yet used by
-// the actor (deleted statements keep theirs).
-func (s *Store) freeSlug(ctx context.Context, actorID, slug string) (string, error) {
+// the actor (deleted statements keep theirs) other than by statement self
+// ("" for a new statement).
+func (s *Store) freeSlug(ctx context.Context, actorID, slug, self string) (string, error) {
 	if slug == "" {
 		return "", errors.New("storage: statement needs a slug")
 	}
@@ -150,8 +151,8 @@ func (s *Store) freeSlug(ctx context.Context, actorID, slug string) (string, err
 			try = slug + "-" + strconv.Itoa(i)
 		}
 		var n int
-		if err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM statements WHERE actor_id = $1 AND slug = $2`,
-			actorID, try).Scan(&n); err != nil {
+		if err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM statements WHERE actor_id = $1 AND slug = $2 AND id <> $3`,
+			actorID, try, self).Scan(&n); err != nil {
 			return "", fmt.Errorf("storage: check slug: %w", err)
 		}
 		if n == 0 {
@@ -384,16 +385,37 @@ func (s *Store) DeleteStatement(ctx context.Context, id string) (*Statement, err
 	return st, nil
 }
 
-// UpdateStatement saves an edit: the editable fields, and the translations
-// and tags, which are replaced. The id, slug, actor and state stay.
+// UpdateStatement saves an edit: every field an editor sets (slug, state,
+// publish time and reply target included), and the translations and tags,
+// which are replaced. The id and actor stay. A slug taken by another of the
+// actor's statements gets a numeric suffix; the stored slug is written back.
+// A draft may become scheduled or published; a federated statement may not
+// go back to draft or scheduled, and nothing can be set deleted here (use
+// DeleteStatement).
 func (s *Store) UpdateStatement(ctx context.Context, st *Statement) error {
+	switch st.State {
+	case StateDraft, StateScheduled, StatePublished:
+	default:
+		return fmt.Errorf("storage: update statement %s: state %q cannot be set by an edit", st.ID, st.State)
+	}
+	if st.State != StateDraft && st.PublishedAt == nil {
+		return fmt.Errorf("storage: update statement %s: a %s statement needs a publish time", st.ID, st.State)
+	}
 	return s.Tx(ctx, func(tx *Store) error {
+		slug, err := tx.freeSlug(ctx, st.ActorID, st.Slug, st.ID)
+		if err != nil {
+			return err
+		}
+		st.Slug = slug
 		st.UpdatedAt = s.now()
+		// A statement whose Create has gone out stays published: the
+		// fediverse has it, and only a Delete takes it back.
 		res, err := tx.q.ExecContext(ctx, `UPDATE statements SET language = $2, title = $3, summary = $4,
 			body_markdown = $5, body_html = $6, content_warning = $7, object_type = $8, pinned = $9,
-			replies_enabled = $10, updated_at = $11 WHERE id = $1 AND state <> 'deleted'`,
+			replies_enabled = $10, updated_at = $11, slug = $12, state = $13, published_at = $14, in_reply_to = $15
+			WHERE id = $1 AND state <> 'deleted' AND (federated_at IS NULL OR $13 = 'published')`,
 			st.ID, st.Language, st.Title, st.Summary, st.BodyMarkdown, st.BodyHTML, st.ContentWarning, st.ObjectType,
-			st.Pinned, st.RepliesEnabled, st.UpdatedAt)
+			st.Pinned, st.RepliesEnabled, st.UpdatedAt, st.Slug, st.State, timeArg(st.PublishedAt), st.InReplyTo)
 		if err != nil {
 			return fmt.Errorf("storage: update statement %s: %w", st.ID, err)
 		}

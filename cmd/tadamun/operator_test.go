@@ -173,3 +173,55 @@ func TestRemoteTextIsInert(t *testing.T) {
 		}
 	}
 }
+
+// TestStatementSizeLimit: a text over the limit, or a translation that would
+// make the statement's Create larger than other servers' inboxes take, is
+// refused with one line and nothing is stored.
+func TestStatementSizeLimit(t *testing.T) {
+	dir := t.TempDir()
+	dbURL := "sqlite:" + filepath.Join(dir, "node.db")
+	env := cleanEnv("TADAMUN_DATABASE=" + dbURL)
+	tadamun(t, dir, env, "actor", "create", "icssi", "--name", "ICSSI").must(t)
+	oneLine := func(r result, want string) {
+		t.Helper()
+		if r.code != 1 || strings.Count(strings.TrimRight(r.stderr, "\n"), "\n") != 0 || !strings.Contains(r.stderr, want) {
+			t.Fatalf("exit %d, stderr %q; want one line with %q", r.code, r.stderr, want)
+		}
+	}
+	words := func(n int) string { return strings.Repeat("solidarity ", n/11) }
+
+	huge := writeText(t, filepath.Join(dir, "huge.md"), "---\ntitle: Too long\nlanguage: en\n---\n"+words(150_000)+"\n")
+	oneLine(tadamun(t, dir, env, "publish", "--actor", "icssi", huge), "the limit is 100000 bytes")
+	if n := storagetest.Count(t, dbURL, `SELECT COUNT(*) FROM statements`); n != 0 {
+		t.Fatalf("%d statements stored after a refused publish", n)
+	}
+
+	long := writeText(t, filepath.Join(dir, "long.md"), "---\ntitle: Long\nlanguage: en\n---\n"+words(95_000)+"\n")
+	tadamun(t, dir, env, "publish", "--actor", "icssi", long).must(t)
+	list, err := storagetest.Open(t, dbURL).ListStatements(context.Background(), storage.StatementQuery{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("statements: %v %v", list, err)
+	}
+	id := list[0].ID
+	refused := false
+	for i, lang := range []string{"ar", "fr", "it", "de", "es", "ckb", "ku", "fa", "tr", "nl", "sv", "pt"} {
+		f := writeText(t, filepath.Join(dir, lang+".md"), "---\ntitle: Long "+lang+"\nlanguage: "+lang+"\n---\n"+words(95_000)+"\n")
+		r := tadamun(t, dir, env, "statement", "translate", id, f)
+		if r.code == 0 {
+			continue
+		}
+		oneLine(r, "servers accept at most 1000000")
+		if n := storagetest.Count(t, dbURL, `SELECT COUNT(*) FROM statement_translations`); n != i {
+			t.Fatalf("%d translations stored, want the %d accepted before", n, i)
+		}
+		t.Logf("refused the %d. translation of about 95 kB", i+1)
+		refused = true
+		break
+	}
+	if !refused {
+		t.Fatal("twelve translations of 95 kB each were all accepted")
+	}
+	if n := storagetest.Count(t, dbURL, `SELECT COUNT(*) FROM activities WHERE LENGTH(body) > 1000000`); n != 0 {
+		t.Fatalf("%d activities over 1,000,000 bytes were stored", n)
+	}
+}

@@ -33,7 +33,10 @@ func publishCmd(fs *flag.FlagSet) runFunc {
 			if err != nil {
 				return err
 			}
-			if s.State != storage.StatePublished {
+			switch {
+			case s.State == storage.StateDraft:
+				fmt.Fprintf(a.stderr, "draft %s: not published; when the file says draft: false, publish it with 'tadamun statement edit %s FILE.md'\n", s.ID, s.ID)
+			case s.State != storage.StatePublished:
 				fmt.Fprintf(a.stderr, "%s: visible from %s\n", s.State, s.PublishedAt.Format("2006-01-02 15:04 MST"))
 			}
 			fmt.Fprintln(a.stdout, fed.StatementURL(s))
