@@ -139,8 +139,8 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, activityID, signerActorID
 // ClaimDeliveries leases up to limit due deliveries to workerID for lease and
 // returns them with their activity and signing key, oldest due first. Due
 // means pending, next_attempt_at reached and no live lease; rows of hosts in
-// skipHosts (the worker's busy hosts) are left alone, and so are rows of an
-// unavailable host that was tried within HostRetryInterval (see HostFailed).
+// skipHosts (the worker's busy hosts) are left alone, and so are rows of a
+// host on hold (Host.HoldUntil still ahead; see HoldHost).
 //
 // At most one row per host is claimed per call, so that a backlog for one
 // host cannot fill a worker's batch while other hosts wait; a worker with
@@ -157,7 +157,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, workerID string, lease time
 		return nil, nil
 	}
 	t := s.now()
-	args := []any{t.Add(lease), workerID, t, t.Add(-HostRetryInterval), max(4*limit, 64), limit}
+	args := []any{t.Add(lease), workerID, t, max(4*limit, 64), limit}
 	skip := ""
 	if len(skipHosts) > 0 {
 		var b strings.Builder
@@ -180,10 +180,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, workerID string, lease time
 			SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY host ORDER BY next_attempt_at, id) AS n FROM (
 				SELECT id, host, next_attempt_at FROM deliveries d
 				WHERE state = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until < $3)
-					AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = d.host
-						AND h.unavailable_since IS NOT NULL AND h.last_failure_at > $4)`+skip+`
-				ORDER BY next_attempt_at, id LIMIT $5`+s.dialect.skipLocked+`) due
-			) firsts WHERE n = 1 ORDER BY next_attempt_at, id LIMIT $6)
+					AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = d.host AND h.hold_until > $3)`+skip+`
+				ORDER BY next_attempt_at, id LIMIT $4`+s.dialect.skipLocked+`) due
+			) firsts WHERE n = 1 ORDER BY next_attempt_at, id LIMIT $5)
 		RETURNING id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim deliveries: %w", err)

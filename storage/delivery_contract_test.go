@@ -34,7 +34,8 @@ func TestDeliveryContract(t *testing.T) {
 				{"RetryDeliveries", testRetryDeliveries},
 				{"ExpireAndPurge", testExpireAndPurge},
 				{"RemoveFollowersByInbox", testRemoveFollowersByInbox},
-				{"HostRule", testHostRule},
+				{"HostFacts", testHostFacts},
+				{"HostHold", testHostHold},
 			}
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) { c.fn(t, freshURL(t, b.Name)) })
@@ -49,16 +50,29 @@ type queueFixture struct {
 	url   string
 	actor *storage.Actor
 	act   *storage.Activity
+	clock *storagetest.Clock // the store's clock, when the test moves time
 }
 
 func newQueueFixture(t *testing.T, url string) *queueFixture {
 	t.Helper()
-	s := storagetest.Open(t, url)
+	return setUpQueueFixture(t, url, storagetest.Open(t, url), nil)
+}
+
+// newClockFixture is a queueFixture whose store reads the time from a
+// clock the test moves.
+func newClockFixture(t *testing.T, url string) *queueFixture {
+	t.Helper()
+	c := storagetest.NewClock(time.Now().UTC().Truncate(time.Microsecond))
+	return setUpQueueFixture(t, url, storagetest.OpenClock(t, url, c), c)
+}
+
+func setUpQueueFixture(t *testing.T, url string, s *storage.Store, c *storagetest.Clock) *queueFixture {
+	t.Helper()
 	a := &storage.Actor{Username: "icssi", PrivateKeyPEM: "private pem", PublicKeyPEM: "public pem"}
 	if err := s.CreateActor(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	f := &queueFixture{s: s, url: url, actor: a}
+	f := &queueFixture{s: s, url: url, actor: a, clock: c}
 	f.act = f.activity(t, "1")
 	return f
 }
@@ -402,13 +416,11 @@ func testDeliveryStats(t *testing.T, url string) {
 			must(t, f.s.DeliveryFailed(ctx, d.ID, 403, "forbidden by "+d.Inbox))
 		}
 	}
-	for i := 0; i < storage.HostFailureThreshold; i++ {
-		if i == 1 { // the run of failures began two hours ago
-			storagetest.Exec(t, url, `UPDATE hosts SET failing_since = $1 WHERE host = $2`, time.Now().Add(-2*time.Hour).UTC(), "b.example")
-		}
-		if _, _, err := f.s.HostFailed(ctx, "b.example"); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := f.s.HostFailed(ctx, "b.example", "503 Service Unavailable"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.HoldHost(ctx, "b.example", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
 	}
 	f.claim(t, "w", time.Minute, 1) // one row of a leased
 	st, err := f.s.DeliveryStats(ctx)
@@ -564,93 +576,157 @@ func testRemoveFollowersByInbox(t *testing.T, url string) {
 	}
 }
 
-func testHostRule(t *testing.T, url string) {
-	f := newQueueFixture(t, url)
-	available := func(host string) bool {
-		ok, err := f.s.HostAvailable(ctx, host)
+// testHostFacts: the store records a host's run of failures and its end;
+// it never decides on its own that a host is unavailable, however many
+// failures over however long.
+func testHostFacts(t *testing.T, url string) {
+	f := newClockFixture(t, url)
+	host := func(name string) *storage.Host {
+		t.Helper()
+		h, err := f.s.HostByName(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	available := func(name string) bool {
+		t.Helper()
+		ok, err := f.s.HostAvailable(ctx, name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return ok
 	}
-	fail := func(host string, times int) (int, *time.Time) {
-		var n int
-		var since *time.Time
-		for i := 0; i < times; i++ {
-			var err error
-			if n, since, err = f.s.HostFailed(ctx, host); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return n, since
-	}
 	if !available("unknown.example") {
 		t.Fatal("a host never seen is unavailable")
 	}
-
-	// Any number of failures within a minute is an outage shorter than the
-	// span, not a dead host.
-	must(t, f.s.HostSucceeded(ctx, "flaky.example"))
-	if n, since := fail("flaky.example", 25); n != 25 || since != nil || !available("flaky.example") {
-		t.Fatalf("25 failures within a minute: failures %d, unavailable since %v", n, since)
-	}
-	// The same run of failures, begun two hours ago: the next one marks it.
-	storagetest.Exec(t, url, `UPDATE hosts SET failing_since = $1 WHERE host = $2`, time.Now().Add(-2*time.Hour).UTC(), "flaky.example")
-	n, since := fail("flaky.example", 1)
-	if n != 26 || since == nil || available("flaky.example") {
-		t.Fatalf("failure 26 of a run two hours long: failures %d, unavailable since %v", n, since)
-	}
-	if _, again := fail("flaky.example", 1); again == nil || !again.Equal(*since) {
-		t.Fatalf("unavailable since moved from %v to %v", since, again)
+	if _, err := f.s.HostByName(ctx, "unknown.example"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("HostByName of an unknown host: %v", err)
 	}
 
-	// A host that never answered: ten quick failures are not enough; ten
-	// spanning an hour are.
-	if n, since := fail("dead.example", storage.HostFailureThreshold); n != 10 || since != nil {
-		t.Fatalf("ten quick failures: %d, %v", n, since)
-	}
-	storagetest.Exec(t, url, `UPDATE hosts SET failing_since = $1, failures = 9 WHERE host = $2`, time.Now().Add(-2*time.Hour).UTC(), "dead.example")
-	if _, since := fail("dead.example", 1); since == nil {
-		t.Fatal("ten failures over two hours did not mark the host")
-	}
-	list, err := f.s.UnavailableHosts(ctx)
+	// A run of failures: it starts at the first one and keeps that start
+	// however long it goes on; each failure is counted with its error.
+	start := f.clock.Now()
+	h, err := f.s.HostFailed(ctx, "dead.example", "dial tcp: connection refused")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 2 || list[0].Host != "dead.example" || list[1].Host != "flaky.example" || list[0].Failures != 10 ||
-		list[0].LastFailureAt == nil || list[0].LastSuccessAt != nil {
-		t.Fatalf("unavailable hosts: %+v", list)
+	if h.Host != "dead.example" || h.Failures != 1 || h.FailingSince == nil || !h.FailingSince.Equal(start) ||
+		h.LastFailureAt == nil || !h.LastFailureAt.Equal(start) || h.LastError != "dial tcp: connection refused" ||
+		h.UnavailableSince != nil || h.HoldUntil != nil || h.LastSuccessAt != nil {
+		t.Fatalf("after the first failure: %+v", h)
 	}
-
-	// Its deliveries: not claimed within the hour after the last try, pushed
-	// back by the worker, due again on the first success.
-	f.enqueue(t, f.act, "https://dead.example/users/1/inbox", "https://dead.example/users/2/inbox", "https://alive.example/inbox")
-	if got := f.claim(t, "w", time.Minute, 10); len(got) != 1 || got[0].Host != "alive.example" {
-		t.Fatalf("claimed %s; dead.example was tried a moment ago", inboxesOf(got))
-	}
-	until := time.Now().Add(storage.HostRetryInterval)
-	if n, err := f.s.PostponeHost(ctx, "dead.example", until); err != nil || n != 2 {
-		t.Fatalf("postpone: %d, %v", n, err)
-	}
-	storagetest.Exec(t, url, `UPDATE hosts SET last_failure_at = $1 WHERE host = $2`, time.Now().Add(-2*time.Hour).UTC(), "dead.example")
-	if got := f.claim(t, "w", time.Minute, 10); len(got) != 0 {
-		t.Fatalf("claimed %s; the rows were pushed back", inboxesOf(got))
-	}
-	must(t, f.s.HostSucceeded(ctx, "dead.example"))
-	if !available("dead.example") {
-		t.Fatal("a success did not make the host available")
-	}
-	h, err := f.s.HostByName(ctx, "dead.example")
-	if err != nil || h.Failures != 0 || h.UnavailableSince != nil || h.LastSuccessAt == nil {
-		t.Fatalf("after a success: %+v, %v", h, err)
-	}
-	var hosts []string
-	for i := 0; i < 2; i++ {
-		for _, c := range f.claim(t, "w", time.Minute, 10) {
-			hosts = append(hosts, c.Host)
+	for i := 0; i < 24; i++ {
+		f.clock.Advance(5 * time.Minute)
+		if h, err = f.s.HostFailed(ctx, "dead.example", fmt.Sprintf("503 Service Unavailable #%d", i+2)); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if fmt.Sprint(hosts) != "[dead.example dead.example]" {
-		t.Fatalf("after recovery claimed %v", hosts)
+	if h.Failures != 25 || !h.FailingSince.Equal(start) || !h.LastFailureAt.Equal(start.Add(2*time.Hour)) ||
+		h.LastError != "503 Service Unavailable #25" {
+		t.Fatalf("after 25 failures over two hours: %+v", h)
+	}
+	// Twenty-five failures over two hours: policy would call that dead,
+	// but the store only records it.
+	if h.UnavailableSince != nil || h.HoldUntil != nil || !available("dead.example") {
+		t.Fatalf("the store put a host on hold by itself: %+v", h)
+	}
+	if got := host("dead.example"); got.Failures != 25 || !got.FailingSince.Equal(start) {
+		t.Fatalf("HostByName: %+v", got)
+	}
+	if list, err := f.s.UnavailableHosts(ctx); err != nil || len(list) != 0 {
+		t.Fatalf("unavailable hosts: %+v, %v", list, err)
+	}
+
+	// An error text is stored as the delivery rows store theirs: valid
+	// UTF-8, no NUL, at most 500 bytes.
+	h, err = f.s.HostFailed(ctx, "dead.example", "\x00"+strings.Repeat("خطأ", 300))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.LastError) > 500 || !utf8.ValidString(h.LastError) || strings.ContainsRune(h.LastError, 0) {
+		t.Fatalf("stored error text: %d bytes, valid %v", len(h.LastError), utf8.ValidString(h.LastError))
+	}
+
+	// A success ends the run; the next failure starts a new one.
+	f.clock.Advance(time.Minute)
+	must(t, f.s.HostSucceeded(ctx, "dead.example"))
+	h = host("dead.example")
+	if h.Failures != 0 || h.FailingSince != nil || h.LastError != "" || h.LastSuccessAt == nil ||
+		!h.LastSuccessAt.Equal(f.clock.Now()) {
+		t.Fatalf("after a success: %+v", h)
+	}
+	f.clock.Advance(time.Minute)
+	if h, err = f.s.HostFailed(ctx, "dead.example", "timeout"); err != nil {
+		t.Fatal(err)
+	}
+	if h.Failures != 1 || !h.FailingSince.Equal(f.clock.Now()) {
+		t.Fatalf("a failure after a success: %+v", h)
+	}
+}
+
+// testHostHold: a host on hold is unavailable; its deliveries are not
+// claimed until the hold runs out (on the store's clock), and the first
+// success lifts the hold and makes its pushed-back deliveries due at once.
+func testHostHold(t *testing.T, url string) {
+	f := newClockFixture(t, url)
+	f.enqueue(t, f.act, "https://dead.example/users/1/inbox", "https://dead.example/users/2/inbox", "https://alive.example/inbox")
+	held := f.clock.Now()
+	if _, err := f.s.HostFailed(ctx, "dead.example", "503"); err != nil {
+		t.Fatal(err)
+	}
+	since, err := f.s.HoldHost(ctx, "dead.example", held.Add(time.Hour))
+	if err != nil || !since.Equal(held) {
+		t.Fatalf("hold: since %v, %v; want %v", since, err, held)
+	}
+	if ok, err := f.s.HostAvailable(ctx, "dead.example"); err != nil || ok {
+		t.Fatalf("a held host is available: %v, %v", ok, err)
+	}
+	list, err := f.s.UnavailableHosts(ctx)
+	if err != nil || len(list) != 1 || list[0].Host != "dead.example" || list[0].HoldUntil == nil ||
+		!list[0].HoldUntil.Equal(held.Add(time.Hour)) || !list[0].UnavailableSince.Equal(held) {
+		t.Fatalf("unavailable hosts: %+v, %v", list, err)
+	}
+	got := f.claim(t, "w", time.Minute, 10)
+	if len(got) != 1 || got[0].Host != "alive.example" {
+		t.Fatalf("claimed %s; dead.example is on hold", inboxesOf(got))
+	}
+	must(t, f.s.DeliveryDone(ctx, got[0].ID, 202))
+
+	// The worker parks the host's queue until the hold ends.
+	if n, err := f.s.PostponeHost(ctx, "dead.example", held.Add(time.Hour)); err != nil || n != 2 {
+		t.Fatalf("postpone: %d, %v", n, err)
+	}
+	f.clock.Advance(59 * time.Minute)
+	if got := f.claim(t, "w", time.Minute, 10); len(got) != 0 {
+		t.Fatalf("claimed %s a minute before the hold ends", inboxesOf(got))
+	}
+	// Held again (a failed probe, say): the hold moves, the host stays
+	// unavailable since the first hold.
+	f.clock.Advance(30 * time.Second)
+	since, err = f.s.HoldHost(ctx, "dead.example", f.clock.Now().Add(time.Hour))
+	if err != nil || !since.Equal(held) {
+		t.Fatalf("hold again: since %v, %v; want %v", since, err, held)
+	}
+	f.clock.Advance(30 * time.Second) // the first hold's end: the second still holds
+	if got := f.claim(t, "w", time.Minute, 10); len(got) != 0 {
+		t.Fatalf("claimed %s while held again", inboxesOf(got))
+	}
+	f.clock.Advance(time.Hour) // the second hold's end
+	if got := f.claim(t, "w", time.Minute, 10); len(got) != 1 || got[0].Host != "dead.example" {
+		t.Fatalf("when the hold ran out claimed %s, want one dead.example row (one per host per claim)", inboxesOf(got))
+	}
+
+	// A success lifts the hold and brings the pushed-back rows forward.
+	must(t, f.s.HostSucceeded(ctx, "dead.example"))
+	h, err := f.s.HostByName(ctx, "dead.example")
+	if err != nil || h.Failures != 0 || h.UnavailableSince != nil || h.HoldUntil != nil || h.LastSuccessAt == nil {
+		t.Fatalf("after a success: %+v, %v", h, err)
+	}
+	if ok, _ := f.s.HostAvailable(ctx, "dead.example"); !ok {
+		t.Fatal("a success did not make the host available")
+	}
+	if got := f.claim(t, "w", time.Minute, 10); len(got) != 1 || got[0].Host != "dead.example" {
+		t.Fatalf("after recovery claimed %s", inboxesOf(got))
 	}
 }

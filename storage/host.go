@@ -8,46 +8,42 @@ import (
 	"time"
 )
 
-// The dead-host rule. A host is marked unavailable when it has failed
-// HostFailureThreshold deliveries in a row (no answer, 408, 429 or 5xx) and
-// those failures span at least HostFailureSpan, so that a restart or a short
-// outage, however many deliveries it fails, does not count. While it is
-// unavailable it gets one attempt per HostRetryInterval (ClaimDeliveries
-// leaves its rows alone in between, and the worker pushes them back); the
-// first success makes it available again and its waiting rows due at once.
-//
-// The span is measured from the first failure of the current run
-// (hosts.failing_since, set when the run starts and cleared by a success).
-const (
-	HostFailureThreshold = 10
-	HostFailureSpan      = time.Hour
-	HostRetryInterval    = time.Hour
-)
-
 // successRefresh is how stale hosts.last_success_at may get before a success
 // writes it again: a healthy host then costs no write per delivery.
 const successRefresh = time.Minute
 
-// Host is what we know of a remote host's health.
+// Host is what we know of a remote host's health. The store records these
+// facts and answers questions about them; what they mean (when a host
+// counts as dead, how long it is held) is decided by the delivery worker.
 type Host struct {
-	Host             string
-	Failures         int // failed deliveries in a row since the last success
+	Host     string
+	Failures int // failed deliveries in a row since the last success
+	// FailingSince is the first failure of the current run of failures;
+	// nil when the last delivery succeeded.
+	FailingSince *time.Time
+	// UnavailableSince is when the host was first put on hold in the
+	// current run of failures; nil when it is not on hold.
 	UnavailableSince *time.Time
-	LastSuccessAt    *time.Time
-	LastFailureAt    *time.Time
-	UpdatedAt        time.Time
+	// HoldUntil is when the host's deliveries may be claimed again; nil or
+	// past when they may be claimed now.
+	HoldUntil     *time.Time
+	LastSuccessAt *time.Time
+	LastFailureAt *time.Time
+	LastError     string // of the latest failure of the current run
+	UpdatedAt     time.Time
 }
 
-const hostColumns = `host, failures, unavailable_since, last_success_at, last_failure_at, updated_at`
+const hostColumns = `host, failures, failing_since, unavailable_since, hold_until, last_success_at, last_failure_at,
+	last_error, updated_at`
 
 // HostSucceeded records that host took a delivery: its run of failures ends,
-// and if it was unavailable it is available again and its pending
-// deliveries, pushed back while it was down, become due now.
+// any hold is lifted, and the pending deliveries pushed back while it was
+// held become due now.
 func (s *Store) HostSucceeded(ctx context.Context, host string) error {
 	t := s.now()
 	return s.Tx(ctx, func(tx *Store) error {
-		// Only a host that was unavailable has rows pushed back; the EXISTS
-		// is evaluated once, so a healthy host costs no scan.
+		// Only a host that was held has rows pushed back; the EXISTS is
+		// evaluated once, so a healthy host costs no scan.
 		_, err := tx.q.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = $2, updated_at = $2
 			WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2
 				AND EXISTS (SELECT 1 FROM hosts WHERE hosts.host = $1 AND hosts.unavailable_since IS NOT NULL)`, host, t)
@@ -56,9 +52,9 @@ func (s *Store) HostSucceeded(ctx context.Context, host string) error {
 		}
 		_, err = tx.q.ExecContext(ctx, `INSERT INTO hosts (host, failures, last_success_at, updated_at) VALUES ($1, 0, $2, $2)
 			ON CONFLICT (host) DO UPDATE SET failures = 0, failing_since = NULL, unavailable_since = NULL,
-				last_success_at = excluded.last_success_at, updated_at = excluded.updated_at
-			WHERE hosts.failures <> 0 OR hosts.unavailable_since IS NOT NULL OR hosts.last_success_at IS NULL
-				OR hosts.last_success_at < $3`, host, t, t.Add(-successRefresh))
+				hold_until = NULL, last_error = '', last_success_at = excluded.last_success_at, updated_at = excluded.updated_at
+			WHERE hosts.failures <> 0 OR hosts.unavailable_since IS NOT NULL OR hosts.hold_until IS NOT NULL
+				OR hosts.last_success_at IS NULL OR hosts.last_success_at < $3`, host, t, t.Add(-successRefresh))
 		if err != nil {
 			return fmt.Errorf("storage: host %s succeeded: %w", host, err)
 		}
@@ -66,28 +62,40 @@ func (s *Store) HostSucceeded(ctx context.Context, host string) error {
 	})
 }
 
-// HostFailed records a failed delivery to host and applies the dead-host
-// rule. It returns the failures in a row so far and, when the host is
-// (now or already) unavailable, since when.
-func (s *Store) HostFailed(ctx context.Context, host string) (failures int, unavailableSince *time.Time, err error) {
+// HostFailed records a failed delivery to host: one more failure in the
+// current run (which starts now if there was none), with its error text.
+// It returns the host as it now stands, for the worker to judge.
+func (s *Store) HostFailed(ctx context.Context, host, errText string) (*Host, error) {
 	t := s.now()
-	var since sql.NullTime
-	err = s.q.QueryRowContext(ctx, `INSERT INTO hosts (host, failures, failing_since, last_failure_at, updated_at)
-		VALUES ($1, 1, $2, $2, $2)
+	h, err := scanHost(s.q.QueryRowContext(ctx, `INSERT INTO hosts (host, failures, failing_since, last_failure_at, last_error, updated_at)
+		VALUES ($1, 1, $2, $2, $3, $2)
 		ON CONFLICT (host) DO UPDATE SET failures = hosts.failures + 1, last_failure_at = excluded.last_failure_at,
-			updated_at = excluded.updated_at,
+			last_error = excluded.last_error, updated_at = excluded.updated_at,
 			failing_since = CASE WHEN hosts.failures = 0 OR hosts.failing_since IS NULL
-				THEN excluded.failing_since ELSE hosts.failing_since END,
-			unavailable_since = CASE
-				WHEN hosts.unavailable_since IS NOT NULL THEN hosts.unavailable_since
-				WHEN hosts.failures + 1 >= $3 AND hosts.failing_since IS NOT NULL AND hosts.failing_since <= $4
-					THEN excluded.updated_at
-				END
-		RETURNING failures, unavailable_since`, host, t, HostFailureThreshold, t.Add(-HostFailureSpan)).Scan(&failures, &since)
+				THEN excluded.failing_since ELSE hosts.failing_since END
+		RETURNING `+hostColumns, host, t, clip(errText, maxLastError)))
 	if err != nil {
-		return 0, nil, fmt.Errorf("storage: host %s failed: %w", host, err)
+		return nil, fmt.Errorf("storage: host %s failed: %w", host, err)
 	}
-	return failures, nullTime(since), nil
+	return h, nil
+}
+
+// HoldHost puts host on hold until until: ClaimDeliveries leaves its rows
+// alone before then. The host is unavailable from the first hold of a run
+// of failures until its next success (HostSucceeded). It returns since
+// when the host is unavailable.
+func (s *Store) HoldHost(ctx context.Context, host string, until time.Time) (time.Time, error) {
+	t := s.now()
+	var since time.Time
+	err := s.q.QueryRowContext(ctx, `INSERT INTO hosts (host, failures, unavailable_since, hold_until, updated_at)
+		VALUES ($1, 0, $2, $3, $2)
+		ON CONFLICT (host) DO UPDATE SET hold_until = excluded.hold_until, updated_at = excluded.updated_at,
+			unavailable_since = COALESCE(hosts.unavailable_since, excluded.unavailable_since)
+		RETURNING unavailable_since`, host, t, utc(until)).Scan(&since)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("storage: hold host %s: %w", host, err)
+	}
+	return since.UTC(), nil
 }
 
 // HostAvailable reports whether host is not marked unavailable. A host we
@@ -116,7 +124,7 @@ func (s *Store) HostByName(ctx context.Context, host string) (*Host, error) {
 	return h, nil
 }
 
-// UnavailableHosts lists the hosts marked unavailable, by name.
+// UnavailableHosts lists the hosts on hold (unavailable), by name.
 func (s *Store) UnavailableHosts(ctx context.Context) ([]*Host, error) {
 	rows, err := s.q.QueryContext(ctx, `SELECT `+hostColumns+` FROM hosts WHERE unavailable_since IS NOT NULL ORDER BY host`)
 	if err != nil {
@@ -157,11 +165,11 @@ func (s *Store) PostponeHost(ctx context.Context, host string, until time.Time) 
 
 func scanHost(r scanner) (*Host, error) {
 	var h Host
-	var since, ok, bad sql.NullTime
-	if err := r.Scan(&h.Host, &h.Failures, &since, &ok, &bad, &h.UpdatedAt); err != nil {
+	err := r.Scan(&h.Host, &h.Failures, optTime{&h.FailingSince}, optTime{&h.UnavailableSince}, optTime{&h.HoldUntil},
+		optTime{&h.LastSuccessAt}, optTime{&h.LastFailureAt}, &h.LastError, &h.UpdatedAt)
+	if err != nil {
 		return nil, err
 	}
-	h.UnavailableSince, h.LastSuccessAt, h.LastFailureAt = nullTime(since), nullTime(ok), nullTime(bad)
 	h.UpdatedAt = h.UpdatedAt.UTC()
 	return &h, nil
 }

@@ -213,7 +213,7 @@ func TestUnavailableHost(t *testing.T) { backends(t, testUnavailableHost) }
 // whole queue for an hour; one probe an hour later succeeds and the rest
 // follows at once.
 func testUnavailableHost(t *testing.T, url string) {
-	e := newEnv(t, url)
+	e := newClockEnv(t, url)
 	var up atomic.Bool
 	s := e.inboxServer(func(w http.ResponseWriter, r *http.Request, path string, n int) {
 		if !up.Load() {
@@ -224,9 +224,14 @@ func testUnavailableHost(t *testing.T, url string) {
 	})
 	host := storage.InboxHost(s.URL)
 	// Nine failures in a row over two hours: the next failure is the tenth.
-	now := time.Now().UTC()
-	storagetest.Exec(t, url, `INSERT INTO hosts (host, failures, failing_since, last_success_at, last_failure_at, updated_at)
-		VALUES ($1, 9, $2, $3, $4, $4)`, host, now.Add(-2*time.Hour), now.Add(-3*time.Hour), now.Add(-time.Minute))
+	for i := 0; i < 9; i++ {
+		if _, err := e.store.HostFailed(bg, host, "503 Service Unavailable"); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			e.clock.Advance(2 * time.Hour)
+		}
+	}
 	for i := 0; i < 3; i++ {
 		e.follow(fmt.Sprintf("u%d", i), fmt.Sprintf("%s/users/u%d/inbox", s.URL, i), "")
 	}
@@ -258,20 +263,17 @@ func testUnavailableHost(t *testing.T, url string) {
 	if ok, err := e.store.HostAvailable(bg, host); err != nil || ok {
 		t.Fatalf("host available: %v, %v", ok, err)
 	}
-	var probe *storage.Delivery
 	for inbox, d := range e.rows(act) {
-		if d.State != storage.DeliveryPending || d.NextAttemptAt.Before(time.Now().Add(59*time.Minute)) {
+		if d.State != storage.DeliveryPending || d.NextAttemptAt.Before(e.clock.Now().Add(time.Hour)) {
 			t.Errorf("%s not parked for an hour: %+v", inbox, d)
 		}
-		if d.Attempts == 1 {
-			probe = d
-		}
+	}
+	if h, err := e.store.HostByName(bg, host); err != nil || h.HoldUntil == nil || !h.HoldUntil.Equal(e.clock.Now().Add(time.Hour)) {
+		t.Fatalf("held until %v (%v), want an hour from now", h, err)
 	}
 	// An hour later the host is back; the probe row comes due.
 	up.Store(true)
-	past := time.Now().UTC().Add(-2 * time.Hour)
-	storagetest.Exec(t, url, `UPDATE hosts SET last_failure_at = $1 WHERE host = $2`, past, host)
-	storagetest.Exec(t, url, `UPDATE deliveries SET next_attempt_at = $1 WHERE id = $2`, past, probe.ID)
+	e.clock.Advance(time.Hour)
 	w.Notify()
 	eventually(t, "the queue drains after the probe", func() bool { return e.settled(act) })
 	s.check(t)
@@ -286,6 +288,80 @@ func testUnavailableHost(t *testing.T, url string) {
 	if ok, _ := e.store.HostAvailable(bg, host); !ok {
 		t.Error("the host is still unavailable after a success")
 	}
+}
+
+func TestDeadHostConfig(t *testing.T) { backends(t, testDeadHostConfig) }
+
+// testDeadHostConfig: the dead-host rule takes its thresholds from Config
+// and measures the run from its first failure on the injected clock: a
+// burst of failures at one moment is not enough, the same run once it is
+// old enough is; the held host gets one probe per DeadHostRetry.
+func testDeadHostConfig(t *testing.T, url string) {
+	e := newClockEnv(t, url)
+	s := e.inboxServer(func(w http.ResponseWriter, r *http.Request, path string, n int) {
+		http.Error(w, "down", http.StatusBadGateway)
+	})
+	host := storage.InboxHost(s.URL)
+	for i := 0; i < 3; i++ {
+		e.follow(fmt.Sprintf("u%d", i), fmt.Sprintf("%s/users/u%d/inbox", s.URL, i), "")
+	}
+	act := e.publish()
+	w := e.worker(nil, delivery.Config{PerHost: 1, RetryBase: time.Minute,
+		DeadHostFailures: 3, DeadHostSpan: 10 * time.Minute, DeadHostRetry: 5 * time.Minute})
+	run(t, w)
+	w.Notify()
+	posts := func() int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		n := 0
+		for _, c := range s.got {
+			n += c
+		}
+		return n
+	}
+	hostNow := func() *storage.Host {
+		h, err := e.store.HostByName(bg, host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	// Three failures at one moment: as many as DeadHostFailures, but the
+	// run is not DeadHostSpan old, so the host is not held.
+	eventually(t, "three failures are recorded", func() bool {
+		h, err := e.store.HostByName(bg, host)
+		return err == nil && h.Failures == 3
+	})
+	time.Sleep(200 * time.Millisecond)
+	if h := hostNow(); h.UnavailableSince != nil || h.HoldUntil != nil || posts() != 3 {
+		t.Fatalf("after three quick failures: %+v, %d POSTs", h, posts())
+	}
+	// Ten minutes later every row is due again; the first failure puts the
+	// host on hold for DeadHostRetry and parks the other rows.
+	e.clock.Advance(10 * time.Minute)
+	w.Notify()
+	eventually(t, "the host is held", func() bool { return hostNow().HoldUntil != nil })
+	time.Sleep(200 * time.Millisecond)
+	heldAt := e.clock.Now()
+	if h := hostNow(); h.Failures != 4 || !h.HoldUntil.Equal(heldAt.Add(5*time.Minute)) || posts() != 4 {
+		t.Fatalf("after the fourth failure, ten minutes into the run: %+v, %d POSTs", h, posts())
+	}
+	for inbox, d := range e.rows(act) {
+		if d.NextAttemptAt.Before(heldAt.Add(5 * time.Minute)) {
+			t.Errorf("%s due at %v, before the hold ends", inbox, d.NextAttemptAt)
+		}
+	}
+	// When the hold ends, exactly one row probes the host; it fails and the
+	// host is held again.
+	e.clock.Advance(5 * time.Minute)
+	w.Notify()
+	eventually(t, "the probe is recorded", func() bool { return hostNow().Failures == 5 })
+	time.Sleep(200 * time.Millisecond)
+	if h := hostNow(); posts() != 5 || h.HoldUntil == nil || !h.HoldUntil.Equal(e.clock.Now().Add(5*time.Minute)) ||
+		!h.UnavailableSince.Equal(heldAt) {
+		t.Fatalf("after the probe: %+v, %d POSTs", h, posts())
+	}
+	s.check(t)
 }
 
 func TestMetrics(t *testing.T) { backends(t, testMetrics) }

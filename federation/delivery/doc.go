@@ -36,10 +36,13 @@
 // and the rest of the fan-out goes on. The worker counts, per host, the rows
 // it holds in memory and tells the claim to skip hosts at their limit.
 //
-// A host that keeps failing is marked unavailable (the rule is in package
-// storage, see HostFailureThreshold). Its deliveries are then pushed back
-// and tried once an hour, one at a time; the first success makes it
-// available again and its waiting deliveries due at once.
+// A host that keeps failing is put on hold: the dead-host rule is this
+// package's (Config.DeadHostFailures, DeadHostSpan: by default ten failures
+// in a row spanning an hour), while storage only records the facts it is
+// judged on (Store.HostFailed: failures in a row, since when, last error)
+// and the hold itself (Store.HoldHost). A held host's deliveries are pushed
+// back and tried once per DeadHostRetry (an hour), one at a time; the
+// first success lifts the hold and makes its waiting deliveries due at once.
 //
 // # The database's share
 //

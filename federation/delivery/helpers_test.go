@@ -55,16 +55,34 @@ type env struct {
 	pub    crypto.PublicKey
 	client *transport.Client
 	n      atomic.Int64 // activities published
+	// clock, when set, is the time of the store and of every worker made
+	// by e.worker: the test lets time pass with clock.Advance.
+	clock *storagetest.Clock
 }
 
 func newEnv(t testing.TB, url string) *env {
+	t.Helper()
+	return setUpEnv(t, url, nil)
+}
+
+// newClockEnv is an env whose store and workers read a clock the test moves.
+func newClockEnv(t testing.TB, url string) *env {
+	t.Helper()
+	return setUpEnv(t, url, storagetest.NewClock(time.Now().UTC().Truncate(time.Microsecond)))
+}
+
+func setUpEnv(t testing.TB, url string, clock *storagetest.Clock) *env {
 	t.Helper()
 	priv, pubPEM := testKeys()
 	pub, err := httpsig.ParsePublicKeyPEM(pubPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, url: url, store: storagetest.Open(t, url), pub: pub,
+	store := storagetest.Open(t, url)
+	if clock != nil {
+		store = storagetest.OpenClock(t, url, clock)
+	}
+	e := &env{t: t, url: url, store: store, pub: pub, clock: clock,
 		client: transport.New(transport.Config{AllowPrivate: true, Timeout: 20 * time.Second})}
 	t.Cleanup(e.client.CloseIdleConnections)
 	e.actor = &storage.Actor{Username: "icssi", PrivateKeyPEM: priv, PublicKeyPEM: pubPEM}
@@ -124,6 +142,9 @@ func (e *env) worker(store *storage.Store, cfg delivery.Config) *delivery.Worker
 	}
 	if cfg.Poll == 0 {
 		cfg.Poll = 50 * time.Millisecond
+	}
+	if cfg.Now == nil && e.clock != nil {
+		cfg.Now = e.clock.Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(testWriter{e.t}, &slog.HandlerOptions{Level: slog.LevelDebug}))

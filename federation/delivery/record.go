@@ -113,9 +113,19 @@ func (w *Worker) apply(ctx context.Context, tx *storage.Store, s *settlement) er
 
 	case outcomeRetry:
 		now := w.cfg.Now()
+		var probe time.Time // when a host put on hold is tried next
 		if d.Host != "" {
-			if _, s.since, err = tx.HostFailed(ctx, d.Host); err != nil {
+			h, err := tx.HostFailed(ctx, d.Host, errText)
+			if err != nil {
 				return err
+			}
+			if w.holds(h, now) {
+				probe = now.Add(w.cfg.DeadHostRetry)
+				since, err := tx.HoldHost(ctx, d.Host, probe)
+				if err != nil {
+					return err
+				}
+				s.since = &since
 			}
 		}
 		if s.gaveUp = now.Sub(d.ActivityCreatedAt) >= w.cfg.MaxAge; s.gaveUp {
@@ -125,9 +135,8 @@ func (w *Worker) apply(ctx context.Context, tx *storage.Store, s *settlement) er
 		}
 		s.next = now.Add(backoff(d.Attempts+1, w.cfg.RetryBase, w.cfg.MaxBackoff, r.retryAfter, jitter()))
 		if s.since != nil {
-			// An unavailable host gets one attempt an hour; park the rest
-			// of its queue until then.
-			probe := now.Add(storage.HostRetryInterval)
+			// A held host gets one attempt per DeadHostRetry; park the
+			// rest of its queue until then.
 			s.next = later(s.next, probe)
 			if _, err = tx.PostponeHost(ctx, d.Host, probe); err != nil {
 				return err
@@ -188,6 +197,19 @@ func (w *Worker) report(ctx context.Context, s *settlement, err error) {
 		attrs = append(attrs, slog.Time("next", s.next))
 		w.log.LogAttrs(ctx, slog.LevelInfo, "delivery failed, will retry", attrs...)
 	}
+}
+
+// holds is the dead-host rule, applied to a host just after a failure was
+// recorded: a host already on hold stays on hold (the failure was its
+// probe), and a host goes on hold once its run of failures is both long
+// enough (DeadHostFailures) and old enough (DeadHostSpan, from the run's
+// first failure). A success ends the run (storage.Store.HostSucceeded).
+func (w *Worker) holds(h *storage.Host, now time.Time) bool {
+	if h.UnavailableSince != nil {
+		return true
+	}
+	return h.Failures >= w.cfg.DeadHostFailures && h.FailingSince != nil &&
+		now.Sub(*h.FailingSince) >= w.cfg.DeadHostSpan
 }
 
 // hostAnswered records that host is up.

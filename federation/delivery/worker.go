@@ -34,6 +34,13 @@ const (
 	DefaultRetryBase  = 30 * time.Second
 	DefaultMaxBackoff = 12 * time.Hour
 	DefaultKeepDone   = 30 * 24 * time.Hour
+
+	// The dead-host rule: DeadHostFailures failures in a row spanning at
+	// least DeadHostSpan put a host on hold, and a held host gets one
+	// attempt per DeadHostRetry. See Config.
+	DefaultDeadHostFailures = 10
+	DefaultDeadHostSpan     = time.Hour
+	DefaultDeadHostRetry    = time.Hour
 )
 
 // Housekeeping intervals of Run.
@@ -75,6 +82,19 @@ type Config struct {
 	// KeepDone is how long delivered rows are kept before Run deletes them
 	// (default 30 days; negative keeps them forever).
 	KeepDone time.Duration
+	// DeadHostFailures and DeadHostSpan are the dead-host rule: a host that
+	// has failed DeadHostFailures deliveries in a row (default 10; no
+	// answer, 408, 429 or 5xx) over at least DeadHostSpan (default an hour,
+	// measured from the run's first failure, storage.Host.FailingSince) is
+	// put on hold. Both must hold, so that neither a burst of failures in a
+	// short outage or a restart (a fan-out fails many rows in seconds) nor
+	// an hour with one stray failure takes a host off the queue.
+	DeadHostFailures int
+	DeadHostSpan     time.Duration
+	// DeadHostRetry is how long a held host waits between attempts (default
+	// an hour): its queue is parked and one delivery probes it each time;
+	// the first success lifts the hold.
+	DeadHostRetry time.Duration
 	// KeyID builds the id of an actor's public key, e.g.
 	// "https://host/users/NAME#main-key". Required.
 	KeyID func(username string, isInstance bool) string
@@ -126,6 +146,9 @@ func New(cfg Config, store *storage.Store, poster Poster) (*Worker, error) {
 	setDefault(&cfg.Poll, DefaultPoll)
 	setDefault(&cfg.RetryBase, DefaultRetryBase)
 	setDefault(&cfg.MaxBackoff, DefaultMaxBackoff)
+	setDefault(&cfg.DeadHostFailures, DefaultDeadHostFailures)
+	setDefault(&cfg.DeadHostSpan, DefaultDeadHostSpan)
+	setDefault(&cfg.DeadHostRetry, DefaultDeadHostRetry)
 	if cfg.KeepDone == 0 {
 		cfg.KeepDone = DefaultKeepDone
 	}

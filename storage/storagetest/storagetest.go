@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -109,7 +110,20 @@ func postgresURL(t testing.TB) (string, bool) {
 // Open opens and migrates the database at url, closing it when the test ends.
 func Open(t testing.TB, dbURL string) *storage.Store {
 	t.Helper()
-	st, err := storage.Open(context.Background(), storage.Config{URL: dbURL})
+	return open(t, storage.Config{URL: dbURL})
+}
+
+// OpenClock is Open with the store's clock (storage.Config.Clock) set to c,
+// so that a test moves the store's time with c.Advance instead of editing
+// timestamps in the database behind the store's back.
+func OpenClock(t testing.TB, dbURL string, c *Clock) *storage.Store {
+	t.Helper()
+	return open(t, storage.Config{URL: dbURL, Clock: c.Now})
+}
+
+func open(t testing.TB, cfg storage.Config) *storage.Store {
+	t.Helper()
+	st, err := storage.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,4 +163,29 @@ func rawDB(t testing.TB, dbURL string) *sql.DB {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st.DB()
+}
+
+// Clock is a clock a test moves by hand: pass its Now as the clock of the
+// store, the delivery worker and the federation service, and Advance it to
+// let time pass for all of them at once. It is safe for concurrent use.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a Clock that reads start until it is moved.
+func NewClock(start time.Time) *Clock { return &Clock{t: start} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d (backward when d is negative).
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
