@@ -153,3 +153,19 @@ func FuzzParseStatementFile(f *testing.F) {
 		}
 	})
 }
+
+// TestPlainText: markup goes, and the text comes back as text, entities
+// decoded, so that it is escaped exactly once where it is written out.
+func TestPlainText(t *testing.T) {
+	for in, want := range map[string]string{
+		"Evil & Co":                        "Evil & Co",
+		"Evil &amp; Co":                    "Evil & Co",
+		"<b>Evil</b> &lt;Co&gt;":           "Evil <Co>",
+		"<script>alert(1)</script>Mallory": "Mallory",
+		"  «سلام» &quot;x&quot; ":          `«سلام» "x"`,
+	} {
+		if got := PlainText(in); got != want {
+			t.Errorf("PlainText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
