@@ -38,6 +38,7 @@ func TestContract(t *testing.T) {
 				{"FollowingLookup", testFollowingLookup},
 				{"DomainPolicies", testDomainPolicies},
 				{"StatementEditFields", testStatementEditFields},
+				{"ActivityRetention", testActivityRetention},
 			}
 			for _, c := range cases {
 				// Each case gets its own database so cases cannot lean on each other.
