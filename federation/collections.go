@@ -2,8 +2,6 @@ package federation
 
 import (
 	"context"
-	"fmt"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -57,7 +55,7 @@ func (s *Service) OutboxDocument(ctx context.Context, a *storage.Actor, page boo
 		if err != nil {
 			return nil, err
 		}
-		return serialize(orderedCollection(id, n, id+"?page=true"))
+		return serialize(orderedCollection(id, n, s.iri.OutboxPage(a.Username, "")))
 	}
 	if before != "" {
 		c, err := parseCursor(before)
@@ -80,13 +78,9 @@ func (s *Service) OutboxDocument(ctx context.Context, a *storage.Actor, page boo
 	next := ""
 	if len(list) == PageSize {
 		last := list[len(list)-1]
-		next = id + "?page=true&before=" + url.QueryEscape(formatCursor(last))
+		next = s.iri.OutboxPage(a.Username, formatCursor(last))
 	}
-	self := id + "?page=true"
-	if before != "" {
-		self += "&before=" + url.QueryEscape(before)
-	}
-	return serialize(orderedPage(self, id, next, items))
+	return serialize(orderedPage(s.iri.OutboxPage(a.Username, before), id, next, items))
 }
 
 func (s *Service) countVisible(ctx context.Context, actorID string) (int, error) {
@@ -135,7 +129,7 @@ func (s *Service) FollowingDocument(ctx context.Context, a *storage.Actor, page 
 		return nil, err
 	}
 	if page <= 0 {
-		return serialize(orderedCollection(id, n, id+"?page=1"))
+		return serialize(orderedCollection(id, n, iri.Page(id, 1)))
 	}
 	list, err := s.store.ListFollowing(ctx, a.ID, (page-1)*PageSize, PageSize)
 	if err != nil {
@@ -149,9 +143,9 @@ func (s *Service) FollowingDocument(ctx context.Context, a *storage.Actor, page 
 	}
 	next := ""
 	if len(list) == PageSize {
-		next = fmt.Sprintf("%s?page=%d", id, page+1)
+		next = iri.Page(id, page+1)
 	}
-	return serialize(orderedPage(fmt.Sprintf("%s?page=%d", id, page), id, next, items))
+	return serialize(orderedPage(iri.Page(id, page), id, next, items))
 }
 
 // FeaturedDocument lists an actor's pinned statements.
@@ -187,12 +181,12 @@ func (s *Service) RepliesDocument(ctx context.Context, st *storage.Statement, a 
 		c.SetJSONLDId(idProp(id))
 		c.SetActivityStreamsTotalItems(totalItemsProp(len(replies)))
 		f := streams.NewActivityStreamsFirstProperty()
-		f.SetIRI(mustIRI(id + "?page=1"))
+		f.SetIRI(mustIRI(iri.Page(id, 1)))
 		c.SetActivityStreamsFirst(f)
 		return serialize(c)
 	}
 	p := streams.NewActivityStreamsCollectionPage()
-	p.SetJSONLDId(idProp(id + "?page=1"))
+	p.SetJSONLDId(idProp(iri.Page(id, 1)))
 	po := streams.NewActivityStreamsPartOfProperty()
 	po.SetIRI(mustIRI(id))
 	p.SetActivityStreamsPartOf(po)

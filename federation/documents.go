@@ -330,7 +330,7 @@ func (s *Service) statementVocab(st *storage.Statement, a *storage.Actor, replie
 	rc.SetJSONLDId(idProp(b.StatementReplies(a.Username, st.ID)))
 	rc.SetActivityStreamsTotalItems(totalItemsProp(replies))
 	first := streams.NewActivityStreamsFirstProperty()
-	first.SetIRI(mustIRI(b.StatementReplies(a.Username, st.ID) + "?page=1"))
+	first.SetIRI(mustIRI(iri.Page(b.StatementReplies(a.Username, st.ID), 1)))
 	rc.SetActivityStreamsFirst(first)
 	rp := streams.NewActivityStreamsRepliesProperty()
 	rp.SetActivityStreamsCollection(rc)

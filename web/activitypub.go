@@ -167,7 +167,7 @@ func (s *Server) actorDocument(doc func(ctx context.Context, c echo.Context, a *
 }
 
 func (s *Server) outbox(ctx context.Context, c echo.Context, a *storage.Actor) ([]byte, error) {
-	return s.fed.OutboxDocument(ctx, a, c.QueryParam("page") != "", c.QueryParam("before"))
+	return s.fed.OutboxDocument(ctx, a, c.QueryParam(iri.PageParam) != "", c.QueryParam(iri.BeforeParam))
 }
 
 func (s *Server) followers(ctx context.Context, _ echo.Context, a *storage.Actor) ([]byte, error) {
@@ -176,7 +176,7 @@ func (s *Server) followers(ctx context.Context, _ echo.Context, a *storage.Actor
 
 func (s *Server) following(ctx context.Context, c echo.Context, a *storage.Actor) ([]byte, error) {
 	page := 0 // the collection itself, which links to page 1
-	if v := c.QueryParam("page"); v != "" {
+	if v := c.QueryParam(iri.PageParam); v != "" {
 		var err error
 		if page, err = parsePage(v); err != nil {
 			return nil, err
@@ -282,7 +282,7 @@ func (s *Server) repliesDoc(c echo.Context) error {
 	if st.State == storage.StateDeleted {
 		return echo.NewHTTPError(http.StatusGone, "This statement has been deleted.")
 	}
-	b, err := s.fed.RepliesDocument(c.Request().Context(), st, a, c.QueryParam("page") != "")
+	b, err := s.fed.RepliesDocument(c.Request().Context(), st, a, c.QueryParam(iri.PageParam) != "")
 	if err != nil {
 		return err
 	}

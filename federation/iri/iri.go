@@ -8,6 +8,7 @@ package iri
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -169,6 +170,30 @@ func (b Builder) InstanceKey() string { return b.Instance() + KeyFragment }
 
 // Shared is the shared inbox.
 func (b Builder) Shared() string { return b.base + SharedInbox }
+
+// Query parameters of collection pages, read by the web handlers.
+const (
+	PageParam   = "page"   // a page number, or "true" for the outbox's cursor pages
+	BeforeParam = "before" // the outbox cursor: older than this
+)
+
+// Page is page n (from 1) of one of our numbered collections (following,
+// replies), given the collection's id.
+func Page(collection string, n int) string {
+	return collection + "?" + PageParam + "=" + strconv.Itoa(n)
+}
+
+// OutboxPage is a page of an actor's outbox, newest first: the first when
+// before is "", else the statements older than the cursor before. The
+// outbox pages by cursor rather than by number, so that a statement
+// published while a server walks the pages does not shift them.
+func (b Builder) OutboxPage(username, before string) string {
+	u := b.ActorPart(username, Outbox) + "?" + PageParam + "=true"
+	if before != "" {
+		u += "&" + BeforeParam + "=" + url.QueryEscape(before)
+	}
+	return u
+}
 
 // Local reports whether an address belongs to this node.
 func (b Builder) Local(addr string) bool {

@@ -46,6 +46,11 @@ func TestBuilders(t *testing.T) {
 		{"ActorFeed", b.ActorFeed("icssi", FeedAtom), base + "/@icssi/feed.atom"},
 		{"TagFeed", b.TagFeed("iraq", FeedJSON), base + "/tags/iraq/feed.json"},
 		{"LanguageFeed", b.LanguageFeed("ar", FeedRSS), base + "/ar/feed.rss"},
+		{"Page", Page(b.ActorPart("icssi", Following), 2), base + "/users/icssi/following?page=2"},
+		{"Page replies", Page(b.StatementReplies("icssi", "01J0ABC"), 1), base + "/users/icssi/statements/01J0ABC/replies?page=1"},
+		{"OutboxPage first", b.OutboxPage("icssi", ""), base + "/users/icssi/outbox?page=true"},
+		{"OutboxPage cursor", b.OutboxPage("icssi", "1718452800000000_01J0 A&B"),
+			base + "/users/icssi/outbox?page=true&before=1718452800000000_01J0+A%26B"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.got != tc.want {
@@ -134,5 +139,24 @@ func TestReservedSlugs(t *testing.T) {
 	pages[0] = "changed"
 	if !ReservedSlug(Follow) {
 		t.Error("changing ActorPages' result changed the reserved set")
+	}
+}
+
+// TestOutboxPageQuery: the web handlers read the outbox page back with the
+// same parameter names.
+func TestOutboxPageQuery(t *testing.T) {
+	b := New("https", "node.example")
+	u, err := url.Parse(b.OutboxPage("icssi", "1718452800000000_01J0 A&B"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if q.Get(PageParam) != "true" || q.Get(BeforeParam) != "1718452800000000_01J0 A&B" ||
+		u.Scheme+"://"+u.Host+u.Path != b.ActorPart("icssi", Outbox) {
+		t.Fatalf("parsed back %v: page %q before %q", u, q.Get(PageParam), q.Get(BeforeParam))
+	}
+	p, err := url.Parse(Page(b.ActorPart("icssi", Following), 7))
+	if err != nil || p.Query().Get(PageParam) != "7" {
+		t.Fatalf("Page parsed back %v, %v", p, err)
 	}
 }
