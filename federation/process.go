@@ -205,6 +205,10 @@ func (s *Service) onFollow(ctx context.Context, a *storage.Activity, remote *sto
 	state := storage.FollowAccepted
 	if local.ManuallyApprovesFollowers {
 		state = storage.FollowPending
+	} else if silenced, err := s.silenced(ctx, remote); err != nil {
+		return err
+	} else if silenced {
+		state = storage.FollowPending // a silenced domain's follows wait for an editor (domains.go)
 	}
 	err = s.store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.PutFollower(ctx, local.ID, remote.ID, a.IRI, state); err != nil {

@@ -360,3 +360,21 @@ func (s *Store) RemoveDomainPolicy(ctx context.Context, domain string) error {
 	}
 	return mustAffect(res, "remove domain policy "+domain)
 }
+
+// RemoveFollowersOnDomain ends every follow of our actors by accounts on
+// domain or its subdomains (on any port), when the domain is blocked. It
+// returns how many ended.
+func (s *Store) RemoveFollowersOnDomain(ctx context.Context, domain string) (int, error) {
+	// The domain is a validated host name (letters, digits, dots and
+	// hyphens), so it holds no LIKE wildcard.
+	res, err := s.q.ExecContext(ctx, `DELETE FROM followers WHERE remote_actor_id IN (SELECT id FROM remote_actors
+		WHERE host = $1 OR host LIKE $1 || ':%' OR host LIKE '%.' || $1 OR host LIKE '%.' || $1 || ':%')`, domain)
+	if err != nil {
+		return 0, fmt.Errorf("storage: remove followers on %s: %w", domain, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("storage: remove followers on %s: %w", domain, err)
+	}
+	return int(n), nil
+}

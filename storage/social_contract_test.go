@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -104,6 +105,19 @@ func testDomainPolicies(t *testing.T, url string) {
 	}
 	if p, err := s.DomainPolicy(ctx, "social.spam.example"); err != nil || p != storage.PolicyBlock {
 		t.Fatalf("a subdomain of a blocked domain: %q %v", p, err)
+	}
+	// A block ends the follows of accounts on the domain and its
+	// subdomains, on any port, and no others.
+	a := newActor(t, s, "icssi")
+	for i, host := range []string{"spam.example", "social.spam.example:8443", "notspam.example", "spam.example.org"} {
+		r := newRemote(t, s, "https://"+host+"/users/u", host, "u")
+		must(s.PutFollower(ctx, a.ID, r.ID, fmt.Sprintf("https://%s/follows/%d", host, i), storage.FollowAccepted))
+	}
+	if n, err := s.RemoveFollowersOnDomain(ctx, "spam.example"); err != nil || n != 2 {
+		t.Fatalf("RemoveFollowersOnDomain: %d %v, want 2", n, err)
+	}
+	if n, err := s.CountFollowers(ctx, a.ID); err != nil || n != 2 {
+		t.Fatalf("%d followers left, want the 2 on other domains (%v)", n, err)
 	}
 	must(s.RemoveDomainPolicy(ctx, "spam.example"))
 	if err := s.RemoveDomainPolicy(ctx, "spam.example"); !errors.Is(err, storage.ErrNotFound) {

@@ -39,6 +39,11 @@ func init() {
 		{name: "replies reject", args: "ID", summary: "reject a reply (approved replies are shown under the statement)", flags: repliesModerateCmd(storage.ModerationRejected)},
 		{name: "like", args: "USERNAME POST_URL", summary: "like a post on another server as the actor", flags: interactCmd(storage.KindLike)},
 		{name: "boost", args: "USERNAME POST_URL", summary: "boost a post on another server as the actor", flags: interactCmd(storage.KindAnnounce)},
+		{name: "domain block", args: "DOMAIN", summary: "refuse everything from a server (and its subdomains): its requests get 403, its follows end", flags: domainSetCmd(storage.PolicyBlock)},
+		{name: "domain silence", args: "DOMAIN", summary: "take nothing from a server on trust: its follows wait for approval, its replies for moderation", flags: domainSetCmd(storage.PolicySilence)},
+		{name: "domain allow", args: "DOMAIN", summary: "record a server as allowed (an exception to a parent domain's block)", flags: domainSetCmd(storage.PolicyAllow)},
+		{name: "domain unblock", args: "DOMAIN", summary: "remove a domain's block, silence or allow", flags: domainUnblockCmd},
+		{name: "domain list", summary: "list the domain policies", flags: domainListCmd},
 		{name: "deliveries", summary: "show the delivery queue: pending, failing hosts, last errors (--retry HOST|all)", flags: deliveriesCmd},
 	} {
 		register(c)

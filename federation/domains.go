@@ -1,0 +1,110 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tadamun/tadamun/storage"
+)
+
+// Domain policies, as the operator sets them:
+//
+//   - block: everything from the domain and its subdomains is refused (the
+//     inbox answers 403, signed fetches of our documents too), and follows of
+//     our actors by its accounts end when the block is set, so nothing more
+//     is delivered there.
+//   - silence: the domain may talk to us, but nothing from it is taken on
+//     trust: a follow waits for an editor's approval even when the actor
+//     accepts followers automatically, and replies wait for moderation (as
+//     every reply does). Relaying partners' posts, built later, will never
+//     relay a silenced domain's.
+//   - allow: recorded for the allow-list mode of a later release; today it
+//     only makes an exception to a block of a parent domain (the policy of
+//     the nearest domain applies).
+
+// ErrUnknownDomain marks a domain name that cannot be a policy's subject.
+var ErrUnknownDomain = errors.New("not a domain name")
+
+// NormalizeDomain checks a domain name given by an operator and returns it
+// in the form policies are looked up by: lower case, without a final dot.
+// Only a bare host name or IPv4 address is taken; a URL, a port or a
+// handle is refused, so that a policy never silently fails to match.
+func NormalizeDomain(raw string) (string, error) {
+	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(raw)), ".")
+	if d == "" || len(d) > 253 {
+		return "", fmt.Errorf("%w: %q", ErrUnknownDomain, raw)
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return "", fmt.Errorf("%w: %q (give a host name such as social.example)", ErrUnknownDomain, raw)
+		}
+		for _, c := range label {
+			if c > 0x7f {
+				return "", fmt.Errorf("%w: %q (give an international name in its xn-- form)", ErrUnknownDomain, raw)
+			}
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return "", fmt.Errorf("%w: %q (give a host name such as social.example, without scheme, port or path)", ErrUnknownDomain, raw)
+			}
+		}
+	}
+	return d, nil
+}
+
+// SetDomainPolicy sets the policy of a domain (replacing any it had) and
+// returns how many follows of our actors it ended: a block ends those of
+// the domain's accounts, in the same transaction.
+func (s *Service) SetDomainPolicy(ctx context.Context, domain, policy, reason string) (int, error) {
+	d, err := NormalizeDomain(domain)
+	if err != nil {
+		return 0, invalid("%v", err)
+	}
+	switch policy {
+	case storage.PolicyBlock, storage.PolicySilence, storage.PolicyAllow:
+	default:
+		return 0, invalid("policy %q: use block, silence or allow", policy)
+	}
+	removed := 0
+	err = s.store.Tx(ctx, func(tx *storage.Store) error {
+		if err := tx.SetDomainPolicy(ctx, d, policy, strings.TrimSpace(reason)); err != nil {
+			return err
+		}
+		if policy != storage.PolicyBlock {
+			return nil
+		}
+		removed, err = tx.RemoveFollowersOnDomain(ctx, d)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("federation: domain %s: %w", policy, err)
+	}
+	s.log.InfoContext(ctx, "domain policy set", "domain", d, "policy", policy, "followers_removed", removed)
+	return removed, nil
+}
+
+// RemoveDomainPolicy lifts a domain's own policy.
+func (s *Service) RemoveDomainPolicy(ctx context.Context, domain string) error {
+	d, err := NormalizeDomain(domain)
+	if err != nil {
+		return invalid("%v", err)
+	}
+	err = s.store.RemoveDomainPolicy(ctx, d)
+	if errors.Is(err, storage.ErrNotFound) {
+		return invalid("%s has no policy of its own (see 'tadamun domain list')", d)
+	}
+	if err != nil {
+		return fmt.Errorf("federation: %w", err)
+	}
+	s.log.InfoContext(ctx, "domain policy removed", "domain", d)
+	return nil
+}
+
+// silenced reports whether the remote actor's domain is silenced.
+func (s *Service) silenced(ctx context.Context, remote *storage.RemoteActor) (bool, error) {
+	p, err := s.store.DomainPolicy(ctx, domainOf(remote.IRI))
+	if err != nil {
+		return false, fmt.Errorf("federation: %w", err)
+	}
+	return p == storage.PolicySilence, nil
+}
