@@ -110,3 +110,24 @@ func (s *Store) loadMedia(ctx context.Context, byID map[string]*Statement) error
 	}
 	return nil
 }
+
+// MediaWithoutBlurhash returns the media rows stored before images were
+// re-encoded on the way in (they have no BlurHash), for
+// federation.Service.ReprocessMedia.
+func (s *Store) MediaWithoutBlurhash(ctx context.Context) ([]*Media, error) {
+	return s.listMedia(ctx, `m.blurhash = $1`, "")
+}
+
+// UpdateMediaFile records a media row's new file: its path, type, size and
+// BlurHash.
+func (s *Store) UpdateMediaFile(ctx context.Context, m *Media) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE media SET path = $1, media_type = $2, width = $3, height = $4, blurhash = $5
+		WHERE id = $6`, m.Path, m.MediaType, m.Width, m.Height, m.Blurhash, m.ID)
+	if err != nil {
+		return fmt.Errorf("storage: update media %s: %w", m.ID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("storage: update media %s: %w", m.ID, ErrNotFound)
+	}
+	return nil
+}

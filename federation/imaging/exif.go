@@ -132,3 +132,53 @@ func tiffOrientation(b []byte) int {
 	}
 	return 1
 }
+
+// jpegPixelsOnly reports whether a JPEG has, before its scan, only the
+// segments that describe pixels (tables, frame, restart interval, JFIF):
+// no EXIF, XMP, IPTC, ICC or comment.
+func jpegPixelsOnly(b []byte) bool {
+	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+		return false
+	}
+	for i := 2; i+4 <= len(b); {
+		if b[i] != 0xFF {
+			return false
+		}
+		marker := b[i+1]
+		switch {
+		case marker == 0xFF:
+			i++
+			continue
+		case marker == 0xDA:
+			return true
+		case marker >= 0xE1 && marker <= 0xEF, marker == 0xFE:
+			return false
+		}
+		n := int(binary.BigEndian.Uint16(b[i+2:]))
+		if n < 2 {
+			return false
+		}
+		i += 2 + n
+	}
+	return false
+}
+
+// pngPixelsOnly reports whether a PNG has only the chunks Go's encoder
+// writes: IHDR, PLTE, tRNS, IDAT, IEND.
+func pngPixelsOnly(b []byte) bool {
+	for i := 8; i+8 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[i:]))
+		switch string(b[i+4 : i+8]) {
+		case "IHDR", "PLTE", "tRNS", "IDAT":
+		case "IEND":
+			return true
+		default:
+			return false
+		}
+		if n > len(b)-i-12 {
+			return false
+		}
+		i += 12 + n
+	}
+	return false
+}

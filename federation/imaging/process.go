@@ -220,3 +220,27 @@ func fit(w, h, side int) (int, int) {
 	}
 	return max(1, int((int64(w)*int64(side)+int64(h)/2)/int64(h))), side
 }
+
+// Clean reports whether data is a file Process could have written: a JPEG
+// or PNG whose segments or chunks are only those that carry pixels, no
+// larger than MaxSide. Files already clean need not be processed again
+// (re-encoding a JPEG loses a little each time).
+func Clean(data []byte) bool {
+	var cfg image.Config
+	var err error
+	switch sniff(data) {
+	case formatJPEG:
+		if !jpegPixelsOnly(data) {
+			return false
+		}
+		cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
+	case formatPNG:
+		if !pngPixelsOnly(data) {
+			return false
+		}
+		cfg, err = png.DecodeConfig(bytes.NewReader(data))
+	default:
+		return false
+	}
+	return err == nil && cfg.Width <= MaxSide && cfg.Height <= MaxSide
+}

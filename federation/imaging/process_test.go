@@ -293,3 +293,27 @@ func BenchmarkProcess4000x3000JPEG(b *testing.B) {
 		}
 	}
 }
+
+func TestClean(t *testing.T) {
+	for name, src := range map[string][]byte{
+		"jpeg": photoJPEG(t, quadrants(40, 20), 6),
+		"png":  textPNG(t, quadrants(40, 20), 1),
+		"webp": metaWebP(8, 8, 1),
+	} {
+		if Clean(src) {
+			t.Errorf("%s with metadata counted as clean", name)
+		}
+		im, err := Process(bytes.NewReader(src), testMax)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !Clean(im.Data) {
+			t.Errorf("%s: Process's own output is not clean", name)
+		}
+	}
+	var big bytes.Buffer
+	jpeg.Encode(&big, gradient(3000, 10), nil)
+	if Clean(big.Bytes()) {
+		t.Error("a JPEG wider than MaxSide counted as clean")
+	}
+}
