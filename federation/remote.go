@@ -358,8 +358,8 @@ func (s *Service) Lookup(ctx context.Context, who string) (*storage.RemoteActor,
 	return nil, fmt.Errorf("federation: webfinger %s@%s: no ActivityPub actor link", user, host)
 }
 
-// The follow form's look-ups of readers' servers are cached: a reader who
-// submits the form twice, or many readers of one server, cost one fetch.
+// The follow form's look-ups of readers' servers are cached, failures
+// included: a reader who submits the form twice costs one fetch.
 const (
 	subscribeTTL     = 10 * time.Minute
 	subscribeEntries = 1024
@@ -392,6 +392,9 @@ func (s *Service) SubscribeURL(ctx context.Context, reader, username string) (st
 	target := "acct:" + username + "@" + s.iri.Host()
 	cacheKey := strings.ToLower(user) + "@" + host + " " + target
 	if u, ok := s.subscribes.get(cacheKey, s.clock()); ok {
+		if u == "" { // the look-up failed lately
+			return "", invalid("%s could not be reached to find its follow page; check the address", host)
+		}
 		return u, nil
 	}
 	wf := scheme + "://" + host + "/.well-known/webfinger?resource=" + url.QueryEscape("acct:"+user+"@"+host)
@@ -406,6 +409,9 @@ func (s *Service) SubscribeURL(ctx context.Context, reader, username string) (st
 	release()
 	if err != nil {
 		s.log.DebugContext(ctx, "follow form: webfinger failed", "host", host, "err", err)
+		if ctx.Err() == nil {
+			s.subscribes.put(cacheKey, "", s.clock()) // a failure is remembered too
+		}
 		return "", invalid("%s could not be reached to find its follow page; check the address", host)
 	}
 	jrd, err := decodeJSON(body)

@@ -194,6 +194,9 @@ func TestRemoteFollowFormSafety(t *testing.T) {
 		if h := plain.hits.Load(); h != 0 {
 			t.Fatalf("WebFinger was fetched over plain http %d times", h)
 		}
+		if code, _ := submit("amal@" + plain.host); code != http.StatusBadRequest {
+			t.Fatalf("second try: %d, want 400 (from the cache)", code)
+		}
 	})
 	t.Run("look-ups in flight are capped per host", func(t *testing.T) {
 		var wg sync.WaitGroup
