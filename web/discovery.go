@@ -74,7 +74,7 @@ func (s *Server) languagePage(c echo.Context) error {
 // robots allows everything and points at the sitemap.
 func (s *Server) robots(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
-	return c.String(http.StatusOK, "User-agent: *\nAllow: /\nDisallow: "+iri.SharedInbox+"\n\nSitemap: "+s.iri.Base()+"/sitemap.xml\n")
+	return c.String(http.StatusOK, "User-agent: *\nAllow: /\nDisallow: "+iri.SharedInbox+"\n\nSitemap: "+s.iri.Sitemap()+"\n")
 }
 
 func (s *Server) favicon(c echo.Context) error {

@@ -165,7 +165,7 @@ func (s *Server) routes(metrics echo.HandlerFunc) {
 	e.GET("/", s.home)
 	e.GET("/robots.txt", s.robots)
 	e.GET("/favicon.ico", s.favicon)
-	e.GET("/sitemap.xml", s.sitemap)
+	e.GET(iri.SitemapPath, s.sitemap)
 	e.GET("/search", s.search)
 	e.GET(iri.TagsPrefix+":tag", s.tagPage)
 	e.GET("/:lang", s.languagePage)

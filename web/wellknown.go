@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/tadamun/tadamun/federation/iri"
 )
 
 // WebFinger (RFC 7033) as Mastodon uses it: acct:user@host, or the actor's
@@ -67,7 +69,7 @@ func (s *Server) jrd(c echo.Context, v any) error {
 
 // host-meta (RFC 6415) points old clients at the WebFinger template.
 func (s *Server) hostMeta(c echo.Context) error {
-	tmpl := s.iri.Base() + "/.well-known/webfinger?resource={uri}"
+	tmpl := s.iri.WebFingerTemplate()
 	if strings.HasSuffix(c.Request().URL.Path, ".json") || wantsJSON(c.Request()) {
 		return s.jrd(c, map[string]any{"links": []map[string]string{{"rel": "lrdd", "template": tmpl}}})
 	}
@@ -91,8 +93,8 @@ func (s *Server) hostMeta(c echo.Context) error {
 // nodeInfoIndex is /.well-known/nodeinfo: where the NodeInfo documents are.
 func (s *Server) nodeInfoIndex(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"links": []map[string]string{
-		{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": s.iri.Base() + "/nodeinfo/2.0"},
-		{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": s.iri.Base() + "/nodeinfo/2.1"},
+		{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": s.iri.NodeInfo("2.0")},
+		{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": s.iri.NodeInfo("2.1")},
 	}})
 }
 
@@ -138,9 +140,9 @@ func (s *Server) nodeInfo(c echo.Context) error {
 // wellKnownRoutes are the discovery endpoints.
 func (s *Server) wellKnownRoutes() {
 	e := s.echo
-	e.GET("/.well-known/webfinger", s.webfinger)
-	e.GET("/.well-known/host-meta", s.hostMeta)
-	e.GET("/.well-known/host-meta.json", s.hostMeta)
-	e.GET("/.well-known/nodeinfo", s.nodeInfoIndex)
-	e.GET("/nodeinfo/:version", s.nodeInfo)
+	e.GET(iri.WebFingerPath, s.webfinger)
+	e.GET(iri.HostMetaPath, s.hostMeta)
+	e.GET(iri.HostMetaJSONPath, s.hostMeta)
+	e.GET(iri.NodeInfoPath, s.nodeInfoIndex)
+	e.GET(iri.NodeInfoPrefix+":version", s.nodeInfo)
 }

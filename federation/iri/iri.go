@@ -47,6 +47,18 @@ const (
 	FeedJSON = "feed.json"
 )
 
+// Discovery documents at fixed paths: WebFinger (RFC 7033), host-meta
+// (RFC 6415, XRD and JSON), the NodeInfo index and its documents, and the
+// sitemap.
+const (
+	WebFingerPath    = "/.well-known/webfinger"
+	HostMetaPath     = "/.well-known/host-meta"
+	HostMetaJSONPath = "/.well-known/host-meta.json"
+	NodeInfoPath     = "/.well-known/nodeinfo"
+	NodeInfoPrefix   = "/nodeinfo/" // + schema version, "2.0" or "2.1"
+	SitemapPath      = "/sitemap.xml"
+)
+
 // Feeds returns the feed file names, in the order pages list them.
 func Feeds() []string { return []string{FeedRSS, FeedAtom, FeedJSON} }
 
@@ -194,6 +206,16 @@ func (b Builder) OutboxPage(username, before string) string {
 	}
 	return u
 }
+
+// WebFingerTemplate is the lrdd template host-meta gives old clients: the
+// WebFinger address with {uri} standing for the account asked about.
+func (b Builder) WebFingerTemplate() string { return b.base + WebFingerPath + "?resource={uri}" }
+
+// NodeInfo is the NodeInfo document of one schema version ("2.0", "2.1").
+func (b Builder) NodeInfo(version string) string { return b.base + NodeInfoPrefix + version }
+
+// Sitemap is the sitemap of the public pages.
+func (b Builder) Sitemap() string { return b.base + SitemapPath }
 
 // Local reports whether an address belongs to this node.
 func (b Builder) Local(addr string) bool {
