@@ -16,6 +16,7 @@ func init() {
 		{name: "serve", summary: "run the node: web site, feeds, ActivityPub", serve: true, flags: serveCmd},
 		{name: "migrate", summary: "apply pending database migrations and exit", flags: migrateCmd},
 		{name: "backup", args: "FILE", summary: "write a consistent copy of the SQLite database to FILE (safe while serving)", flags: backupCmd},
+		{name: "media reprocess", summary: "re-encode images stored by older versions, removing their metadata (EXIF, GPS...)", flags: mediaReprocessCmd},
 
 		{name: "actor create", args: "USERNAME", summary: "create a publishing actor (an organisation) with its keys", flags: actorCreateCmd},
 		{name: "actor update", args: "USERNAME", summary: "change an actor's name, summary, profile fields, avatar or header image", flags: actorUpdateCmd},
