@@ -109,6 +109,12 @@ var funcs = template.FuncMap{
 	"dir":        content.Direction,
 	"date":       func(t *time.Time) string { return t.UTC().Format("2 January 2006") },
 	"iso":        func(t *time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// Links within the site, as paths built by iri like every address.
+	"profilePath":   iri.ProfilePath,
+	"followPath":    iri.RemoteFollowPath,
+	"statementPath": func(username, slug string) string { return iri.StatementPath(username, slug, "") },
+	"tagPath":       iri.TagPath,
+	"mediaPath":     iri.MediaPath,
 }
 
 // parseTemplates reads each page template together with the layout.

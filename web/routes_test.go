@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io/fs"
 	"net/http"
 	"slices"
 	"strings"
@@ -78,5 +79,30 @@ func TestActorPagesReserved(t *testing.T) {
 	s.echo.GET(iri.ProfilePrefix+":username/boosts", func(c echo.Context) error { return c.NoContent(http.StatusOK) })
 	if bad := unreserved(s.echo.Routes()); !slices.Equal(bad, []string{"boosts"}) {
 		t.Errorf("after adding /@:username/boosts, unreserved = %v, want [boosts]", bad)
+	}
+}
+
+// TestTemplatesBuildNoAddresses: page templates link to the node's pages
+// through the iri path helpers (profilePath, statementPath, tagPath,
+// mediaPath, followPath), never by spelling out a route's path, so that a
+// route moved in iri moves every link to it.
+func TestTemplatesBuildNoAddresses(t *testing.T) {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("templates: %v, %v", names, err)
+	}
+	spelled := []string{`"` + iri.ProfilePrefix, `"` + iri.TagsPrefix, `"` + iri.MediaPrefix, "/" + iri.Follow + `"`}
+	for _, n := range names {
+		b, err := fs.ReadFile(templateFS, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			for _, p := range spelled {
+				if strings.Contains(line, p) {
+					t.Errorf("%s:%d spells out the path %s: use the iri path helpers", n, i+1, strings.Trim(p, `"`))
+				}
+			}
+		}
 	}
 }

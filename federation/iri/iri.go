@@ -114,11 +114,17 @@ func (b Builder) Language(lang string) string { return b.base + LanguagePath(lan
 func LanguagePath(lang string) string { return "/" + url.PathEscape(lang) }
 
 // Profile is the web page of a local actor.
-func (b Builder) Profile(username string) string { return b.base + ProfilePrefix + username }
+func (b Builder) Profile(username string) string { return b.base + ProfilePath(username) }
+
+// ProfilePath is the path of Profile, for links within the site's pages.
+func ProfilePath(username string) string { return ProfilePrefix + username }
 
 // RemoteFollow is the actor-level page that answers the profile's
 // "follow from your server" form.
-func (b Builder) RemoteFollow(username string) string { return b.Profile(username) + "/" + Follow }
+func (b Builder) RemoteFollow(username string) string { return b.base + RemoteFollowPath(username) }
+
+// RemoteFollowPath is the path of RemoteFollow, the profile form's action.
+func RemoteFollowPath(username string) string { return ProfilePath(username) + "/" + Follow }
 
 // NodeFeed is the node's feed in one format (one of Feeds).
 func (b Builder) NodeFeed(name string) string { return b.base + "/" + name }
@@ -149,9 +155,14 @@ func (b Builder) StatementReplies(username, id string) string {
 // StatementPage is the web page of a statement. lang selects a translation;
 // empty means the primary language.
 func (b Builder) StatementPage(username, slug, lang string) string {
-	u := b.Profile(username) + "/" + url.PathEscape(slug)
+	return b.base + StatementPath(username, slug, lang)
+}
+
+// StatementPath is the path of StatementPage, for links within the site.
+func StatementPath(username, slug, lang string) string {
+	u := ProfilePath(username) + "/" + url.PathEscape(slug)
 	if lang != "" {
-		u += "/" + lang
+		u += "/" + url.PathEscape(lang)
 	}
 	return u
 }
@@ -223,10 +234,16 @@ func (b Builder) Local(addr string) bool {
 }
 
 // Tag is the web page of a hashtag (name already normalised).
-func (b Builder) Tag(name string) string { return b.base + TagsPrefix + url.PathEscape(name) }
+func (b Builder) Tag(name string) string { return b.base + TagPath(name) }
+
+// TagPath is the path of Tag, for links within the site's pages.
+func TagPath(name string) string { return TagsPrefix + url.PathEscape(name) }
 
 // Media is the address of a stored media file (path relative to the media directory).
-func (b Builder) Media(path string) string { return b.base + MediaPrefix + path }
+func (b Builder) Media(path string) string { return b.base + MediaPath(path) }
+
+// MediaPath is the path of Media, for images within the site's pages.
+func MediaPath(path string) string { return MediaPrefix + path }
 
 // ParseActor returns the username of one of our actor ids (not the instance
 // actor); ok is false for anything else.

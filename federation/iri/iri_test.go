@@ -163,3 +163,28 @@ func TestOutboxPageQuery(t *testing.T) {
 		t.Fatalf("Page parsed back %v, %v", p, err)
 	}
 }
+
+// TestPaths: each page's path is its address without the node's base, so
+// links within the site and the addresses given out agree.
+func TestPaths(t *testing.T) {
+	b := New("https", "node.example")
+	for _, tc := range []struct{ path, addr string }{
+		{ProfilePath("icssi"), b.Profile("icssi")},
+		{RemoteFollowPath("icssi"), b.RemoteFollow("icssi")},
+		{StatementPath("icssi", "نقف-معاً", ""), b.StatementPage("icssi", "نقف-معاً", "")},
+		{StatementPath("icssi", "we-stand", "ckb"), b.StatementPage("icssi", "we-stand", "ckb")},
+		{TagPath("تضامن"), b.Tag("تضامن")},
+		{MediaPath("01J0ABC/a.webp"), b.Media("01J0ABC/a.webp")},
+		{LanguagePath("ar"), b.Language("ar")},
+	} {
+		if b.Base()+tc.path != tc.addr {
+			t.Errorf("path %q is not address %q without the base", tc.path, tc.addr)
+		}
+	}
+	if got := RemoteFollowPath("icssi"); got != "/@icssi/follow" {
+		t.Errorf("RemoteFollowPath = %q", got)
+	}
+	if got := StatementPath("icssi", "a b?", ""); got != "/@icssi/a%20b%3F" {
+		t.Errorf("StatementPath escapes %q", got)
+	}
+}
