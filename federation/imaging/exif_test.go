@@ -65,5 +65,8 @@ func FuzzOrientation(f *testing.F) {
 				t.Fatalf("%s: orientation %d", name, o)
 			}
 		}
+		// The metadata scanners of Clean must not panic either.
+		jpegPixelsOnly(b)
+		pngPixelsOnly(b)
 	})
 }

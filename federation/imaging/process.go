@@ -148,7 +148,6 @@ func Process(r io.Reader, maxBytes int64) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 	}
-	data = nil // the original, metadata and all, is not needed any more
 
 	opaque := isOpaque(src)
 	// Scale first, then turn: turning the small picture is cheaper, and
@@ -162,7 +161,6 @@ func Process(r io.Reader, maxBytes int64) (*Image, error) {
 	} else {
 		scaled = shrink(src, w, h)
 	}
-	src = nil
 	out := orient(scaled, orientation)
 
 	var buf bytes.Buffer
