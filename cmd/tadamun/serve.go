@@ -55,6 +55,13 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 		if _, err := fed.EnsureInstanceActor(ctx); err != nil {
 			return err
 		}
+		// Take the address before starting anything: if it is taken there
+		// is nothing to stop.
+		ln, err := net.Listen("tcp", a.cfg.Listen)
+		if err != nil {
+			return fmt.Errorf("cannot listen on %s (setting listen): %w", a.cfg.Listen, errors.Unwrap(err))
+		}
+		defer ln.Close() // on early returns; the server closes it otherwise
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		host, _ := os.Hostname()
@@ -80,10 +87,20 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 		}
 		fed.SetWake(dw.Notify)
 		// Workers run on their own context: on shutdown the HTTP server stops
-		// first (no new work arrives), then the workers.
-		wctx, stopWorkers := context.WithCancel(context.Background())
-		defer stopWorkers()
+		// first (no new work arrives), then the workers. On every way out of
+		// here, the workers are stopped and waited for before the store is
+		// closed (withStore closes it after this function returns), so none
+		// is cut off in the middle of recording a delivery.
+		wctx, cancelWorkers := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
+		var once sync.Once
+		stopWorkers := func() {
+			once.Do(func() {
+				cancelWorkers()
+				wg.Wait()
+			})
+		}
+		defer stopWorkers()
 		for name, run := range map[string]func(context.Context) error{
 			"delivery":  dw.Run,
 			"inbox":     func(ctx context.Context) error { return fed.RunInbox(ctx, 2*time.Second) },
@@ -102,10 +119,6 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 		if err != nil {
 			return err
 		}
-		ln, err := net.Listen("tcp", a.cfg.Listen)
-		if err != nil {
-			return fmt.Errorf("cannot listen on %s (setting listen): %w", a.cfg.Listen, errors.Unwrap(err))
-		}
 		hs := &http.Server{
 			Handler:           srv.Handler(),
 			ReadHeaderTimeout: 10 * time.Second,
@@ -123,7 +136,7 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 			fmt.Fprintln(a.stderr, "No publishing actor yet. Create one with:  tadamun actor create USERNAME --name \"Organisation name\"")
 		}
 		a.log.Info("tadamun serving", "version", version, "listen", ln.Addr().String(),
-			"public", a.cfg.Scheme()+"://"+a.cfg.Domain, "database", st.Dialect(), "tls", a.cfg.TLSCert != "")
+			"public", a.addresses().Base(), "database", st.Dialect(), "tls", a.cfg.TLSCert != "")
 		errc := make(chan error, 1)
 		go func() {
 			if a.cfg.TLSCert != "" {
@@ -134,6 +147,8 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 		}()
 		select {
 		case err := <-errc:
+			a.log.Error("server failed: stopping the workers", "err", err)
+			stopWorkers()
 			return fmt.Errorf("server stopped: %w", err)
 		case <-ctx.Done():
 		}
@@ -144,7 +159,6 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 			return fmt.Errorf("shutdown: %w", err)
 		}
 		stopWorkers()
-		wg.Wait()
 		a.log.Info("stopped")
 		return nil
 	})
