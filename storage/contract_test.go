@@ -35,6 +35,7 @@ func TestContract(t *testing.T) {
 				{"TimePrecision", testTimePrecision},
 				{"Search", testSearch},
 				{"SearchPaging", testSearchPaging},
+				{"ActorsChanged", testActorsChanged},
 				{"FollowingLookup", testFollowingLookup},
 				{"DomainPolicies", testDomainPolicies},
 				{"StatementEditFields", testStatementEditFields},
@@ -587,5 +588,29 @@ func testSearchPaging(t *testing.T, url string) {
 	}
 	if list, err := s.SearchStatements(ctx, "water", vis, 20, 100); err != nil || len(list) != 0 {
 		t.Fatalf("page 6: %d results, %v", len(list), err)
+	}
+}
+
+// testActorsChanged: the newest profile change among actors, which feeds
+// fold into their version so that a rename reaches them.
+func testActorsChanged(t *testing.T, url string) {
+	s := storagetest.Open(t, url)
+	if got, err := s.ActorsChanged(ctx); err != nil || !got.IsZero() {
+		t.Fatalf("no actors: %v, %v", got, err)
+	}
+	a := newActor(t, s, "icssi")
+	newActor(t, s, "isf")
+	first, err := s.ActorsChanged(ctx)
+	if err != nil || first.Before(a.UpdatedAt) {
+		t.Fatalf("after two actors: %v, %v (first created %v)", first, err, a.UpdatedAt)
+	}
+	time.Sleep(2 * time.Millisecond)
+	a.DisplayName = "Renamed"
+	if err := s.UpdateActor(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ActorsChanged(ctx)
+	if err != nil || !got.Equal(a.UpdatedAt) || !got.After(first) {
+		t.Fatalf("after a rename: %v, %v; want %v", got, err, a.UpdatedAt)
 	}
 }
