@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,7 @@ func TestDecodeEnvelope(t *testing.T) {
 		{"case-variant object", `{"id":"https://a.test/1","type":"Follow","actor":"https://a.test/u","object":"https://b.test/u","OBJECT":"https://b.test/v"}`, false, envelope{}},
 		{"case-variant inside the object", `{"id":"https://a.test/1","type":"Create","actor":"https://a.test/u","object":{"id":"https://a.test/n","type":"Note","content":"a","Content":"b"}}`, false, envelope{}},
 		{"long s folds to s", `{"id":"https://a.test/1","type":"Create","actor":"https://a.test/u","object":{"id":"https://a.test/n","type":"Note","summary":"a","\u017fummary":"b"}}`, false, envelope{}},
+		{"Kelvin sign folds to k", `{"id":"https://a.test/1","type":"Create","actor":"https://a.test/u","object":{"id":"https://a.test/n","type":"Note","kind":"a","\u212Aind":"b"}}`, false, envelope{}},
 		{"duplicate in a list", `{"id":"https://a.test/1","type":"Flag","actor":"https://a.test/u","object":["https://b.test/u",{"id":"https://b.test/s/1","id":"https://b.test/s/2"}]}`, false, envelope{}},
 		{"case variants in @context are JSON-LD terms", `{"@context":["https://www.w3.org/ns/activitystreams",{"QuoteAuthorization":"https://w3id.org/fep/044f#QuoteAuthorization","quoteAuthorization":{"@id":"https://w3id.org/fep/044f#quoteAuthorization","@type":"@id"}}],"id":"https://a.test/1","type":"Like","actor":"https://a.test/u","object":"https://b.test/n"}`, true,
 			envelope{ID: "https://a.test/1", Type: "Like", Actor: "https://a.test/u", Object: "https://b.test/n"}},
@@ -97,4 +99,32 @@ func indexBody(b []byte) int {
 		}
 	}
 	return -1
+}
+
+// BenchmarkDecodeActivity: the inbox's strict decoding of a real Create
+// (Fedify's, with its long @context), against encoding/json decoding the
+// same bytes into a map, which is what go-fed was given before.
+func BenchmarkDecodeActivity(b *testing.B) {
+	raw, err := os.ReadFile("../../shared/fixtures/peers/fedify/08-create-note-public.http")
+	if err != nil {
+		b.Skip(err)
+	}
+	body := raw[indexBody(raw):]
+	b.Run("strict", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, _, err := decodeActivity(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding/json map", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

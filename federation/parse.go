@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-fed/activity/streams"
 	"github.com/go-fed/activity/streams/vocab"
@@ -232,6 +233,15 @@ func decodeValue(dec *json.Decoder, depth int, fold bool) (any, error) {
 // Unicode's simple case folding (so "ſummary" and "summary" meet, as they
 // do in encoding/json's matching of struct fields).
 func foldKey(k string) string {
+	ascii := true
+	for i := 0; i < len(k) && ascii; i++ {
+		ascii = k[i] < utf8.RuneSelf
+	}
+	if ascii {
+		// For an ASCII letter the least rune of its class is the upper-case
+		// one (the others, like the Kelvin sign for k, are beyond ASCII).
+		return strings.ToUpper(k)
+	}
 	var b strings.Builder
 	b.Grow(len(k))
 	for _, r := range k {
