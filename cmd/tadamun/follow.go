@@ -13,7 +13,7 @@ import (
 
 // followCmd is "tadamun follow USERNAME @user@host|URL".
 func followCmd(fs *flag.FlagSet) runFunc {
-	relay := fs.Bool("relay", false, "boost the partner's posts to our followers")
+	relay := fs.Bool("relay", false, "record that the partner's posts are to be boosted to our followers (relaying itself comes with the partner network; today nothing is boosted)")
 	return func(ctx context.Context, a *app, args []string) error {
 		if len(args) != 2 {
 			return usagef("give USERNAME and the partner's @user@host or actor URL")
@@ -24,6 +24,9 @@ func followCmd(fs *flag.FlagSet) runFunc {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "follow sent to %s (%s); it is active once they accept\n", cell(r.Handle()), cell(r.IRI))
+			if *relay {
+				fmt.Fprintln(a.stderr, "relay recorded: relaying partners' posts is not built yet, so nothing is boosted for now")
+			}
 			return nil
 		})
 	}
