@@ -539,6 +539,15 @@ func TestInboxKeyFetchGuards(t *testing.T) {
 		if inboxStatus(err) != 403 {
 			t.Fatalf("got %v, want 403", err)
 		}
+		// A signed GET (authorized fetch) with a key on the blocked domain.
+		get := httptest.NewRequest("GET", "https://capture.test/users/cap", nil)
+		get.Header.Set("Accept", "application/activity+json")
+		if err := httpsig.Sign(get, nil, mallory.keyID, mallory.key, n.clock); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.fed.VerifyFetch(ctx, get); err == nil {
+			t.Fatal("a GET signed with a key on a blocked domain verified")
+		}
 		if h := blocked.hits.Load(); h != 0 {
 			t.Fatalf("the blocked domain's server got %d requests", h)
 		}
