@@ -368,9 +368,35 @@ func TestInboxRetention(t *testing.T) {
 			if _, err := n.store.ActivityByIRI(ctx, "https://good.test/activities/1"); !errors.Is(err, storage.ErrNotFound) {
 				t.Fatalf("after %v the id is still kept: %v", federation.DedupeWindow, err)
 			}
-			// Our own outbound activities (the Accept) are not pruned.
+			// Our Accept of the follow stays while its delivery is pending
+			// (no delivery worker runs here), and goes once it is done.
 			if c, _ := n.store.CountActivities(ctx, storage.Outbound, "Accept"); c != 1 {
-				t.Fatalf("%d outbound Accepts left, want 1", c)
+				t.Fatalf("%d outbound Accepts left, want 1 (its delivery is pending)", c)
+			}
+			acc, err := n.store.DB().Query(`SELECT id FROM deliveries`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for acc.Next() {
+				var id int64
+				if err := acc.Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, id)
+			}
+			acc.Close()
+			if len(ids) != 1 {
+				t.Fatalf("%d deliveries, want the Accept's one", len(ids))
+			}
+			if err := n.store.DeliveryDone(ctx, ids[0], 202); err != nil {
+				t.Fatal(err)
+			}
+			if err := n.fed.PruneActivities(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if c, _ := n.store.CountActivities(ctx, storage.Outbound, "Accept"); c != 0 {
+				t.Fatalf("%d outbound Accepts left after the window and delivery, want 0", c)
 			}
 		})
 	}

@@ -90,15 +90,21 @@ func (s *Service) ProcessInbox(ctx context.Context) (int, error) {
 }
 
 // PruneActivities applies the retention of inbound activities
-// (BodyRetention, DedupeWindow). The inbox worker runs it every PruneEvery.
+// (BodyRetention, DedupeWindow) and of our answers to follows (deleted after
+// DedupeWindow once delivered or given up). The inbox worker runs it every
+// PruneEvery.
 func (s *Service) PruneActivities(ctx context.Context) error {
 	now := s.clock()
 	bodies, rows, err := s.store.PruneInbound(ctx, now.Add(-BodyRetention), now.Add(-DedupeWindow), inboxMaxAttempts)
 	if err != nil {
 		return fmt.Errorf("federation: prune activities: %w", err)
 	}
-	if bodies > 0 || rows > 0 {
-		s.log.InfoContext(ctx, "inbound activities pruned", "bodies", bodies, "rows", rows)
+	answers, err := s.store.PruneAnswers(ctx, now.Add(-DedupeWindow))
+	if err != nil {
+		return fmt.Errorf("federation: prune activities: %w", err)
+	}
+	if bodies > 0 || rows > 0 || answers > 0 {
+		s.log.InfoContext(ctx, "activities pruned", "inbound_bodies", bodies, "inbound_rows", rows, "answers", answers)
 	}
 	return nil
 }

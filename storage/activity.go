@@ -168,6 +168,25 @@ func (s *Store) PruneInbound(ctx context.Context, bodiesBefore, rowsBefore time.
 	return bodies, rows, nil
 }
 
+// PruneAnswers deletes our Accepts and Rejects of follows sent before
+// before, once none of their deliveries is pending. Each Follow we receive
+// (a repeated one too) makes one; without this, a remote server could
+// grow the table without bound by following again and again. It returns
+// how many were deleted (their finished deliveries go with them).
+func (s *Store) PruneAnswers(ctx context.Context, before time.Time) (int64, error) {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM activities WHERE direction = 'out'
+		AND activity_type IN ('Accept', 'Reject') AND created_at < $1
+		AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.activity_id = activities.id AND d.state = 'pending')`, utc(before))
+	if err != nil {
+		return 0, fmt.Errorf("storage: prune answers: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("storage: prune answers: %w", err)
+	}
+	return n, nil
+}
+
 // CountActivities counts stored activities of a direction and type ("" for any type).
 func (s *Store) CountActivities(ctx context.Context, direction, typ string) (int, error) {
 	var n int

@@ -87,4 +87,22 @@ func testActivityRetention(t *testing.T, url string) {
 	if body("https://node.test/out") == "" {
 		t.Fatal("the outbound activity was pruned")
 	}
+
+	// Our answers to follows go after the window (these have no pending
+	// delivery); other outbound activities stay.
+	answer := &storage.Activity{IRI: "https://node.test/accept", Direction: storage.Outbound, Type: "Accept",
+		ActorIRI: "https://node.test/users/a", ObjectIRI: "https://a.test/follow", Body: []byte("{}")}
+	if _, err := s.SaveActivity(ctx, answer); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PruneAnswers(ctx, clock.Now().Add(-month)); err != nil || n != 0 {
+		t.Fatalf("a fresh answer pruned: %d %v", n, err)
+	}
+	clock.Advance(month + time.Minute)
+	if n, err := s.PruneAnswers(ctx, clock.Now().Add(-month)); err != nil || n != 1 {
+		t.Fatalf("after the window %d answers pruned (%v), want 1", n, err)
+	}
+	if body("https://node.test/out") == "" {
+		t.Fatal("an outbound activity that is not an answer was pruned")
+	}
 }
