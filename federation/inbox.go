@@ -290,6 +290,11 @@ func (s *Service) checkDomain(ctx context.Context, rawURL string) error {
 // case it was rotated, unless the key was fetched within keyRefetchInterval
 // (a bad signature naming a real key must not buy a fetch each time).
 func (s *Service) verifiedOwner(ctx context.Context, sig *httpsig.Signature) (*storage.RemoteActor, error) {
+	if !validIRI(sig.KeyID) {
+		// Only an http(s) URL can be fetched, and the length bound keeps the
+		// failed-key cache's memory bounded too.
+		return nil, refuse(http.StatusUnauthorized, "keyId is not an absolute http(s) URL", nil)
+	}
 	owner, fetched, err := s.keyOwner(ctx, sig.KeyID, false)
 	if err != nil {
 		return nil, err

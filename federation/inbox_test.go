@@ -148,6 +148,12 @@ func TestInboxRefusesBadInput(t *testing.T) {
 			b := `{"id":"https://good.test/a/8","type":"Like","actor":"` + alice.id + `","object":"/n/1"}`
 			return alice.post(t, "/inbox", b, n.clock), b
 		}, 400},
+		{"keyId that is not a URL", func() (*http.Request, string) {
+			return signedAs(t, good, "acct:alice@good.test", alice.key, n.clock), good
+		}, 401},
+		{"overlong keyId", func() (*http.Request, string) {
+			return signedAs(t, good, "https://good.test/"+strings.Repeat("k", 5000), alice.key, n.clock), good
+		}, 401},
 		{"wrong content type", func() (*http.Request, string) {
 			r := alice.post(t, "/inbox", good, n.clock)
 			r.Header.Set("Content-Type", "text/plain")
