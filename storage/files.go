@@ -30,11 +30,20 @@ func sqliteFile(raw, dataDir string) string {
 	return p
 }
 
-// privateDir creates dir readable by the owner only, or tightens an
-// existing one to that.
-func privateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// privateDataDir creates the data directory readable by the owner only.
+// An existing one is tightened to that only if it already holds our
+// database: a directory the operator made for other things too (say /srv)
+// is left as it is; the files we put in it are private anyway.
+func privateDataDir(dir string) error {
+	_, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return os.MkdirAll(dir, 0o700)
+	}
+	if err != nil {
 		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tadamun.db")); err != nil {
+		return nil
 	}
 	return os.Chmod(dir, 0o700)
 }

@@ -126,7 +126,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	case "sqlite":
 		if cfg.URL == "" && cfg.DataDir != "" {
-			if err := privateDir(cfg.DataDir); err != nil {
+			if err := privateDataDir(cfg.DataDir); err != nil {
 				return nil, fmt.Errorf("storage: create data directory: %w", err)
 			}
 		}
