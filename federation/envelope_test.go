@@ -2,10 +2,12 @@ package federation
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDecodeEnvelope(t *testing.T) {
@@ -127,4 +129,33 @@ func BenchmarkDecodeActivity(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestBoundedCache: the caches of failed keys and of the follow form's
+// look-ups hold at most their bound, oldest out first, and forget entries
+// at their TTL on the caller's clock.
+func TestBoundedCache(t *testing.T) {
+	now := time.Date(2026, 11, 30, 20, 0, 0, 0, time.UTC)
+	c := newBoundedCache[string](4, time.Minute)
+	for i := 0; i < 1000; i++ {
+		c.put(fmt.Sprint(i), "v", now)
+		if c.len() > 4 {
+			t.Fatalf("%d entries after %d puts, bound 4", c.len(), i+1)
+		}
+	}
+	if _, ok := c.get("995", now); ok {
+		t.Fatal("the oldest entry was kept past the bound")
+	}
+	if _, ok := c.get("999", now.Add(59*time.Second)); !ok {
+		t.Fatal("the newest entry was lost before its TTL")
+	}
+	if _, ok := c.get("999", now.Add(time.Minute)); ok {
+		t.Fatal("an entry outlived its TTL")
+	}
+	// The service's caches are built with their bounds.
+	s := New(Config{}, nil)
+	if s.keyFailures.max != keyFailureEntries || s.keyFailures.ttl != keyFailureTTL ||
+		s.subscribes.max != subscribeEntries || s.subscribes.ttl != subscribeTTL {
+		t.Fatal("a cache of the service is built without its bounds")
+	}
 }
