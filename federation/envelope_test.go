@@ -1,7 +1,9 @@
 package federation
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -157,5 +159,44 @@ func TestBoundedCache(t *testing.T) {
 	if s.keyFailures.max != keyFailureEntries || s.keyFailures.ttl != keyFailureTTL ||
 		s.subscribes.max != subscribeEntries || s.subscribes.ttl != subscribeTTL {
 		t.Fatal("a cache of the service is built without its bounds")
+	}
+}
+
+// TestFetchLimiter: slots are capped per host and overall; a caller that
+// finds none free within its wait gets ErrBusy, and a release lets the
+// next one in.
+func TestFetchLimiter(t *testing.T) {
+	ctx := context.Background()
+	l := newFetchLimiter(3, 2)
+	var releases []func()
+	for _, h := range []string{"a.test", "a.test", "b.test"} {
+		r, err := l.acquire(ctx, h, time.Second)
+		if err != nil {
+			t.Fatalf("%s: %v", h, err)
+		}
+		releases = append(releases, r)
+	}
+	for _, h := range []string{"a.test", "c.test"} { // per host, then overall
+		if _, err := l.acquire(ctx, h, 20*time.Millisecond); !errors.Is(err, ErrBusy) {
+			t.Fatalf("%s: %v, want ErrBusy", h, err)
+		}
+	}
+	got := make(chan error, 1)
+	go func() {
+		r, err := l.acquire(ctx, "a.test", 5*time.Second)
+		if err == nil {
+			r()
+		}
+		got <- err
+	}()
+	releases[0]()
+	releases[0]() // a second call of one release changes nothing
+	if err := <-got; err != nil {
+		t.Fatalf("after a release: %v", err)
+	}
+	releases[1]()
+	releases[2]()
+	if l.total != 0 || len(l.hosts) != 0 {
+		t.Fatalf("after every release: total %d, hosts %v", l.total, l.hosts)
 	}
 }

@@ -38,8 +38,9 @@ const (
 	fetchSlotWait = 5 * time.Second
 )
 
-// errBusy is returned when no fetch slot came free in time.
-var errBusy = errors.New("federation: too many remote fetches in progress")
+// ErrBusy is returned when no fetch slot came free in time: the node is
+// fetching as much as it allows itself, and the caller should answer 503.
+var ErrBusy = errors.New("federation: too many remote fetches in progress")
 
 // boundedCache maps strings to values that expire. It never holds more
 // than max entries: when full, the oldest entry goes first. Expiry is
@@ -136,7 +137,7 @@ func (l *fetchLimiter) acquire(ctx context.Context, host string, wait time.Durat
 		select {
 		case <-freed:
 		case <-timer.C:
-			return nil, errBusy
+			return nil, ErrBusy
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}

@@ -250,7 +250,7 @@ func (s *Service) keyOwner(ctx context.Context, keyID string, refresh bool) (own
 		}
 		return r, err
 	})
-	if errors.Is(err, errBusy) {
+	if errors.Is(err, ErrBusy) {
 		return nil, true, refuse(http.StatusServiceUnavailable, "too busy to fetch your key now; try again later", err)
 	}
 	return owner, true, err

@@ -363,6 +363,11 @@ func (s *Server) remoteFollow(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "No such account on this node.")
 	}
 	to, err := s.fed.SubscribeURL(ctx, c.FormValue("address"), a.Username)
+	if errors.Is(err, federation.ErrBusy) {
+		// Not the reader's fault: the node is at its cap of remote look-ups.
+		c.Response().Header().Set("Retry-After", "30")
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "Too many look-ups at the moment; try again in a minute.").SetInternal(err)
+	}
 	if err != nil {
 		msg := "That address could not be used: write it as you@your.server."
 		if errors.Is(err, federation.ErrInvalid) {
