@@ -322,6 +322,12 @@ func TestBadInput(t *testing.T) {
 	}
 	noTitle := write("no-title.md", "---\nlanguage: en\n---\nBody.\n")
 	badLang := write("bad-lang.md", "---\ntitle: Hello\nlanguage: xx\n---\nBody.\n")
+	// A FIFO as the statement file would block the command forever.
+	fifo := filepath.Join(dir, "statement.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	huge := write("huge.md", "---\ntitle: Huge\nlanguage: en\n---\n"+strings.Repeat("x", 5<<20))
 	cases := []struct {
 		name string
 		env  []string
@@ -340,6 +346,9 @@ func TestBadInput(t *testing.T) {
 		{"duplicate username", env, []string{"actor", "create", "icssi", "--name", "Again"}, 1, `"icssi" already exists`},
 		{"invalid username", env, []string{"actor", "create", "Not Valid"}, 1, "username"},
 		{"unknown actor", env, []string{"publish", "--actor", "nobody", seedFile(t)}, 1, `no actor "nobody"`},
+		{"statement file is a device", env, []string{"publish", "--actor", "icssi", "/dev/zero"}, 1, "not a regular file"},
+		{"statement file is a FIFO", env, []string{"publish", "--actor", "icssi", fifo}, 1, "not a regular file"},
+		{"statement file too large", env, []string{"publish", "--actor", "icssi", huge}, 1, "larger than"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

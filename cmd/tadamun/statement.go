@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"text/tabwriter"
 
@@ -142,9 +140,9 @@ func statementDeleteCmd(*flag.FlagSet) runFunc {
 // readStatementFile reads a Markdown file with front matter; image paths
 // are taken relative to the file.
 func readStatementFile(path string) (*content.Draft, error) {
-	src, err := os.ReadFile(path)
+	src, err := readRegularFile(path, maxInputFile)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, errors.Unwrap(err))
+		return nil, err
 	}
 	d, err := content.ParseStatementFile(src)
 	if err != nil {
