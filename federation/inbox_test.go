@@ -708,3 +708,40 @@ func TestInboxKeyFetchGuards(t *testing.T) {
 		}
 	})
 }
+
+// TestInboxWorkerPrunes: the inbox worker that serve runs applies the
+// retention by itself.
+func TestInboxWorkerPrunes(t *testing.T) {
+	n := newCapNode(t, storagetest.SQLiteURL(t))
+	ctx := context.Background()
+	alice := newPeer(t, n.web, "https://good.test/users/alice")
+	b := follow(alice.id, "https://good.test/activities/1")
+	if err := n.fed.Receive(ctx, alice.post(t, "/inbox", b, n.clock), []byte(b), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.fed.ProcessInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n.clock = n.clock.Add(federation.BodyRetention + time.Hour) // set before the worker reads it
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- n.fed.RunInbox(wctx, 10*time.Millisecond) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		a, err := n.store.ActivityByIRI(ctx, "https://good.test/activities/1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Body) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the inbox worker did not prune the body")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
