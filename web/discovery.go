@@ -178,5 +178,5 @@ func (s *Server) search(c echo.Context) error {
 		next = "/search?" + url.Values{"q": {q}, "page": {strconv.Itoa(page + 1)}}.Encode()
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return s.render(c, http.StatusOK, "search", pageData{Title: "Search", Query: q, Statements: list, Older: next})
+	return s.render(c, http.StatusOK, "search", pageData{Title: s.ui.T("Search"), Query: q, Statements: list, Older: next})
 }

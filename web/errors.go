@@ -67,8 +67,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case wantsJSON(c.Request()):
 		werr = c.JSON(code, map[string]string{"error": msg, "request_id": requestID(c)})
 	default:
-		werr = s.render(c, code, "error", pageData{Title: http.StatusText(code), Error: &errorPage{
-			Code: code, Message: msg, RequestID: requestID(c)}})
+		// The messages of HTTP errors are interface words too (the
+		// English text is the key); JSON clients get them untranslated.
+		werr = s.render(c, code, "error", pageData{Title: s.ui.T(http.StatusText(code)), Error: &errorPage{
+			Code: code, Message: s.ui.Message(msg), RequestID: requestID(c)}})
 	}
 	if werr != nil {
 		s.log.ErrorContext(c.Request().Context(), "write error response", "err", werr)

@@ -117,8 +117,14 @@ var funcs = template.FuncMap{
 	"mediaPath":     iri.MediaPath,
 }
 
-// parseTemplates reads each page template together with the layout.
-func parseTemplates() (map[string]*template.Template, error) {
+// parseTemplates reads each page template together with the layout, with
+// the interface words of u: "t" translates, "uiLang" and "uiDir" mark the
+// elements that hold interface words.
+func parseTemplates(u *ui) (map[string]*template.Template, error) {
+	fm := template.FuncMap{"t": u.T, "uiLang": u.Lang, "uiDir": u.Dir}
+	for k, v := range funcs {
+		fm[k] = v
+	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -129,7 +135,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		if base == "layout" || base == "partials" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n)
+		t, err := template.New("layout.html").Funcs(fm).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", n, err)
 		}

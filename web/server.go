@@ -61,6 +61,7 @@ type Server struct {
 	iri   iri.Builder
 	log   *slog.Logger
 	pages map[string]*template.Template
+	ui    *ui // the interface's words (web/i18n.go)
 	cfg   Config
 	feeds *cache.LRU
 }
@@ -86,11 +87,18 @@ func New(cfg Config, store *storage.Store, fed *federation.Service) (*Server, er
 	if err != nil {
 		return nil, err
 	}
-	pages, err := parseTemplates()
+	cat, err := catalogues()
+	if err != nil {
+		return nil, fmt.Errorf("web: message catalogues: %w", err)
+	}
+	// The interface is in English until the catalogues of issue 11 arrive;
+	// everything already goes through ui.T.
+	u := newUI(cat, "en")
+	pages, err := parseTemplates(u)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{echo: echo.New(), store: store, fed: fed, iri: fed.IRI(), log: cfg.Logger, pages: pages, cfg: cfg,
+	s := &Server{echo: echo.New(), store: store, fed: fed, iri: fed.IRI(), log: cfg.Logger, pages: pages, ui: u, cfg: cfg,
 		feeds: cache.New(cfg.FeedCacheBytes)}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true

@@ -273,7 +273,7 @@ func TestRepliesRenderInert(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, page := n.get(t, "/@icssi/we-stand-together")
-	if !strings.Contains(page, "Solidarity") || !strings.Contains(page, "1 replies") {
+	if !strings.Contains(page, "Solidarity") || !strings.Contains(page, "1 reply") {
 		t.Fatalf("approved reply missing:\n%s", page)
 	}
 	for _, bad := range []string{"<script", "javascript:", "onerror=alert(3)", "onclick", "<iframe", "position:fixed", "<img src=x"} {

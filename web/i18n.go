@@ -1,0 +1,76 @@
+package web
+
+import (
+	"strings"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
+
+	"github.com/tadamun/tadamun/federation/content"
+)
+
+// Every word of the interface (the site's headings, labels, counts, error
+// pages) goes through one function, ui.T, with the English text as its key.
+// A catalogue for another language is one more entry in catalogues; no
+// template changes. English needs entries only where a count changes the
+// words: x/text chooses the CLDR plural form of the interface language
+// (Arabic has six), so a translation gives every form its language has.
+
+// pluralMessage is a message whose words depend on a count: the forms by
+// CLDR category ("=0", "one", "two", "few", "many", "other").
+type pluralMessage struct {
+	key   string
+	forms []any // selector, message, selector, message, ...
+}
+
+// english holds the messages whose English differs from their key.
+var english = []pluralMessage{
+	{"%d likes", []any{"one", "%d like", "other", "%d likes"}},
+	{"%d boosts", []any{"one", "%d boost", "other", "%d boosts"}},
+	{"%d replies", []any{"one", "%d reply", "other", "%d replies"}},
+	{"%d followers on the fediverse", []any{"one", "%d follower on the fediverse", "other", "%d followers on the fediverse"}},
+}
+
+// catalogues builds the message catalogue of every interface language.
+func catalogues() (*catalog.Builder, error) {
+	b := catalog.NewBuilder(catalog.Fallback(language.English))
+	for _, m := range english {
+		if err := b.Set(language.English, m.key, plural.Selectf(1, "%d", m.forms...)); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// ui is the interface in one language: its words, its code and its
+// direction (the direction of the interface, not of the statements shown in
+// it, which carry their own).
+type ui struct {
+	lang string
+	p    *message.Printer
+}
+
+func newUI(cat catalog.Catalog, lang string) *ui {
+	return &ui{lang: lang, p: message.NewPrinter(language.Make(lang), message.Catalog(cat))}
+}
+
+// T translates an interface message, filling in args as fmt does.
+func (u *ui) T(key string, args ...any) string { return u.p.Sprintf(key, args...) }
+
+// Lang is the interface language's BCP 47 code.
+func (u *ui) Lang() string { return u.lang }
+
+// Dir is "rtl" or "ltr" for the interface language.
+func (u *ui) Dir() string { return content.Direction(u.lang) }
+
+// Message translates a fixed sentence, such as an HTTP error's message. One
+// that carries a '%' was built with data in it (a name, a number) and is
+// shown as it is rather than read as a format.
+func (u *ui) Message(msg string) string {
+	if strings.ContainsRune(msg, '%') {
+		return msg
+	}
+	return u.p.Sprintf(msg)
+}
