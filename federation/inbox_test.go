@@ -745,3 +745,28 @@ func TestInboxWorkerPrunes(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestInboxActsOnWhatItChecked: the worker acts on the type the inbox read,
+// never on another one go-fed would pick from the same document (the next
+// entry of a type list, or a prefixed alias).
+func TestInboxActsOnWhatItChecked(t *testing.T) {
+	n := newCapNode(t, storagetest.SQLiteURL(t))
+	ctx := context.Background()
+	alice := newPeer(t, n.web, "https://good.test/users/alice")
+	for i, b := range []string{
+		fmt.Sprintf(`{"@context":"https://www.w3.org/ns/activitystreams","id":"https://good.test/a/1","type":["Ping","Follow"],"actor":%q,"object":"https://capture.test/users/cap"}`, alice.id),
+		fmt.Sprintf(`{"@context":{"as":"https://www.w3.org/ns/activitystreams"},"id":"https://good.test/a/2","type":"as:Follow","actor":%q,"object":"https://capture.test/users/cap"}`, alice.id),
+	} {
+		if err := n.fed.Receive(ctx, alice.post(t, "/inbox", b, n.clock), []byte(b), ""); err != nil {
+			t.Fatalf("%d: %v", i, err)
+		}
+		if _, err := n.fed.ProcessInbox(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := n.store.RemoteActorByIRI(ctx, alice.id); err == nil {
+			if _, err := n.store.Follower(ctx, n.cap.ID, r.ID); err == nil {
+				t.Fatalf("%d: a document the inbox read as another type was acted on as a Follow", i)
+			}
+		}
+	}
+}
