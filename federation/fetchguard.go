@@ -119,7 +119,8 @@ func newFetchLimiter(max, perHost int) *fetchLimiter {
 }
 
 // acquire waits for a slot for host, at most wait; the returned release
-// must be called when the fetch is over.
+// must be called when the fetch is over. Callers pass the host name without
+// port, so that one machine's many ports share its slots.
 func (l *fetchLimiter) acquire(ctx context.Context, host string, wait time.Duration) (release func(), err error) {
 	timer := time.NewTimer(wait)
 	defer timer.Stop()

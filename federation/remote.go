@@ -239,7 +239,7 @@ func (s *Service) keyOwner(ctx context.Context, keyID string, refresh bool) (own
 		return nil, true, fmt.Errorf("federation: key %s failed lately: %w", keyID, cached)
 	}
 	owner, err = s.keyFlight.do(ctx, keyID, func() (*storage.RemoteActor, error) {
-		release, err := s.fetches.acquire(ctx, hostOf(keyID), fetchSlotWait)
+		release, err := s.fetches.acquire(ctx, domainOf(keyID), fetchSlotWait)
 		if err != nil {
 			return nil, err
 		}
@@ -401,7 +401,7 @@ func (s *Service) SubscribeURL(ctx context.Context, reader, username string) (st
 	if _, err := s.client.CheckURL(wf); err != nil {
 		return "", invalid("%s is not a server we can reach", host)
 	}
-	release, err := s.fetches.acquire(ctx, host, fetchSlotWait)
+	release, err := s.fetches.acquire(ctx, domainOf(wf), fetchSlotWait)
 	if err != nil {
 		return "", fmt.Errorf("federation: webfinger %s: %w", host, err)
 	}
