@@ -56,7 +56,7 @@ const DefaultFeedCacheBytes = 32 << 20
 // Server holds the echo instance and what its handlers use.
 type Server struct {
 	echo  *echo.Echo
-	store *storage.Store
+	store Store
 	fed   *federation.Service
 	iri   iri.Builder
 	log   *slog.Logger
@@ -67,7 +67,7 @@ type Server struct {
 }
 
 // New builds the server and its route table.
-func New(cfg Config, store *storage.Store, fed *federation.Service) (*Server, error) {
+func New(cfg Config, store Store, fed *federation.Service) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}

@@ -86,7 +86,7 @@ func (w *Worker) recordBatch(ctx context.Context, batch []*settlement) {
 
 // apply writes one attempt's outcome, with the host's health, inside tx.
 // A row that has gone (its activity was deleted meanwhile) is not an error.
-func (w *Worker) apply(ctx context.Context, tx *storage.Store, s *settlement) error {
+func (w *Worker) apply(ctx context.Context, tx settleStore, s *settlement) error {
 	d, r := s.d, s.r
 	errText := ""
 	if r.err != nil {
@@ -213,7 +213,7 @@ func (w *Worker) holds(h *storage.Host, now time.Time) bool {
 }
 
 // hostAnswered records that host is up.
-func hostAnswered(ctx context.Context, tx *storage.Store, host string) error {
+func hostAnswered(ctx context.Context, tx settleStore, host string) error {
 	if host == "" {
 		return nil
 	}

@@ -110,7 +110,7 @@ type Config struct {
 // runs up to Config.Workers posts at once.
 type Worker struct {
 	cfg    Config
-	store  *storage.Store
+	store  Store
 	poster Poster
 	log    *slog.Logger
 	m      *metrics // nil without Config.Metrics
@@ -126,7 +126,7 @@ type Worker struct {
 }
 
 // New checks cfg, fills in defaults and makes a Worker. Call Run to start it.
-func New(cfg Config, store *storage.Store, poster Poster) (*Worker, error) {
+func New(cfg Config, store Store, poster Poster) (*Worker, error) {
 	if store == nil || poster == nil {
 		return nil, errors.New("delivery: a store and a poster are required")
 	}
