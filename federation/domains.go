@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/tadamun/tadamun/storage"
@@ -73,7 +74,12 @@ func (s *Service) SetDomainPolicy(ctx context.Context, domain, policy, reason st
 		if policy != storage.PolicyBlock {
 			return nil
 		}
-		removed, err = tx.RemoveFollowersOnDomain(ctx, d)
+		if removed, err = tx.RemoveFollowersOnDomain(ctx, d); err != nil {
+			return err
+		}
+		// What was queued for the domain before the block is not sent
+		// after it.
+		_, err = tx.FailDeliveriesTo(ctx, d, "domain blocked")
 		return err
 	})
 	if err != nil {
@@ -107,4 +113,45 @@ func (s *Service) silenced(ctx context.Context, remote *storage.RemoteActor) (bo
 		return false, fmt.Errorf("federation: %w", err)
 	}
 	return p == storage.PolicySilence, nil
+}
+
+// withoutBlocked drops the inboxes on blocked domains from a delivery list.
+// Followers there were removed when the block was set, but a mention, the
+// author of a post we answer or someone who interacted may still be on one.
+func withoutBlocked(ctx context.Context, tx *storage.Store, inboxes []string) ([]string, error) {
+	if len(inboxes) == 0 {
+		return inboxes, nil
+	}
+	rules, err := tx.ListDomainPolicies(ctx)
+	if err != nil || len(rules) == 0 {
+		return inboxes, err
+	}
+	policy := make(map[string]string, len(rules))
+	for _, r := range rules {
+		policy[r.Domain] = r.Policy
+	}
+	out := make([]string, 0, len(inboxes))
+	for _, in := range inboxes {
+		if u, err := url.Parse(in); err == nil && nearestPolicy(policy, u.Hostname()) == storage.PolicyBlock {
+			continue
+		}
+		out = append(out, in)
+	}
+	return out, nil
+}
+
+// nearestPolicy is the policy of host or of its nearest parent domain that
+// has one, as storage.DomainPolicy decides it.
+func nearestPolicy(policy map[string]string, host string) string {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	for {
+		if p, ok := policy[h]; ok {
+			return p
+		}
+		i := strings.IndexByte(h, '.')
+		if i < 0 {
+			return ""
+		}
+		h = h[i+1:]
+	}
 }

@@ -179,12 +179,7 @@ func (s *Service) sendToFollowers(ctx context.Context, tx *storage.Store, act *s
 	if err != nil {
 		return err
 	}
-	inboxes = union(inboxes, extra)
-	if len(inboxes) == 0 {
-		return nil
-	}
-	_, err = tx.EnqueueDeliveries(ctx, act.ID, a.ID, inboxes)
-	return err
+	return s.enqueue(ctx, tx, act, a, union(inboxes, extra))
 }
 
 // send stores an outbound activity and queues it for the given inboxes.
@@ -192,7 +187,16 @@ func (s *Service) send(ctx context.Context, tx *storage.Store, act *storage.Acti
 	if _, err := tx.SaveActivity(ctx, act); err != nil {
 		return err
 	}
-	_, err := tx.EnqueueDeliveries(ctx, act.ID, signer.ID, inboxes)
+	return s.enqueue(ctx, tx, act, signer, inboxes)
+}
+
+// enqueue writes one delivery row per inbox, leaving out blocked domains.
+func (s *Service) enqueue(ctx context.Context, tx *storage.Store, act *storage.Activity, signer *storage.Actor, inboxes []string) error {
+	inboxes, err := withoutBlocked(ctx, tx, inboxes)
+	if err != nil || len(inboxes) == 0 {
+		return err
+	}
+	_, err = tx.EnqueueDeliveries(ctx, act.ID, signer.ID, inboxes)
 	return err
 }
 

@@ -378,3 +378,22 @@ func (s *Store) RemoveFollowersOnDomain(ctx context.Context, domain string) (int
 	}
 	return int(n), nil
 }
+
+// FailDeliveriesTo ends every pending delivery to domain or its subdomains
+// (on any port), recording errText as the reason, when the domain is
+// blocked: what was queued before the block is not sent after it. It
+// returns how many ended.
+func (s *Store) FailDeliveriesTo(ctx context.Context, domain, errText string) (int, error) {
+	// The domain is a validated host name, so it holds no LIKE wildcard.
+	res, err := s.q.ExecContext(ctx, `UPDATE deliveries SET state = 'failed', last_error = $2, locked_until = NULL, locked_by = '', updated_at = $3
+		WHERE state = 'pending' AND (host = $1 OR host LIKE $1 || ':%' OR host LIKE '%.' || $1 OR host LIKE '%.' || $1 || ':%')`,
+		domain, clip(errText, maxLastError), s.now())
+	if err != nil {
+		return 0, fmt.Errorf("storage: fail deliveries to %s: %w", domain, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("storage: fail deliveries to %s: %w", domain, err)
+	}
+	return int(n), nil
+}
