@@ -40,7 +40,7 @@ type Config struct {
 
 // Service carries out the node's protocol work over a store.
 type Service struct {
-	store *storage.Store
+	store Store
 	iri   iri.Builder
 	log   *slog.Logger
 	now   func() time.Time
@@ -64,7 +64,7 @@ type Service struct {
 }
 
 // New returns a Service for the node described by cfg.
-func New(cfg Config, store *storage.Store) *Service {
+func New(cfg Config, store Store) *Service {
 	s := &Service{store: store, iri: iri.New(cfg.Scheme, cfg.Host), log: cfg.Logger, now: cfg.Now, wakeF: cfg.Wake,
 		client: cfg.Client, mediaDir: cfg.MediaDir, insecureRemote: cfg.InsecureRemote, authorizedFetch: cfg.AuthorizedFetch,
 		inboxWake: make(chan struct{}, 1), keyFailures: newBoundedCache[error](keyFailureEntries, keyFailureTTL),
