@@ -272,6 +272,17 @@ func validIRI(raw string) bool {
 	return u.Scheme == "https" || u.Scheme == "http"
 }
 
+// link keeps raw if it is a URL the node may put in a page or a document
+// (see validIRI) and gives "" otherwise: a remote "url" or "icon" of
+// javascript:, data: or a relative path is dropped when stored, not left for
+// every template to neutralise.
+func link(raw string) string {
+	if validIRI(raw) {
+		return raw
+	}
+	return ""
+}
+
 // Reading the decoded map: the shapes ActivityStreams allows for a value.
 
 // stringOf reads "x" or ["x", ...] (the first counts).

@@ -446,7 +446,7 @@ func (s *Service) onCreate(ctx context.Context, remote *storage.RemoteActor, raw
 
 func (s *Service) remoteObject(p *postObject, remote *storage.RemoteActor) *storage.RemoteObject {
 	o := &storage.RemoteObject{IRI: p.ID, RemoteActorID: remote.ID, Type: p.Type, InReplyTo: refID(p.InReplyTo),
-		URL: refID(p.URL), Name: content.PlainText(p.Name), Summary: content.PlainText(p.Summary),
+		URL: link(refID(p.URL)), Name: content.PlainText(p.Name), Summary: content.PlainText(p.Summary),
 		ContentHTML: content.SanitizeRemote(p.Content), Sensitive: p.Sensitive, PublishedAt: p.Published, EditedAt: p.Updated,
 		Raw: ""}
 	for lang, html := range p.ContentMap {

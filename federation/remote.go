@@ -71,16 +71,16 @@ func parseActor(ctx context.Context, body []byte) (*storage.RemoteActor, error) 
 	}
 	r.DisplayName = content.PlainText(firstText[vocab.ActivityStreamsNamePropertyIterator](v.GetActivityStreamsName()))
 	r.SummaryHTML = content.SanitizeRemote(firstText[vocab.ActivityStreamsSummaryPropertyIterator](v.GetActivityStreamsSummary()))
-	r.URL = first[vocab.ActivityStreamsUrlPropertyIterator](v.GetActivityStreamsUrl())
+	r.URL = link(first[vocab.ActivityStreamsUrlPropertyIterator](v.GetActivityStreamsUrl()))
 	r.Inbox = iriOf(v.GetActivityStreamsInbox())
 	r.Outbox = iriOf(v.GetActivityStreamsOutbox())
 	r.FollowersURL = iriOf(v.GetActivityStreamsFollowers())
 	r.FeaturedURL = iriOf(v.GetTootFeatured())
 	if icons := v.GetActivityStreamsIcon(); icons != nil && icons.Len() > 0 {
 		if it := icons.At(0); it.IsActivityStreamsImage() {
-			r.IconURL = first[vocab.ActivityStreamsUrlPropertyIterator](it.GetActivityStreamsImage().GetActivityStreamsUrl())
+			r.IconURL = link(first[vocab.ActivityStreamsUrlPropertyIterator](it.GetActivityStreamsImage().GetActivityStreamsUrl()))
 		} else {
-			r.IconURL = iriOf(it)
+			r.IconURL = link(iriOf(it))
 		}
 	}
 	if keys := v.GetW3IDSecurityV1PublicKey(); keys != nil {
