@@ -42,12 +42,18 @@ func TestActivityPubSurface(t *testing.T) {
 			if j.Subject != "acct:icssi@node.test" || !strings.HasPrefix(res2.Header.Get("Content-Type"), "application/jrd+json") {
 				t.Fatalf("%s: %+v", res, j)
 			}
-			var self, sub bool
+			var self bool
 			for _, l := range j.Links {
 				self = self || l["rel"] == "self" && l["type"] == "application/activity+json" && l["href"] == base+"/users/icssi"
-				sub = sub || l["rel"] == "http://ostatus.org/schema/1.0/subscribe" && strings.Contains(l["template"], "{uri}")
+				// A template advertised on this node must be served: a
+				// subscribe template that led to a 404 sent people nowhere.
+				if path, ok := strings.CutPrefix(strings.ReplaceAll(l["template"], "{uri}", "acct%3Aamal%40social.test"), base); ok {
+					if r, _ := n.get(t, path); r.StatusCode == 404 {
+						t.Errorf("%s: link %s advertises %s, which is not served", res, l["rel"], l["template"])
+					}
+				}
 			}
-			if !self || !sub {
+			if !self {
 				t.Fatalf("%s: links %v", res, j.Links)
 			}
 		}

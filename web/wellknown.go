@@ -48,13 +48,15 @@ func (s *Server) webfinger(c echo.Context) error {
 	if a.IsInstance {
 		return echo.NewHTTPError(http.StatusNotFound, "no such account on this server")
 	}
+	// No OStatus subscribe template: it would send people to a page where
+	// an editor of this node follows someone, and none exists until the
+	// admin interface brings it (remote following is `tadamun follow`).
 	return s.jrd(c, map[string]any{
 		"subject": "acct:" + a.Username + "@" + s.iri.Host(),
 		"aliases": []string{s.iri.Actor(a.Username), s.iri.Profile(a.Username)},
 		"links": []map[string]string{
 			{"rel": "self", "type": "application/activity+json", "href": s.iri.Actor(a.Username)},
 			{"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": s.iri.Profile(a.Username)},
-			{"rel": "http://ostatus.org/schema/1.0/subscribe", "template": s.iri.Base() + "/authorize_interaction?uri={uri}"},
 		},
 	})
 }
