@@ -24,6 +24,7 @@ import (
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/storage"
+	"github.com/tadamun/tadamun/web/i18n"
 )
 
 //go:embed templates/*.html
@@ -120,7 +121,7 @@ var funcs = template.FuncMap{
 // parseTemplates reads each page template together with the layout, with
 // the interface words of u: "t" translates, "uiLang" and "uiDir" mark the
 // elements that hold interface words.
-func parseTemplates(u *ui) (map[string]*template.Template, error) {
+func parseTemplates(u *i18n.UI) (map[string]*template.Template, error) {
 	fm := template.FuncMap{"t": u.T, "uiLang": u.Lang, "uiDir": u.Dir}
 	for k, v := range funcs {
 		fm[k] = v

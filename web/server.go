@@ -20,6 +20,7 @@ import (
 	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/web/cache"
+	"github.com/tadamun/tadamun/web/i18n"
 )
 
 // Config is what the web layer needs.
@@ -61,7 +62,7 @@ type Server struct {
 	iri   iri.Builder
 	log   *slog.Logger
 	pages map[string]*template.Template
-	ui    *ui // the interface's words (web/i18n.go)
+	ui    *i18n.UI // the interface's words
 	cfg   Config
 	feeds *cache.LRU
 }
@@ -87,13 +88,13 @@ func New(cfg Config, store Store, fed *federation.Service) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cat, err := catalogues()
+	cat, err := i18n.Catalogues()
 	if err != nil {
 		return nil, fmt.Errorf("web: message catalogues: %w", err)
 	}
 	// The interface is in English until the catalogues of issue 11 arrive;
 	// everything already goes through ui.T.
-	u := newUI(cat, "en")
+	u := i18n.New(cat, "en")
 	pages, err := parseTemplates(u)
 	if err != nil {
 		return nil, err
