@@ -160,3 +160,208 @@ func tokenHash(token string) string {
 	h := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(h[:])
 }
+
+// UserByID returns the user, or ErrNotFound.
+func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
+	u, err := scanUser(s.q.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("storage: user %s: %w", id, err)
+	}
+	return u, nil
+}
+
+// ListUsers returns every user ordered by username.
+func (s *Store) ListUsers(ctx context.Context) ([]*User, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []*User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: list users: %w", err)
+	}
+	return out, nil
+}
+
+// UserActors returns the ids of the actors given to the user, ordered by the
+// actors' usernames. Admins work on every actor whatever this returns.
+func (s *Store) UserActors(ctx context.Context, userID string) ([]string, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT ua.actor_id FROM user_actors ua JOIN actors a ON a.id = ua.actor_id
+		WHERE ua.user_id = $1 ORDER BY a.username`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("storage: user %s actors: %w", userID, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("storage: user %s actors: %w", userID, err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: user %s actors: %w", userID, err)
+	}
+	return out, nil
+}
+
+// SetUserActors replaces the actors given to the user with actorIDs
+// (duplicates ignored; empty takes every actor away). An unknown user or
+// actor gives ErrNotFound and changes nothing.
+func (s *Store) SetUserActors(ctx context.Context, userID string, actorIDs []string) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		if err := tx.touchUser(ctx, userID); err != nil {
+			return fmt.Errorf("storage: set user actors: %w", err)
+		}
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM user_actors WHERE user_id = $1`, userID); err != nil {
+			return fmt.Errorf("storage: set user actors: %w", err)
+		}
+		seen := make(map[string]bool, len(actorIDs))
+		for _, id := range actorIDs {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			var one int
+			err := tx.q.QueryRowContext(ctx, `SELECT 1 FROM actors WHERE id = $1`, id).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("storage: set user actors: actor %s: %w", id, ErrNotFound)
+			}
+			if err != nil {
+				return fmt.Errorf("storage: set user actors: %w", err)
+			}
+			if _, err := tx.q.ExecContext(ctx, `INSERT INTO user_actors (user_id, actor_id) VALUES ($1, $2)`, userID, id); err != nil {
+				return fmt.Errorf("storage: set user actors: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// touchUser sets the user's updated_at, or gives ErrNotFound.
+func (s *Store) touchUser(ctx context.Context, userID string) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE users SET updated_at = $2 WHERE id = $1`, userID, s.now())
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return fmt.Errorf("user %s: %w", userID, ErrNotFound)
+	}
+	return nil
+}
+
+// SetPassword replaces the user's password hash (from HashPassword) and, in
+// the same transaction, ends every session of the user: a password change
+// signs the account out everywhere. An unknown user gives ErrNotFound.
+func (s *Store) SetPassword(ctx context.Context, userID, hash string) error {
+	if hash == "" {
+		return errors.New("storage: set password: empty hash")
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		res, err := tx.q.ExecContext(ctx, `UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1`,
+			userID, hash, tx.now())
+		if err != nil {
+			return fmt.Errorf("storage: set password: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("storage: set password: %w", err)
+		} else if n == 0 {
+			return fmt.Errorf("storage: set password: user %s: %w", userID, ErrNotFound)
+		}
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+			return fmt.Errorf("storage: set password: end sessions: %w", err)
+		}
+		return nil
+	})
+}
+
+// ErrLastAdmin is returned (wrapped, and matching ErrConflict) when a change
+// would leave the node without an admin.
+var ErrLastAdmin = fmt.Errorf("%w: the node must keep at least one admin", ErrConflict)
+
+// otherAdmins counts the admins other than userID. On PostgreSQL it first
+// locks the admin rows so that two transactions demoting or deleting two
+// different admins at once cannot both see the other one; SQLite has a
+// single writer, so nothing is needed there.
+func (s *Store) otherAdmins(ctx context.Context, userID string) (int, error) {
+	if s.dialect.name == "postgres" {
+		rows, err := s.q.QueryContext(ctx, `SELECT id FROM users WHERE role = $1 FOR UPDATE`, RoleAdmin)
+		if err != nil {
+			return 0, err
+		}
+		for rows.Next() { // read every row so that every one is locked
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+	}
+	var n int
+	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE role = $1 AND id <> $2`, RoleAdmin, userID).Scan(&n)
+	return n, err
+}
+
+// SetRole changes the user's role to admin or editor. Demoting the last
+// admin gives ErrLastAdmin (an ErrConflict); an unknown user ErrNotFound.
+// An editor's actors are kept, so promoting and demoting again restores them.
+func (s *Store) SetRole(ctx context.Context, userID, role string) error {
+	if role != RoleAdmin && role != RoleEditor {
+		return fmt.Errorf("storage: set role: unknown role %q", role)
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
+			return fmt.Errorf("storage: set role: %w", err)
+		}
+		if u.Role == RoleAdmin && role != RoleAdmin {
+			n, err := tx.otherAdmins(ctx, userID)
+			if err != nil {
+				return fmt.Errorf("storage: set role: %w", err)
+			}
+			if n == 0 {
+				return fmt.Errorf("storage: set role of %s: %w", u.Username, ErrLastAdmin)
+			}
+		}
+		if _, err := tx.q.ExecContext(ctx, `UPDATE users SET role = $2, updated_at = $3 WHERE id = $1`,
+			userID, role, tx.now()); err != nil {
+			return fmt.Errorf("storage: set role: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeleteUser deletes the user with their sessions and actor grants. Deleting
+// the last admin gives ErrLastAdmin (an ErrConflict); an unknown user
+// ErrNotFound.
+func (s *Store) DeleteUser(ctx context.Context, userID string) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
+			return fmt.Errorf("storage: delete user: %w", err)
+		}
+		if u.Role == RoleAdmin {
+			n, err := tx.otherAdmins(ctx, userID)
+			if err != nil {
+				return fmt.Errorf("storage: delete user: %w", err)
+			}
+			if n == 0 {
+				return fmt.Errorf("storage: delete user %s: %w", u.Username, ErrLastAdmin)
+			}
+		}
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, userID); err != nil {
+			return fmt.Errorf("storage: delete user: %w", err)
+		}
+		return nil
+	})
+}
