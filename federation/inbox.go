@@ -118,19 +118,6 @@ func checkObjects(v any) error {
 	return nil
 }
 
-// firstString reads "x" or ["x", ...] from raw JSON.
-func firstString(m json.RawMessage) string {
-	var s string
-	if json.Unmarshal(m, &s) == nil {
-		return s
-	}
-	var l []json.RawMessage
-	if json.Unmarshal(m, &l) == nil && len(l) > 0 {
-		return firstString(l[0])
-	}
-	return ""
-}
-
 // refID reads an IRI given as "iri", {"id": "iri", ...} or a list of those,
 // from raw JSON.
 func refID(m json.RawMessage) string {

@@ -2,14 +2,12 @@ package federation
 
 import (
 	"context"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-fed/activity/streams/vocab"
@@ -131,41 +129,6 @@ func (s *Service) instanceSigner(ctx context.Context) (*transport.Signer, error)
 	}
 	s.signer = &transport.Signer{KeyID: s.iri.InstanceKey(), Key: k}
 	return s.signer, nil
-}
-
-// signerFor returns the signer of one of our actors.
-func (s *Service) signerFor(a *storage.Actor) (*transport.Signer, error) {
-	k, err := s.parsedKey(a)
-	if err != nil {
-		return nil, err
-	}
-	id := s.iri.Key(a.Username)
-	if a.IsInstance {
-		id = s.iri.InstanceKey()
-	}
-	return &transport.Signer{KeyID: id, Key: k}, nil
-}
-
-type keyCache struct {
-	mu   sync.Mutex
-	keys map[string]*rsa.PrivateKey
-}
-
-func (s *Service) parsedKey(a *storage.Actor) (*rsa.PrivateKey, error) {
-	s.keys.mu.Lock()
-	defer s.keys.mu.Unlock()
-	if k, ok := s.keys.keys[a.ID]; ok {
-		return k, nil
-	}
-	k, err := httpsig.ParsePrivateKeyPEM(a.PrivateKeyPEM)
-	if err != nil {
-		return nil, fmt.Errorf("federation: key of %s: %w", a.Username, err)
-	}
-	if s.keys.keys == nil {
-		s.keys.keys = map[string]*rsa.PrivateKey{}
-	}
-	s.keys.keys[a.ID] = k
-	return k, nil
 }
 
 // ResolveActor returns a remote actor, from the cache while it is fresh,

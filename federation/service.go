@@ -52,7 +52,6 @@ type Service struct {
 	authorizedFetch bool
 	signerMu        sync.Mutex
 	signer          *transport.Signer
-	keys            keyCache
 	inboxWake       chan struct{}
 
 	// Guards on fetches other servers can make us do (fetchguard.go).
