@@ -19,6 +19,7 @@ import (
 	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/storage"
+	"github.com/tadamun/tadamun/web/admin"
 	"github.com/tadamun/tadamun/web/cache"
 	"github.com/tadamun/tadamun/web/i18n"
 )
@@ -153,7 +154,11 @@ func New(cfg Config, store Store, fed *federation.Service) (*Server, error) {
 			},
 		}))
 	}
-	s.routes(metricsGuard(echo.WrapHandler(promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{Registry: cfg.Metrics}))))
+	adm, err := admin.New(admin.Config{Logger: cfg.Logger, Now: cfg.Now}, store, fed, u)
+	if err != nil {
+		return nil, err
+	}
+	s.routes(adm, metricsGuard(echo.WrapHandler(promhttp.HandlerFor(cfg.Metrics, promhttp.HandlerOpts{Registry: cfg.Metrics}))))
 	return s, nil
 }
 
@@ -161,7 +166,7 @@ func New(cfg Config, store Store, fed *federation.Service) (*Server, error) {
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // routes is the one route table of the node.
-func (s *Server) routes(metrics echo.HandlerFunc) {
+func (s *Server) routes(adm *admin.Handler, metrics echo.HandlerFunc) {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -176,6 +181,7 @@ func (s *Server) routes(metrics echo.HandlerFunc) {
 	e.GET("/favicon.ico", s.favicon)
 	e.GET(iri.SitemapPath, s.sitemap)
 	e.GET("/search", s.search)
+	adm.Register(e.Group(iri.AdminPrefix)) // the admin interface's own table: web/admin.Register
 	e.GET(iri.TagsPrefix+":tag", s.tagPage)
 	e.GET("/:lang", s.languagePage)
 	e.GET(iri.ProfilePrefix+":username", s.profile)

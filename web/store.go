@@ -5,12 +5,14 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/storage"
+	"github.com/tadamun/tadamun/web/admin"
 )
 
 // Store is what the web side reads directly for pages, feeds and probes;
 // everything that changes state goes through federation. *storage.Store
 // implements it.
 type Store interface {
+	admin.Store // what the admin interface under /admin uses
 	ActivityByID(ctx context.Context, id string) (*storage.Activity, error)
 	ActorByID(ctx context.Context, id string) (*storage.Actor, error)
 	ActorByUsername(ctx context.Context, username string) (*storage.Actor, error)

@@ -59,6 +59,17 @@ const (
 	SitemapPath      = "/sitemap.xml"
 )
 
+// The admin interface: AdminPrefix is its group; the others are paths
+// below it (AdminPrefix + AdminLogin is /admin/login). "admin" is never a
+// language code, so the /:lang route cannot mean it.
+const (
+	AdminPrefix  = "/admin"
+	AdminLogin   = "/login"
+	AdminLogout  = "/logout"
+	AdminAccount = "/account"
+	AdminActors  = "/actors/" // + username
+)
+
 // Feeds returns the feed file names, in the order pages list them.
 func Feeds() []string { return []string{FeedRSS, FeedAtom, FeedJSON} }
 

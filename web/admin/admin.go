@@ -1,0 +1,115 @@
+package admin
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/iri"
+	"github.com/tadamun/tadamun/storage"
+	"github.com/tadamun/tadamun/web/i18n"
+)
+
+// Store is what the admin interface reads and changes directly.
+// *storage.Store implements it.
+type Store interface {
+	ActorByUsername(ctx context.Context, username string) (*storage.Actor, error)
+	ListActors(ctx context.Context) ([]*storage.Actor, error)
+	CountFollowers(ctx context.Context, actorID string) (int, error)
+	CountVisible(ctx context.Context, actorID string, at time.Time) (int, error)
+
+	UserByUsername(ctx context.Context, username string) (*storage.User, error)
+	UserByID(ctx context.Context, id string) (*storage.User, error)
+	UserActors(ctx context.Context, userID string) ([]string, error)
+	SetPassword(ctx context.Context, userID, hash string) error
+
+	CreateSession(ctx context.Context, userID, userAgent string, ttl time.Duration) (string, error)
+	UserBySession(ctx context.Context, token string) (*storage.User, error)
+	TouchSession(ctx context.Context, token string, ttl time.Duration) error
+	DeleteSession(ctx context.Context, token string) error
+	ListSessions(ctx context.Context, userID string) ([]*storage.ListedSession, error)
+	RevokeSession(ctx context.Context, userID, sessionID string) error
+}
+
+// Config is what the admin interface needs besides its store.
+type Config struct {
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// SessionTTL is how long a session lasts without use; 0 means
+	// DefaultSessionTTL.
+	SessionTTL time.Duration
+	// Throttle bounds failed sign-ins; zero fields get the defaults.
+	Throttle ThrottleConfig
+}
+
+// DefaultSessionTTL is how long an unused session lasts: each request
+// pushes its end this far ahead again.
+const DefaultSessionTTL = 14 * 24 * time.Hour
+
+// Handler is the admin interface: its routes, pages and guards.
+type Handler struct {
+	cfg      Config
+	store    Store
+	fed      *federation.Service
+	iri      iri.Builder
+	ui       *i18n.UI
+	log      *slog.Logger
+	pages    map[string]*template.Template
+	throttle *throttle
+	secure   bool   // cookies are Secure: the node is on https
+	dummy    []byte // a bcrypt hash compared against for unknown users
+}
+
+//go:embed templates/*.html static/*
+var files embed.FS
+
+// New builds the admin interface of the node served by fed, in the
+// interface language of ui.
+func New(cfg Config, store Store, fed *federation.Service, ui *i18n.UI) (*Handler, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = DefaultSessionTTL
+	}
+	pages, err := parsePages(ui)
+	if err != nil {
+		return nil, err
+	}
+	dummy, err := storage.HashPassword(fmt.Sprintf("%x", sha256.Sum256([]byte("tadamun dummy password"))))
+	if err != nil {
+		return nil, fmt.Errorf("admin: dummy hash: %w", err)
+	}
+	b := fed.IRI()
+	return &Handler{cfg: cfg, store: store, fed: fed, iri: b, ui: ui, log: cfg.Logger, pages: pages,
+		throttle: newThrottle(cfg.Throttle, cfg.Now), secure: b.Scheme() == "https", dummy: []byte(dummy)}, nil
+}
+
+// Register puts the admin routes on g, the group at iri.AdminPrefix. This is
+// the admin interface's one route table.
+func (h *Handler) Register(g *echo.Group) {
+	g.Use(h.frame, h.session, h.csrf)
+	g.GET("/static/*", h.static)
+	g.GET(iri.AdminLogin, h.loginForm)
+	g.POST(iri.AdminLogin, h.login)
+	g.POST(iri.AdminLogout, h.logout)
+
+	u := g.Group("", h.requireUser)
+	u.GET("", h.dashboard)
+	u.GET("/", h.dashboard)
+	u.GET(iri.AdminAccount, h.account)
+	u.POST(iri.AdminAccount+"/password", h.changePassword)
+	u.POST(iri.AdminAccount+"/sessions/:id/revoke", h.revokeSession)
+	u.GET(iri.AdminActors+":username", h.actorPage)
+}
