@@ -22,6 +22,12 @@ func init() {
 		{name: "actor update", args: "USERNAME", summary: "change an actor's name, summary, profile fields, avatar or header image", flags: actorUpdateCmd},
 		{name: "actor list", summary: "list the publishing actors", flags: actorListCmd},
 		{name: "user create", args: "NAME", summary: "create an admin or editor account for the admin interface", flags: userCreateCmd},
+		{name: "user list", summary: "list the accounts: role, actors, created, disabled", flags: userListCmd},
+		{name: "user passwd", args: "NAME", summary: "set an account's password (signs it out everywhere)", flags: userPasswdCmd},
+		{name: "user role", args: "NAME admin|editor", summary: "change an account's role (--actors: the actors an editor works on)", flags: userRoleCmd},
+		{name: "user delete", args: "NAME", summary: "delete an account and its sessions (never the last admin)", flags: userDeleteCmd},
+		{name: "node show", summary: "show the node settings: site name, description, default language", flags: nodeShowCmd},
+		{name: "node set", summary: "change the node settings (--name, --description, --language)", flags: nodeSetCmd},
 
 		{name: "publish", args: "FILE.md", summary: "publish a statement from a Markdown file with front matter; prints its URL", flags: publishCmd},
 		{name: "statement list", summary: "list statements (all states) newest first", flags: statementListCmd},
