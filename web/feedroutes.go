@@ -48,7 +48,15 @@ func (s *Server) feedRoutes() {
 type feedSource func(c echo.Context, name string) (feeds.Feed, storage.StatementQuery, error)
 
 func (s *Server) nodeFeed(c echo.Context, name string) (feeds.Feed, storage.StatementQuery, error) {
-	return feeds.Feed{Title: s.iri.Host(), Description: "Statements published on " + s.iri.Host(), Link: s.iri.Home(),
+	si, err := s.site(c.Request().Context())
+	if err != nil {
+		return feeds.Feed{}, storage.StatementQuery{}, err
+	}
+	desc := si.Description
+	if desc == "" {
+		desc = "Statements published on " + s.iri.Host()
+	}
+	return feeds.Feed{Title: si.Name, Description: desc, Link: s.iri.Home(),
 		Self: s.iri.NodeFeed(name)}, storage.StatementQuery{}, nil
 }
 
@@ -76,7 +84,11 @@ func (s *Server) tagFeed(c echo.Context, name string) (feeds.Feed, storage.State
 	if tag == "" {
 		return feeds.Feed{}, storage.StatementQuery{}, echo.NewHTTPError(http.StatusNotFound, "No such hashtag.")
 	}
-	return feeds.Feed{Title: "#" + tag + " · " + s.iri.Host(), Description: "Statements tagged #" + tag, Link: s.iri.Tag(tag),
+	si, err := s.site(c.Request().Context())
+	if err != nil {
+		return feeds.Feed{}, storage.StatementQuery{}, err
+	}
+	return feeds.Feed{Title: "#" + tag + " · " + si.Name, Description: "Statements tagged #" + tag, Link: s.iri.Tag(tag),
 		Self: s.iri.TagFeed(tag, name)}, storage.StatementQuery{Tag: tag}, nil
 }
 
@@ -85,7 +97,11 @@ func (s *Server) languageFeed(c echo.Context, name string) (feeds.Feed, storage.
 	if err != nil || lang != c.Param("lang") {
 		return feeds.Feed{}, storage.StatementQuery{}, echo.NewHTTPError(http.StatusNotFound, "Not found.")
 	}
-	return feeds.Feed{Title: s.iri.Host() + " (" + lang + ")", Link: s.iri.Language(lang), Language: lang,
+	si, err := s.site(c.Request().Context())
+	if err != nil {
+		return feeds.Feed{}, storage.StatementQuery{}, err
+	}
+	return feeds.Feed{Title: si.Name + " (" + lang + ")", Link: s.iri.Language(lang), Language: lang,
 		Self: s.iri.LanguageFeed(lang, name)}, storage.StatementQuery{Language: lang}, nil
 }
 
@@ -115,7 +131,10 @@ func (s *Server) feed(name string, source feedSource) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		version := strconv.Itoa(count) + "|" + modified.Format(time.RFC3339Nano) + "|" + actorsChanged.Format(time.RFC3339Nano)
+		// The feed's own title and description (node settings) are part of
+		// the version, so a renamed site reaches the cached feeds too.
+		version := strconv.Itoa(count) + "|" + modified.Format(time.RFC3339Nano) + "|" + actorsChanged.Format(time.RFC3339Nano) +
+			"|" + f.Title + "|" + f.Description + "|" + f.Language
 		if actorsChanged.After(modified) {
 			modified = actorsChanged
 		}

@@ -36,6 +36,8 @@ var staticFS embed.FS
 // pageData is what every page template receives.
 type pageData struct {
 	Title       string
+	SiteName    string // the node's name (node settings), or the domain
+	SiteLang    string // the language of the node's name, if set
 	Lang        string
 	Dir         string
 	Host        string
@@ -154,6 +156,14 @@ func (s *Server) render(c echo.Context, code int, page string, d pageData) error
 	}
 	d.Host = s.iri.Host()
 	d.Version = s.cfg.Version
+	si, err := s.site(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	d.SiteName, d.SiteLang = si.Name, si.Language
+	if d.Lang == "" {
+		d.Lang = si.Language
+	}
 	if d.Lang == "" {
 		d.Lang = "en"
 	}
@@ -272,9 +282,13 @@ func (s *Server) home(c echo.Context) error {
 	for _, l := range langs {
 		links = append(links, langLink{Lang: l, Dir: content.Direction(l), URL: iri.LanguagePath(l), Name: languageName(l)})
 	}
-	return s.render(c, http.StatusOK, "home", pageData{Title: s.iri.Host(), Statements: list, Modified: newest(list),
-		Canonical: s.iri.Home(), Alternates: s.feedAlternates(s.iri.NodeFeed, s.iri.Host()), Older: olderLink("/", list),
-		Languages: links})
+	si, err := s.site(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "home", pageData{Title: si.Name, Description: si.Description, Statements: list,
+		Modified: newest(list), Canonical: s.iri.Home(), Alternates: s.feedAlternates(s.iri.NodeFeed, si.Name),
+		Older: olderLink("/", list), Languages: links})
 }
 
 // pageSize is how many statements a list page shows.

@@ -66,6 +66,8 @@ type Server struct {
 	ui    *i18n.UI // the interface's words
 	cfg   Config
 	feeds *cache.LRU
+	// siteCache keeps the node settings for a few seconds (site.go).
+	siteCache siteCache
 }
 
 // New builds the server and its route table.

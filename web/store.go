@@ -26,6 +26,7 @@ type Store interface {
 	ListStatements(ctx context.Context, q storage.StatementQuery) ([]*storage.Statement, error)
 	MediaByPath(ctx context.Context, path string) (*storage.Media, error)
 	MigrationStatus(ctx context.Context) (storage.MigrationStatus, error)
+	NodeSettings(ctx context.Context) (storage.NodeSettings, error)
 	SearchStatements(ctx context.Context, query string, at time.Time, limit, offset int) ([]*storage.Statement, error)
 	StatementByID(ctx context.Context, id string) (*storage.Statement, error)
 	StatementBySlug(ctx context.Context, actorID, slug string) (*storage.Statement, error)

@@ -120,6 +120,16 @@ func (s *Server) nodeInfo(c echo.Context) error {
 		software["repository"] = "https://github.com/tadamun/tadamun"
 		software["homepage"] = "https://github.com/tadamun/tadamun"
 	}
+	si, err := s.site(ctx)
+	if err != nil {
+		return err
+	}
+	// Mastodon, Misskey and the fediverse directories read the node's name
+	// and description from these two metadata keys.
+	meta := map[string]any{"nodeName": si.Name}
+	if si.Description != "" {
+		meta["nodeDescription"] = si.Description
+	}
 	n := len(actors)
 	doc := map[string]any{
 		"version":           ver,
@@ -131,7 +141,7 @@ func (s *Server) nodeInfo(c echo.Context) error {
 			"users":      map[string]int{"total": n, "activeMonth": n, "activeHalfyear": n},
 			"localPosts": posts,
 		},
-		"metadata": map[string]any{"nodeName": s.iri.Host()},
+		"metadata": meta,
 	}
 	c.Response().Header().Set(echo.HeaderContentType,
 		`application/json; profile="http://nodeinfo.diaspora.software/ns/schema/`+ver+`#"`)
