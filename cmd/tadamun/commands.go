@@ -25,6 +25,7 @@ func init() {
 		{name: "user list", summary: "list the accounts: role, actors, created, disabled", flags: userListCmd},
 		{name: "user passwd", args: "NAME", summary: "set an account's password (signs it out everywhere)", flags: userPasswdCmd},
 		{name: "user role", args: "NAME admin|editor", summary: "change an account's role (--actors: the actors an editor works on)", flags: userRoleCmd},
+		{name: "user sessions", args: "NAME", summary: "list an account's signed-in sessions (--revoke ID|all signs them out)", flags: userSessionsCmd},
 		{name: "user delete", args: "NAME", summary: "delete an account and its sessions (never the last admin)", flags: userDeleteCmd},
 		{name: "node show", summary: "show the node settings: site name, description, default language", flags: nodeShowCmd},
 		{name: "node set", summary: "change the node settings (--name, --description, --language)", flags: nodeSetCmd},
