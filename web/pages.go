@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"sort"
@@ -158,7 +159,10 @@ func (s *Server) render(c echo.Context, code int, page string, d pageData) error
 	d.Version = s.cfg.Version
 	si, err := s.site(c.Request().Context())
 	if err != nil {
-		return err
+		// Error pages are rendered here too, often because the database is
+		// unwell: show the domain rather than fail a second time.
+		s.log.WarnContext(c.Request().Context(), "node settings unavailable", slog.Any("error", err))
+		si = site{Name: s.iri.Host()}
 	}
 	d.SiteName, d.SiteLang = si.Name, si.Language
 	if d.Lang == "" {
