@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,22 +89,35 @@ func TestUserCommands(t *testing.T) {
 	}
 }
 
-// TestUserPasswdEndsSessions: on PostgreSQL or SQLite alike, a CLI password
-// change removes the user's sessions.
+// TestUserPasswdEndsSessions: on both databases, a CLI password change
+// removes every session of the user and only theirs.
 func TestUserPasswdEndsSessions(t *testing.T) {
-	dir := t.TempDir()
-	url := storagetest.SQLiteURL(t)
-	env := cleanEnv("TADAMUN_DATABASE=" + url)
-	pw := filepath.Join(dir, "pw")
-	if err := os.WriteFile(pw, []byte("a long password here\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tadamun(t, dir, env, "user", "create", "amal", "--role", "admin", "--password-file", pw).must(t)
-	storagetest.Exec(t, url, `INSERT INTO sessions (token_hash, user_id, user_agent, created_at, last_seen_at, expires_at)
-		SELECT 'h1', id, 'ua', created_at, created_at, created_at FROM users WHERE username = 'amal'`)
-	tadamun(t, dir, env, "user", "passwd", "amal", "--password-file", pw).must(t)
-	if n := storagetest.Count(t, url, `SELECT COUNT(*) FROM sessions`); n != 0 {
-		t.Fatalf("sessions after passwd: %d", n)
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			url := storagetest.SQLiteURL(t)
+			if b.Name != "sqlite" {
+				url = storagetest.PostgresURL(t)
+			}
+			env := cleanEnv("TADAMUN_DATABASE=" + url)
+			pw := filepath.Join(dir, "pw")
+			if err := os.WriteFile(pw, []byte("a long password here\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			tadamun(t, dir, env, "user", "create", "amal", "--role", "admin", "--password-file", pw).must(t)
+			tadamun(t, dir, env, "user", "create", "bilal", "--role", "admin", "--password-file", pw).must(t)
+			for i, name := range []string{"amal", "amal", "bilal"} {
+				storagetest.Exec(t, url, `INSERT INTO sessions (token_hash, user_id, user_agent, created_at, last_seen_at, expires_at)
+					SELECT $1, id, 'ua', created_at, created_at, created_at FROM users WHERE username = $2`, fmt.Sprint("h", i), name)
+			}
+			tadamun(t, dir, env, "user", "passwd", "amal", "--password-file", pw).must(t)
+			if n := storagetest.Count(t, url, `SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = 'amal'`); n != 0 {
+				t.Errorf("amal's sessions after passwd: %d", n)
+			}
+			if n := storagetest.Count(t, url, `SELECT COUNT(*) FROM sessions`); n != 1 {
+				t.Errorf("sessions left: %d, want bilal's one", n)
+			}
+		})
 	}
 }
 
