@@ -351,7 +351,7 @@ func TestNoStore(t *testing.T) {
 	n := adminTestNode(t, "http")
 	c := n.signedIn(t, adminName, "127.0.0.3")
 	anon := n.newClient(t, "127.0.0.4")
-	paths := []string{"/admin/login", "/admin/static/admin.css", "/admin/actors/nobody", "/admin/static/nothing"}
+	paths := []string{"/admin/login", "/admin/static/admin.css", "/admin/actors/nobody", "/admin/static/nothing", "/admin/no/such/page"}
 	for _, r := range adminRoutes(t, n, http.MethodGet) {
 		paths = append(paths, fill(r, map[string]string{"username": "icssi", "*": "admin.css"}))
 	}
