@@ -1,5 +1,6 @@
 // Package storage owns Tadamun's state: the domain types (actors, statements,
-// translations, users, remote actors, followers, activities, deliveries, ...),
+// translations, users and the actors given to them, node settings, remote
+// actors, followers, activities, deliveries, ...),
 // the sentinel errors, and the one store that reads and writes them.
 //
 // Only this package speaks SQL and imports database drivers. The same store
