@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/crypto/bcrypt"
@@ -46,9 +47,13 @@ func (h *Handler) login(c echo.Context) error {
 	if slow > 0 {
 		h.throttle.sleepFunc(slow)
 	}
-	u, err := h.store.UserByUsername(c.Request().Context(), name)
-	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return err
+	var u *storage.User
+	if storage.ValidUsername(name) { // anything else names nobody, and may not even be UTF-8
+		var err error
+		u, err = h.store.UserByUsername(c.Request().Context(), name)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
 	}
 	ok := false
 	if u == nil {
@@ -61,6 +66,9 @@ func (h *Handler) login(c echo.Context) error {
 	if !ok {
 		h.throttle.fail(name, addr)
 		h.log.InfoContext(c.Request().Context(), "admin sign-in failed", "user", name, "address", addr)
+		if !utf8.ValidString(name) {
+			name = ""
+		}
 		return h.render(c, http.StatusUnauthorized, "login", h.ui.T("Sign in"), loginData{Username: name, Error: badSignIn})
 	}
 	h.throttle.succeed(name, addr)

@@ -46,7 +46,13 @@ type testNode struct {
 // Secure under "https", though the test server itself speaks http).
 func adminTestNode(t testing.TB, scheme string) *testNode {
 	t.Helper()
-	dbURL := storagetest.SQLiteURL(t)
+	return adminTestNodeDB(t, scheme, storagetest.SQLiteURL(t))
+}
+
+// adminTestNodeDB is adminTestNode on the database at dbURL (for the cases
+// run on both backends: storagetest.Backends).
+func adminTestNodeDB(t testing.TB, scheme, dbURL string) *testNode {
+	t.Helper()
 	st := storagetest.Open(t, dbURL)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	fed := federation.New(federation.Config{Scheme: scheme, Host: "node.test", Logger: quiet, MediaDir: t.TempDir()}, st)

@@ -7,7 +7,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
 
@@ -83,7 +85,7 @@ func (h *Handler) session(next echo.HandlerFunc) echo.HandlerFunc {
 func (h *Handler) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if currentUser(c) == nil {
-			if c.Request().Method == http.MethodGet {
+			if m := c.Request().Method; m == http.MethodGet || m == http.MethodHead {
 				return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminLogin)
 			}
 			return echo.NewHTTPError(http.StatusUnauthorized, "Sign in first.")
@@ -113,11 +115,7 @@ func (h *Handler) startSession(c echo.Context, u *storage.User) error {
 			return err
 		}
 	}
-	ua := c.Request().UserAgent()
-	if len(ua) > 300 {
-		ua = ua[:300]
-	}
-	token, err := h.store.CreateSession(ctx, u.ID, ua, h.cfg.SessionTTL)
+	token, err := h.store.CreateSession(ctx, u.ID, cleanUserAgent(c.Request().UserAgent()), h.cfg.SessionTTL)
 	if err != nil {
 		return err
 	}
@@ -126,6 +124,22 @@ func (h *Handler) startSession(c echo.Context, u *storage.User) error {
 	c.Set(ctxUser, u)
 	c.Set(ctxToken, token)
 	return nil
+}
+
+// cleanUserAgent is a browser's User-Agent fit to store and show: valid
+// UTF-8 (PostgreSQL refuses anything else), no control characters, at most
+// 300 bytes.
+func cleanUserAgent(ua string) string {
+	if len(ua) > 300 {
+		ua = ua[:300]
+	}
+	ua = strings.ToValidUTF8(ua, "")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, ua)
 }
 
 // randomToken returns 32 random bytes, base64url.
