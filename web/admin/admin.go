@@ -36,6 +36,7 @@ type Store interface {
 	DeleteSession(ctx context.Context, token string) error
 	ListSessions(ctx context.Context, userID string) ([]*storage.ListedSession, error)
 	RevokeSession(ctx context.Context, userID, sessionID string) error
+	DeleteExpiredSessions(ctx context.Context) (int, error)
 }
 
 // Config is what the admin interface needs besides its store.

@@ -181,6 +181,12 @@ func TestBrowserSignInAndOut(t *testing.T) {
 	if st := navigate(t, tab, "open the sign-in page", chromedp.Navigate(n.URL+"/admin/login")); st != http.StatusOK {
 		t.Fatalf("sign-in page = %d", st)
 	}
+	if bg := eval[string](t, tab, `getComputedStyle(document.querySelector('header')).backgroundColor`); bg != "rgb(31, 59, 77)" {
+		t.Errorf("the style sheet did not apply (header background %s)", bg)
+	}
+	if lang := eval[string](t, tab, `document.documentElement.lang + " " + document.documentElement.dir`); lang != "en ltr" {
+		t.Errorf("lang and dir: %q", lang)
+	}
 	b.shot(t, tab, "login")
 	// A wrong password first: the same page, with the message.
 	do(t, tab, "type a wrong password", chromedp.SendKeys(chromedp.CSS("#username"), adminName),

@@ -72,6 +72,9 @@ func (h *Handler) login(c echo.Context) error {
 		return h.render(c, http.StatusUnauthorized, "login", h.ui.T("Sign in"), loginData{Username: name, Error: badSignIn})
 	}
 	h.throttle.succeed(name, addr)
+	if _, err := h.store.DeleteExpiredSessions(c.Request().Context()); err != nil {
+		return err
+	}
 	if err := h.startSession(c, u); err != nil {
 		return err
 	}

@@ -368,3 +368,19 @@ func TestNoStore(t *testing.T) {
 		t.Errorf("refused POST lacks no-store")
 	}
 }
+
+// TestFramingAndSources: admin pages may not be framed and load nothing
+// from elsewhere.
+func TestFramingAndSources(t *testing.T) {
+	n := adminTestNode(t, "http")
+	res, _ := n.newClient(t, "127.0.0.3").get("/admin/login")
+	csp := res.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"frame-ancestors 'none'", "form-action 'self'", "default-src 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
+		}
+	}
+	if res.Header.Get("X-Frame-Options") != "DENY" {
+		t.Error("no X-Frame-Options: DENY")
+	}
+}
