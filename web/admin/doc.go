@@ -18,6 +18,12 @@
 // (others are sent to the sign-in page, or get 401 on POST). Path pieces
 // that become addresses go in federation/iri next to AdminPrefix.
 //
+// Store is the small interface of what this package reads and writes
+// (admin.go); add the methods your pages call to it, one line each.
+// web.Store embeds it, so the node's *storage.Store must have them.
+// Changes that federate (publishing, follows, moderation) go through
+// h.fed, the federation.Service, as the CLI's do, never around it.
+//
 // Handlers have echo's shape, func(c echo.Context) error. Return errors;
 // do not write error pages yourself: an *echo.HTTPError with a 4xx code is
 // shown as the admin error page with its message (an English sentence,
@@ -57,7 +63,11 @@
 // Flash messages (POST-redirect-GET): after a change, h.flash(c, "English
 // sentence.") and redirect with 303; the next page shows it, translated.
 //
-// Every admin response is Cache-Control: no-store (the frame middleware).
+// Every admin response is Cache-Control: no-store, with a
+// Content-Security-Policy allowing only the node's own styles, scripts and
+// pictures (the frame middleware): put scripts and CSS in static/, never
+// inline. Request bodies are capped by the node's BodyLimit (1 MiB by
+// default); an upload route needs a larger cap of its own.
 //
 // # Tests
 //

@@ -82,6 +82,8 @@ func (h *Handler) session(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := h.store.TouchSession(ctx, ck.Value, h.cfg.SessionTTL); err != nil {
 			return err
 		}
+		// The cookie's lifetime slides with the session's.
+		c.SetCookie(h.cookie(SessionCookie, ck.Value, int(h.cfg.SessionTTL/time.Second)))
 		c.Set(ctxUser, u)
 		c.Set(ctxToken, ck.Value)
 		return next(c)
