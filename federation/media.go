@@ -1,13 +1,11 @@
 package federation
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/imaging"
@@ -101,58 +99,3 @@ func (s *Service) removeMedia(statementID string) {
 
 // MediaDir is where media files are kept ("" when none is configured).
 func (s *Service) MediaDir() string { return s.mediaDir }
-
-// ProfileUpdate is a change to an actor's profile; nil fields stay as they are.
-type ProfileUpdate struct {
-	DisplayName *string
-	Summary     *string
-	Fields      []storage.Field // replaces the fields when not nil
-	AvatarFile  string          // an image file to use as avatar
-	HeaderFile  string          // an image file to use as header
-}
-
-// UpdateProfile changes an actor's profile and stores its images under the
-// media directory ("actors/<id>/avatar.png"). Followers' servers see the new
-// profile when they next fetch the actor (within a day on Mastodon).
-func (s *Service) UpdateProfile(ctx context.Context, username string, u ProfileUpdate) (*storage.Actor, error) {
-	a, err := s.localActor(ctx, username)
-	if err != nil {
-		return nil, err
-	}
-	if u.DisplayName != nil {
-		a.DisplayName = strings.TrimSpace(*u.DisplayName)
-	}
-	if u.Summary != nil {
-		a.Summary = strings.TrimSpace(*u.Summary)
-	}
-	if u.Fields != nil {
-		a.Fields = u.Fields
-	}
-	for _, img := range []struct {
-		file, name string
-		dst        *string
-	}{{u.AvatarFile, "avatar", &a.AvatarPath}, {u.HeaderFile, "header", &a.HeaderPath}} {
-		if img.file == "" {
-			continue
-		}
-		p, err := readImages([]content.Image{{File: img.file, Alt: img.name}})
-		if err != nil {
-			return nil, err
-		}
-		if s.mediaDir == "" {
-			return nil, fmt.Errorf("federation: no media directory configured")
-		}
-		rel := filepath.Join("actors", a.ID, img.name+imageTypes[p[0].mediaType])
-		if err := os.MkdirAll(filepath.Join(s.mediaDir, "actors", a.ID), 0o700); err != nil {
-			return nil, fmt.Errorf("federation: media folder: %w", err)
-		}
-		if err := os.WriteFile(filepath.Join(s.mediaDir, rel), p[0].data, 0o600); err != nil {
-			return nil, fmt.Errorf("federation: write %s: %w", img.name, err)
-		}
-		*img.dst = filepath.ToSlash(rel)
-	}
-	if err := s.store.UpdateActor(ctx, a); err != nil {
-		return nil, fmt.Errorf("federation: update profile: %w", err)
-	}
-	return a, nil
-}
