@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/tadamun/tadamun/web/admin"
 )
 
 // headKey marks, in the echo context, a request that came as HEAD.
@@ -44,6 +46,7 @@ func bodyLimit(limit int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
+			limit := max(limit, admin.UploadLimit(c.Path())) // routes taking images have a cap of their own
 			if r.ContentLength > limit {
 				return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The request body is too large.")
 			}

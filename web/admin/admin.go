@@ -37,6 +37,10 @@ type Store interface {
 	ListSessions(ctx context.Context, userID string) ([]*storage.ListedSession, error)
 	RevokeSession(ctx context.Context, userID, sessionID string) error
 	DeleteExpiredSessions(ctx context.Context) (int, error)
+
+	// Writing (statements.go).
+	StatementByID(ctx context.Context, id string) (*storage.Statement, error)
+	ListAdminStatements(ctx context.Context, q storage.AdminStatementQuery) ([]*storage.Statement, int, error)
 }
 
 // Config is what the admin interface needs besides its store.
@@ -113,4 +117,5 @@ func (h *Handler) Register(g *echo.Group) {
 	u.POST(iri.AdminAccount+"/password", h.changePassword)
 	u.POST(iri.AdminAccount+"/sessions/:id/revoke", h.revokeSession)
 	u.GET(iri.AdminActors+":username", h.actorPage)
+	h.registerWriting(u)
 }

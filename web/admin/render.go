@@ -147,8 +147,11 @@ func (h *Handler) static(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "Not Found")
 	}
 	ct := "application/octet-stream"
-	if strings.HasSuffix(name, ".css") {
+	switch path.Ext(name) {
+	case ".css":
 		ct = "text/css; charset=utf-8"
+	case ".js":
+		ct = "text/javascript; charset=utf-8"
 	}
 	return c.Blob(http.StatusOK, ct, b)
 }

@@ -36,6 +36,7 @@ var english = []pluralMessage{
 	{"%d likes", []any{"one", "%d like", "other", "%d likes"}},
 	{"%d boosts", []any{"one", "%d boost", "other", "%d boosts"}},
 	{"%d replies", []any{"one", "%d reply", "other", "%d replies"}},
+	{"%d statements", []any{"one", "%d statement", "other", "%d statements"}},
 	{"%d followers on the fediverse", []any{"one", "%d follower on the fediverse", "other", "%d followers on the fediverse"}},
 }
 

@@ -1,0 +1,476 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/federation/iri"
+	"github.com/tadamun/tadamun/storage"
+)
+
+// composeFields are the compose form's fields as written, to refill it.
+type composeFields struct {
+	Title, Summary, Body, Tags, ContentWarning, ObjectType, Language string
+	When, Zone                                                        string
+	Pinned, Replies                                                   bool
+	Alts                                                              []string // of the statement's images
+	Keep                                                              []bool
+}
+
+// translationFields are a translation form's fields.
+type translationFields struct {
+	Language, Title, Summary, Body, ContentWarning string
+}
+
+// composeData is the compose and edit page's content.
+type composeData struct {
+	Actor     *storage.Actor
+	Statement *storage.Statement // nil when composing
+	Action    string             // where the form posts
+	F         composeFields
+	Errors    map[string]string // by field name; "form" for the whole
+	Preview   template.HTML
+	Slots     []int // upload slots
+	T         translationFields
+	TErrors   map[string]string
+	Original  template.HTML // the statement's text, beside its translations
+}
+
+// upload is an image received with a form, written to a temporary file.
+type upload struct {
+	path, alt string
+}
+
+// composeForm is the empty compose page for an actor (?actor=username; the
+// user's first actor by default).
+func (h *Handler) composeForm(c echo.Context) error {
+	name := c.QueryParam("actor")
+	if name == "" {
+		actors, err := h.actorsFor(c)
+		if err != nil {
+			return err
+		}
+		if len(actors) == 0 {
+			return echo.NewHTTPError(http.StatusForbidden, "You do not work on any actor.")
+		}
+		name = actors[0].Username
+	}
+	a, err := h.actorFor(c, name)
+	if err != nil {
+		return err
+	}
+	f := composeFields{Replies: true, Zone: "UTC"}
+	if len(a.Languages) > 0 {
+		f.Language = a.Languages[0]
+	}
+	return h.renderCompose(c, http.StatusOK, &composeData{Actor: a, F: f})
+}
+
+// editForm is the edit page of a statement, with its translations side by
+// side with the original.
+func (h *Handler) editForm(c echo.Context) error {
+	st, a, err := h.statementFor(c)
+	if err != nil {
+		return err
+	}
+	if st.State == storage.StateDeleted {
+		return echo.NewHTTPError(http.StatusGone, "This statement is deleted.")
+	}
+	return h.renderCompose(c, http.StatusOK, &composeData{Actor: a, Statement: st, F: fieldsOf(st)})
+}
+
+// fieldsOf fills the form from a stored statement.
+func fieldsOf(st *storage.Statement) composeFields {
+	f := composeFields{Title: st.Title, Summary: st.Summary, Body: st.BodyMarkdown, ContentWarning: st.ContentWarning,
+		ObjectType: st.ObjectType, Language: st.Language, Pinned: st.Pinned, Replies: st.RepliesEnabled, Zone: "UTC"}
+	var tags []string
+	for _, t := range st.Tags {
+		tags = append(tags, t.Display)
+	}
+	f.Tags = strings.Join(tags, " ")
+	if st.State == storage.StateScheduled {
+		f.When = localTime(st.PublishedAt, time.UTC)
+	}
+	for _, m := range st.Media {
+		f.Alts = append(f.Alts, m.AltText)
+		f.Keep = append(f.Keep, true)
+	}
+	return f
+}
+
+// renderCompose writes the compose or edit page.
+func (h *Handler) renderCompose(c echo.Context, code int, d *composeData) error {
+	d.Slots = nil
+	free := content.MaxImages
+	if d.Statement != nil {
+		free -= len(d.Statement.Media)
+	}
+	for i := 0; i < free; i++ {
+		d.Slots = append(d.Slots, i)
+	}
+	title := h.ui.T("New statement")
+	d.Action = iri.AdminPrefix + adminStatements
+	if d.Statement != nil {
+		title = h.ui.T("Edit statement")
+		d.Action = iri.AdminPrefix + adminStatements + "/" + d.Statement.ID
+		d.Original = safeHTML(d.Statement.BodyHTML)
+	}
+	return h.render(c, code, "statement_form", title, d)
+}
+
+// createStatement publishes, schedules or saves as a draft what the compose
+// form holds, through federation's Publish as 'tadamun publish' does.
+func (h *Handler) createStatement(c echo.Context) error {
+	a, err := h.actorFor(c, c.FormValue("actor"))
+	if err != nil {
+		return err
+	}
+	return h.saveStatement(c, &composeData{Actor: a})
+}
+
+// editStatement changes a statement through federation's Edit, as
+// 'tadamun statement edit' does: an Update goes out only when what
+// followers see has changed.
+func (h *Handler) editStatement(c echo.Context) error {
+	st, a, err := h.statementFor(c)
+	if err != nil {
+		return err
+	}
+	if st.State == storage.StateDeleted {
+		return echo.NewHTTPError(http.StatusGone, "This statement is deleted.")
+	}
+	return h.saveStatement(c, &composeData{Actor: a, Statement: st})
+}
+
+// saveStatement reads the compose form and, unless it asks for a preview or
+// holds mistakes (shown beside their fields, 400, nothing stored), hands
+// the draft to federation.
+func (h *Handler) saveStatement(c echo.Context, d *composeData) error {
+	r := c.Request()
+	if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The upload is too large: each image may be at most 10 MB.")
+		}
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	if r.MultipartForm != nil {
+		defer func() { _ = r.MultipartForm.RemoveAll() }()
+	}
+	action := c.FormValue("action")
+	d.Errors = map[string]string{}
+	draft, when := h.readDraft(c, d)
+	dir, err := h.uploadDir()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := os.RemoveAll(dir); err != nil {
+			h.log.Warn("admin: remove uploads", "dir", dir, "err", err)
+		}
+	}()
+	imgs, err := h.readImages(c, d, dir)
+	if err != nil {
+		return err
+	}
+	draft.Images = imgs
+	switch action {
+	case "preview":
+		html, err := content.RenderMarkdown(draft.Body)
+		if err != nil {
+			return fmt.Errorf("admin: preview: %w", err)
+		}
+		d.Preview = safeHTML(html)
+		if len(imgs) > len(d.F.Alts) {
+			d.Errors["form"] = h.ui.T("Choose the new images again when you save: a preview does not keep them.")
+		}
+		return h.renderCompose(c, http.StatusOK, d)
+	case "draft":
+		draft.Draft = true
+	case "schedule":
+		if when == nil {
+			d.Errors["when"] = h.ui.T("Give the date and time to publish at.")
+		} else if !when.After(h.cfg.Now()) {
+			d.Errors["when"] = h.ui.T("This time has passed: give a time ahead, or publish now.")
+		}
+		draft.PublishAt = when
+	case "publish":
+	default:
+		return echo.NewHTTPError(http.StatusBadRequest, "Unknown action.")
+	}
+	if len(d.Errors) > 0 {
+		return h.renderCompose(c, http.StatusBadRequest, d)
+	}
+	ctx := r.Context()
+	var st *storage.Statement
+	if d.Statement == nil {
+		st, err = h.fed.Publish(ctx, d.Actor.Username, draft)
+	} else {
+		st, err = h.fed.Edit(ctx, d.Statement.ID, draft)
+	}
+	if errors.Is(err, federation.ErrInvalid) {
+		d.Errors["form"] = strings.TrimPrefix(strings.TrimPrefix(err.Error(), "federation: publish: "), "federation: edit: ")
+		return h.renderCompose(c, http.StatusBadRequest, d)
+	}
+	if err != nil {
+		return fmt.Errorf("admin: save statement: %w", err)
+	}
+	h.log.InfoContext(ctx, "admin statement saved", "user", currentUser(c).Username, "id", st.ID, "state", st.State)
+	switch st.State {
+	case storage.StateDraft:
+		h.flash(c, "The draft is saved.")
+	case storage.StateScheduled:
+		h.flash(c, "The statement is scheduled.")
+	default:
+		h.flash(c, "The statement is published.")
+	}
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminStatements+"/"+st.ID)
+}
+
+// readDraft reads the text fields into a draft, noting mistakes in
+// d.Errors; it returns the publish time asked for, if any.
+func (h *Handler) readDraft(c echo.Context, d *composeData) (*content.Draft, *time.Time) {
+	f := &d.F
+	var ok bool
+	if f.Title, ok = fieldText(c.FormValue("title"), content.MaxTitleLength); !ok {
+		d.Errors["title"] = h.ui.T("The title is too long.")
+	} else if f.Title == "" {
+		d.Errors["title"] = h.ui.T("A statement needs a title.")
+	}
+	if f.Summary, ok = fieldText(c.FormValue("summary"), 1000); !ok {
+		d.Errors["summary"] = h.ui.T("The lead is too long.")
+	}
+	if f.ContentWarning, ok = fieldText(c.FormValue("cw"), 300); !ok {
+		d.Errors["cw"] = h.ui.T("The content warning is too long.")
+	}
+	f.Body = strings.TrimSpace(strings.ReplaceAll(c.FormValue("body"), "\r\n", "\n"))
+	if len(f.Body) > federation.MaxBodyBytes {
+		d.Errors["body"] = h.ui.T("The text is too long.")
+	}
+	f.Tags = strings.TrimSpace(c.FormValue("tags"))
+	tags := splitTags(f.Tags)
+	for _, t := range tags {
+		if content.NormalizeTag(t) == "" {
+			d.Errors["tags"] = h.ui.T("A hashtag is letters, digits and _ only.")
+		}
+	}
+	f.ObjectType = c.FormValue("type")
+	if f.ObjectType != "" && f.ObjectType != "Note" && f.ObjectType != "Article" {
+		d.Errors["type"] = h.ui.T("Choose Note or Article.")
+	}
+	f.Language = strings.TrimSpace(c.FormValue("language"))
+	lang, err := content.NormalizeLanguage(f.Language)
+	if err != nil {
+		d.Errors["language"] = h.ui.T("Unknown language: use a code such as ar or en.")
+	}
+	f.Pinned, f.Replies = c.FormValue("pinned") == "on", c.FormValue("replies") == "on"
+	f.When, f.Zone = strings.TrimSpace(c.FormValue("when")), strings.TrimSpace(c.FormValue("zone"))
+	if f.Zone == "" {
+		f.Zone = "UTC"
+	}
+	var when *time.Time
+	zone, err := time.LoadLocation(f.Zone)
+	if err != nil || strings.Contains(f.Zone, "..") {
+		d.Errors["zone"] = h.ui.T("Unknown time zone: use a name such as UTC or Asia/Baghdad.")
+	} else if f.When != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", f.When, zone)
+		if err != nil {
+			d.Errors["when"] = h.ui.T("Give the time as a date and an hour.")
+		} else {
+			t = t.UTC()
+			when = &t
+		}
+	}
+	slug := ""
+	if d.Statement != nil {
+		slug = d.Statement.Slug
+	}
+	return &content.Draft{Title: f.Title, Language: lang, Summary: f.Summary, Slug: slug, Tags: tags,
+		ContentWarning: f.ContentWarning, ObjectType: f.ObjectType, Pinned: f.Pinned, RepliesEnabled: f.Replies,
+		Body: f.Body, InReplyTo: inReplyTo(d.Statement)}, when
+}
+
+// inReplyTo keeps an edited statement's reply target (the form does not
+// show it).
+func inReplyTo(st *storage.Statement) string {
+	if st == nil {
+		return ""
+	}
+	return st.InReplyTo
+}
+
+// uploadDir makes a folder for this request's uploads inside the media
+// folder (the node's data, on the same disk), removed when it is done.
+// Its name is not a statement id, so the media route never serves it.
+func (h *Handler) uploadDir() (string, error) {
+	base := filepath.Join(h.fed.MediaDir(), ".uploads")
+	if err := os.MkdirAll(base, 0o700); err != nil {
+		return "", fmt.Errorf("admin: upload folder: %w", err)
+	}
+	dir, err := os.MkdirTemp(base, "u")
+	if err != nil {
+		return "", fmt.Errorf("admin: upload folder: %w", err)
+	}
+	return dir, nil
+}
+
+// readImages gathers the statement's images: those it has and keeps (with
+// their descriptions as now written), then the uploads, each written to
+// dir for federation to read and re-encode as it does the CLI's files.
+// Mistakes go to d.Errors; an oversized file is a 413.
+func (h *Handler) readImages(c echo.Context, d *composeData, dir string) ([]content.Image, error) {
+	var out []content.Image
+	if d.Statement != nil {
+		d.F.Alts, d.F.Keep = nil, nil
+		for i, m := range d.Statement.Media {
+			n := strconv.Itoa(i)
+			alt := strings.TrimSpace(c.FormValue("malt" + n))
+			keep := c.FormValue("keep"+n) == "on"
+			d.F.Alts, d.F.Keep = append(d.F.Alts, alt), append(d.F.Keep, keep)
+			if !keep {
+				continue
+			}
+			if alt == "" {
+				d.Errors["malt"+n] = h.ui.T("Describe the image for people who cannot see it.")
+			}
+			out = append(out, content.Image{File: filepath.Join(h.fed.MediaDir(), filepath.FromSlash(m.Path)), Alt: alt})
+		}
+	}
+	form := c.Request().MultipartForm
+	if form == nil {
+		return out, nil
+	}
+	for i := 0; i < content.MaxImages; i++ {
+		n := strconv.Itoa(i)
+		fhs := form.File["image"+n]
+		if len(fhs) == 0 || fhs[0].Size == 0 {
+			continue
+		}
+		fh := fhs[0]
+		if fh.Size > federation.MaxImageBytes {
+			return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge,
+				"The image is larger than 10 MB: choose a smaller one.")
+		}
+		alt := strings.TrimSpace(c.FormValue("alt" + n))
+		if alt == "" {
+			d.Errors["alt"+n] = h.ui.T("Describe the image for people who cannot see it.")
+		}
+		path, err := saveUpload(fh, dir, n)
+		if errors.Is(err, errNotImage) {
+			d.Errors["image"+n] = h.ui.T("This file is not an image: use JPEG, PNG, GIF or WebP.")
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, content.Image{File: path, Alt: alt})
+	}
+	if len(out) > content.MaxImages {
+		d.Errors["form"] = h.ui.T("A statement may have at most 4 images.")
+	}
+	return out, nil
+}
+
+var errNotImage = errors.New("not an image")
+
+// saveUpload copies an uploaded file to dir after a look at its first bytes:
+// what is not a picture is refused before federation decodes it.
+func saveUpload(fh *multipart.FileHeader, dir, name string) (string, error) {
+	src, err := fh.Open()
+	if err != nil {
+		return "", fmt.Errorf("admin: upload: %w", err)
+	}
+	defer src.Close()
+	head := make([]byte, 512)
+	n, err := io.ReadFull(src, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return "", fmt.Errorf("admin: upload: %w", err)
+	}
+	if !strings.HasPrefix(http.DetectContentType(head[:n]), "image/") {
+		return "", errNotImage
+	}
+	path := filepath.Join(dir, "image"+name)
+	dst, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("admin: upload: %w", err)
+	}
+	if _, err := dst.Write(head[:n]); err != nil {
+		dst.Close()
+		return "", fmt.Errorf("admin: upload: %w", err)
+	}
+	if _, err := io.Copy(dst, io.LimitReader(src, federation.MaxImageBytes)); err != nil {
+		dst.Close()
+		return "", fmt.Errorf("admin: upload: %w", err)
+	}
+	if err := dst.Close(); err != nil {
+		return "", fmt.Errorf("admin: upload: %w", err)
+	}
+	return path, nil
+}
+
+// translateStatement adds or replaces a translation through federation's
+// Translate, as 'tadamun statement translate' does.
+func (h *Handler) translateStatement(c echo.Context) error {
+	st, a, err := h.statementFor(c)
+	if err != nil {
+		return err
+	}
+	if st.State == storage.StateDeleted {
+		return echo.NewHTTPError(http.StatusGone, "This statement is deleted.")
+	}
+	d := &composeData{Actor: a, Statement: st, F: fieldsOf(st), TErrors: map[string]string{}}
+	t := &d.T
+	t.Language = strings.TrimSpace(c.FormValue("tlang"))
+	var ok bool
+	lang, err := content.NormalizeLanguage(t.Language)
+	switch {
+	case err != nil:
+		d.TErrors["tlang"] = h.ui.T("Unknown language: use a code such as ar or en.")
+	case lang == st.Language:
+		d.TErrors["tlang"] = h.ui.T("This is the statement's own language: choose another.")
+	}
+	if t.Title, ok = fieldText(c.FormValue("ttitle"), content.MaxTitleLength); !ok {
+		d.TErrors["ttitle"] = h.ui.T("The title is too long.")
+	} else if t.Title == "" {
+		d.TErrors["ttitle"] = h.ui.T("A translation needs a title.")
+	}
+	if t.Summary, ok = fieldText(c.FormValue("tsummary"), 1000); !ok {
+		d.TErrors["tsummary"] = h.ui.T("The lead is too long.")
+	}
+	if t.ContentWarning, ok = fieldText(c.FormValue("tcw"), 300); !ok {
+		d.TErrors["tcw"] = h.ui.T("The content warning is too long.")
+	}
+	t.Body = strings.TrimSpace(strings.ReplaceAll(c.FormValue("tbody"), "\r\n", "\n"))
+	if len(t.Body) > federation.MaxBodyBytes {
+		d.TErrors["tbody"] = h.ui.T("The text is too long.")
+	}
+	if len(d.TErrors) > 0 {
+		return h.renderCompose(c, http.StatusBadRequest, d)
+	}
+	ctx := c.Request().Context()
+	_, err = h.fed.Translate(ctx, st.ID, &content.Draft{Language: lang, Title: t.Title, Summary: t.Summary,
+		Body: t.Body, ContentWarning: t.ContentWarning})
+	if errors.Is(err, federation.ErrInvalid) {
+		d.TErrors["form"] = strings.TrimPrefix(err.Error(), "federation: edit: ")
+		return h.renderCompose(c, http.StatusBadRequest, d)
+	}
+	if err != nil {
+		return fmt.Errorf("admin: translate: %w", err)
+	}
+	h.log.InfoContext(ctx, "admin translation saved", "user", currentUser(c).Username, "id", st.ID, "language", lang)
+	h.flash(c, "The translation is saved.")
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminStatements+"/"+st.ID)
+}
