@@ -89,7 +89,7 @@ func (h *Handler) editForm(c echo.Context) error {
 	if st.State == storage.StateDeleted {
 		return echo.NewHTTPError(http.StatusGone, "This statement is deleted.")
 	}
-	return h.renderCompose(c, http.StatusOK, &composeData{Actor: a, Statement: st, F: fieldsOf(st)})
+	return h.renderCompose(c, http.StatusOK, &composeData{Actor: a, Statement: st, F: fieldsOf(st), Preview: safeHTML(st.BodyHTML)})
 }
 
 // fieldsOf fills the form from a stored statement.
