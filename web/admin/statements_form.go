@@ -24,10 +24,10 @@ import (
 // composeFields are the compose form's fields as written, to refill it.
 type composeFields struct {
 	Title, Summary, Body, Tags, ContentWarning, ObjectType, Language string
-	When, Zone                                                        string
-	Pinned, Replies                                                   bool
-	Alts                                                              []string // of the statement's images
-	Keep                                                              []bool
+	When, Zone                                                       string
+	Pinned, Replies                                                  bool
+	Alts                                                             []string // of the statement's images
+	Keep                                                             []bool
 }
 
 // translationFields are a translation form's fields.
