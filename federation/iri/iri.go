@@ -68,6 +68,11 @@ const (
 	AdminLogout  = "/logout"
 	AdminAccount = "/account"
 	AdminActors  = "/actors/" // + username
+	// AdminProfile follows AdminActors + username: an actor's profile form.
+	AdminProfile  = "/profile"
+	AdminNewActor = "/new-actor"
+	AdminSettings = "/settings"
+	AdminUsers    = "/users" // + "/" + user name for one user
 )
 
 // Feeds returns the feed file names, in the order pages list them.

@@ -41,6 +41,13 @@ type Store interface {
 	// Writing (statements.go).
 	StatementByID(ctx context.Context, id string) (*storage.Statement, error)
 	ListAdminStatements(ctx context.Context, q storage.AdminStatementQuery) ([]*storage.Statement, int, error)
+
+	// Users and node settings (users.go, profile.go).
+	ListUsers(ctx context.Context) ([]*storage.User, error)
+	NodeSettings(ctx context.Context) (storage.NodeSettings, error)
+	SetNodeSettings(ctx context.Context, n storage.NodeSettings) error
+	DeleteUser(ctx context.Context, userID string) error
+	Tx(ctx context.Context, fn func(tx *storage.Store) error) error
 }
 
 // Config is what the admin interface needs besides its store.
@@ -118,4 +125,5 @@ func (h *Handler) Register(g *echo.Group) {
 	u.POST(iri.AdminAccount+"/sessions/:id/revoke", h.revokeSession)
 	u.GET(iri.AdminActors+":username", h.actorPage)
 	h.registerWriting(u)
+	h.registerProfile(u)
 }

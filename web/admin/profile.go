@@ -1,0 +1,218 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/iri"
+	"github.com/tadamun/tadamun/storage"
+)
+
+// registerProfile puts the routes of actors' profiles, of creating actors,
+// of node settings and of users on the signed-in group u.
+func (h *Handler) registerProfile(u *echo.Group) {
+	u.GET(iri.AdminActors+":username"+iri.AdminProfile, h.profileForm)
+	u.POST(iri.AdminActors+":username"+iri.AdminProfile, h.saveProfile)
+	u.GET(iri.AdminNewActor, h.newActorForm, h.requireAdmin)
+	u.POST(iri.AdminNewActor, h.createActor, h.requireAdmin)
+	u.GET(iri.AdminSettings, h.settingsForm, h.requireAdmin)
+	u.POST(iri.AdminSettings, h.saveSettings, h.requireAdmin)
+	h.registerUsers(u)
+}
+
+// profileData is the profile form's content.
+type profileData struct {
+	Actor     *storage.Actor
+	Fields    []storage.Field // the actor's, then empty rows to add more
+	Languages string
+	Avatar    string // the avatar's address, or ""
+	Header    string
+	Profile   string // the public page
+	MaxMB     int
+}
+
+func (h *Handler) profileForm(c echo.Context) error {
+	a, err := h.actorFor(c, c.Param("username"))
+	if err != nil {
+		return err
+	}
+	return h.render(c, http.StatusOK, "profile", h.ui.T("Profile"), h.profileData(a))
+}
+
+func (h *Handler) profileData(a *storage.Actor) profileData {
+	d := profileData{Actor: a, Fields: append([]storage.Field(nil), a.Fields...),
+		Languages: strings.Join(a.Languages, ", "), Profile: h.iri.Profile(a.Username), MaxMB: federation.MaxImageBytes >> 20}
+	for len(d.Fields) < federation.MaxFields && len(d.Fields) < len(a.Fields)+2 {
+		d.Fields = append(d.Fields, storage.Field{})
+	}
+	if a.AvatarPath != "" {
+		d.Avatar = iri.MediaPath(a.AvatarPath)
+	}
+	if a.HeaderPath != "" {
+		d.Header = iri.MediaPath(a.HeaderPath)
+	}
+	return d
+}
+
+// saveProfile changes an actor's profile through the federation service,
+// as `tadamun actor update` does: followers get an Update of the actor when
+// what they see changes. A refused value or image changes nothing.
+func (h *Handler) saveProfile(c echo.Context) error {
+	a, err := h.actorFor(c, c.Param("username"))
+	if err != nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	names, values := form["field_name"], form["field_value"]
+	if len(names) != len(values) {
+		return echo.NewHTTPError(http.StatusBadRequest, "Each profile field needs a name and a value.")
+	}
+	fields := []storage.Field{}
+	for i := range names {
+		if strings.TrimSpace(names[i]) == "" && strings.TrimSpace(values[i]) == "" {
+			continue // an empty row: nothing, or a field removed
+		}
+		fields = append(fields, storage.Field{Name: names[i], Value: values[i]})
+	}
+	name, summary := form.Get("name"), form.Get("summary")
+	langs := profileList(form.Get("languages"))
+	objectType := form.Get("object_type")
+	approve := form.Get("approve") == "on"
+	u := federation.ProfileUpdate{DisplayName: &name, Summary: &summary, Fields: fields, Languages: &langs,
+		ObjectType: &objectType, ManuallyApprovesFollowers: &approve}
+	if u.AvatarData, err = profileUpload(c, "avatar"); err != nil {
+		return err
+	}
+	if u.HeaderData, err = profileUpload(c, "header"); err != nil {
+		return err
+	}
+	if _, err := h.fed.UpdateProfile(c.Request().Context(), a.Username, u); err != nil {
+		return profileRefusal(err)
+	}
+	h.flash(c, "The profile is saved. Followers get the change.")
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminActors+a.Username+iri.AdminProfile)
+}
+
+// profileUpload reads the file sent in the form field name: nil when none was
+// chosen; a 413 beyond federation.MaxImageBytes, read no further.
+func profileUpload(c echo.Context, name string) ([]byte, error) {
+	fh, err := c.FormFile(name)
+	if errors.Is(err, http.ErrMissingFile) || (err == nil && fh.Filename == "" && fh.Size == 0) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	if fh.Size > federation.MaxImageBytes {
+		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("The %s image is too large: at most %d MB.", name, federation.MaxImageBytes>>20))
+	}
+	return readProfileUpload(fh)
+}
+
+func readProfileUpload(fh *multipart.FileHeader) ([]byte, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, fmt.Errorf("admin: open upload: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, federation.MaxImageBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("admin: read upload: %w", err)
+	}
+	return b, nil
+}
+
+// profileRefusal turns what the federation service refused (federation.ErrInvalid)
+// into a 400 with its reason; other errors stay server errors.
+func profileRefusal(err error) error {
+	if !errors.Is(err, federation.ErrInvalid) {
+		return err
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, federation.ErrInvalid.Error()+": "); i >= 0 {
+		msg = msg[i+len(federation.ErrInvalid.Error())+2:]
+	}
+	return echo.NewHTTPError(http.StatusBadRequest, profileSentence(msg))
+}
+
+// profileSentence starts msg with a capital and ends it with a full stop.
+func profileSentence(msg string) string {
+	r := []rune(strings.TrimSpace(msg))
+	if len(r) == 0 {
+		return msg
+	}
+	r[0] = unicode.ToUpper(r[0])
+	s := string(r)
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
+
+// profileList splits a list typed as "ar, en ckb" into its items.
+func profileList(s string) []string {
+	out := []string{}
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		out = append(out, f)
+	}
+	return out
+}
+
+// newActorForm is the form that creates an actor (admins only).
+func (h *Handler) newActorForm(c echo.Context) error {
+	return h.render(c, http.StatusOK, "profile_new", h.ui.T("New actor"), storage.ActorOrganization)
+}
+
+// createActor creates an actor with its key pair, as `tadamun actor
+// create` does, and opens its profile form.
+func (h *Handler) createActor(c echo.Context) error {
+	na := federation.NewActor{Username: strings.TrimSpace(c.FormValue("username")), DisplayName: c.FormValue("name"),
+		Summary: c.FormValue("summary"), Type: c.FormValue("type"), Languages: profileList(c.FormValue("languages")),
+		ManuallyApprovesFollowers: c.FormValue("approve") == "on", ObjectType: c.FormValue("object_type")}
+	ctx := c.Request().Context()
+	a, err := h.fed.CreateActor(ctx, na)
+	if err != nil {
+		return profileRefusal(err)
+	}
+	h.log.InfoContext(ctx, "admin created actor", "actor", a.Username, "by", currentUser(c).Username)
+	h.flash(c, "The actor is created.")
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminActors+a.Username+iri.AdminProfile)
+}
+
+// settingsForm shows the node settings (admins only).
+func (h *Handler) settingsForm(c echo.Context) error {
+	n, err := h.store.NodeSettings(c.Request().Context())
+	if err != nil {
+		return fmt.Errorf("admin: settings: %w", err)
+	}
+	return h.render(c, http.StatusOK, "settings", h.ui.T("Node settings"), n)
+}
+
+// saveSettings replaces the node settings, as `tadamun node set` does.
+func (h *Handler) saveSettings(c echo.Context) error {
+	n := storage.NodeSettings{Name: strings.TrimSpace(c.FormValue("name")),
+		Description: strings.TrimSpace(strings.ReplaceAll(c.FormValue("description"), "\r\n", "\n")),
+		Language:    strings.TrimSpace(c.FormValue("language"))}
+	if err := n.Validate(); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, profileSentence(err.Error()))
+	}
+	ctx := c.Request().Context()
+	if err := h.store.SetNodeSettings(ctx, n); err != nil {
+		return fmt.Errorf("admin: settings: %w", err)
+	}
+	h.log.InfoContext(ctx, "admin changed node settings", "by", currentUser(c).Username)
+	h.flash(c, "The node settings are saved.")
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminSettings)
+}
