@@ -200,7 +200,11 @@ func TestProfileRefusesBadInput(t *testing.T) {
 			http.StatusBadRequest, "The header is not an image"},
 		{"avatar over the cap", profileTestForm("Changed"), map[string][]byte{"avatar": big},
 			http.StatusRequestEntityTooLarge, "too large"},
-		{"bad language", func() url.Values { f := profileTestForm("Changed"); f.Set("languages", "ar, not a language!"); return f }(), nil,
+		{"bad language", func() url.Values {
+			f := profileTestForm("Changed")
+			f.Set("languages", "ar, not a language!")
+			return f
+		}(), nil,
 			http.StatusBadRequest, "language"},
 		{"bad representation", func() url.Values { f := profileTestForm("Changed"); f.Set("object_type", "Video"); return f }(), nil,
 			http.StatusBadRequest, "Note or Article"},
