@@ -199,7 +199,7 @@ func TestProfileRefusesBadInput(t *testing.T) {
 		{"html as header", profileTestForm("Changed"), map[string][]byte{"header": []byte("<html><body>x</body></html>")},
 			http.StatusBadRequest, "The header is not an image"},
 		{"avatar over the cap", profileTestForm("Changed"), map[string][]byte{"avatar": big},
-			http.StatusRequestEntityTooLarge, "too large"},
+			http.StatusRequestEntityTooLarge, "The avatar image is too large: at most 10 MB."},
 		{"bad language", func() url.Values {
 			f := profileTestForm("Changed")
 			f.Set("languages", "ar, not a language!")

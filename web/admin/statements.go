@@ -58,6 +58,8 @@ func UploadLimit(routePath string) int64 {
 	switch routePath {
 	case iri.AdminPrefix + adminStatements, iri.AdminPrefix + adminStatements + "/:id":
 		return content.MaxImages*federation.MaxImageBytes + 1<<20
+	case iri.AdminPrefix + iri.AdminActors + ":username" + iri.AdminProfile: // avatar and header (profile.go)
+		return 2*federation.MaxImageBytes + 1<<20
 	}
 	return 0
 }
