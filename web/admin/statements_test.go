@@ -348,6 +348,18 @@ func TestStatementImages(t *testing.T) {
 	if files := mediaFiles(t, n); len(files) != 1 {
 		t.Fatalf("media files after edit: %v", files)
 	}
+	// Saved again unchanged: the same file, and no Update to followers.
+	path := st.Media[0].Path
+	updates := storagetest.Count(t, n.dbURL, "SELECT COUNT(*) FROM activities WHERE activity_type = 'Update'")
+	res, body = c.postMultipart("/admin/statements/"+id, form, nil)
+	created(t, res, body)
+	st, _ = n.store.StatementByID(context.Background(), id)
+	if len(st.Media) != 1 || st.Media[0].Path != path {
+		t.Errorf("an unchanged edit replaced the image: %+v, was %s", st.Media, path)
+	}
+	if got := storagetest.Count(t, n.dbURL, "SELECT COUNT(*) FROM activities WHERE activity_type = 'Update'"); got != updates {
+		t.Errorf("an unchanged edit sent %d Updates", got-updates)
+	}
 }
 
 // mediaFiles lists the files under the media folder, temporary uploads
