@@ -54,6 +54,9 @@ func actorUpdateCmd(fs *flag.FlagSet) runFunc {
 	summary := fs.String("summary", "", "new summary")
 	avatar := fs.String("avatar", "", "image file for the avatar (JPEG, PNG, GIF or WebP)")
 	header := fs.String("header", "", "image file for the header")
+	langs := fs.String("languages", "", "comma-separated languages it publishes in (replaces them), e.g. ar,en,ckb")
+	objType := fs.String("object-type", "", "how statements federate: Note or Article")
+	approve := fs.Bool("approve-followers", false, "hold follow requests until an editor approves them (=false to stop)")
 	var fields []storage.Field
 	fs.Func("field", "a profile field as NAME=VALUE (repeat; replaces all fields)", func(v string) error {
 		n, val, ok := strings.Cut(v, "=")
@@ -74,6 +77,16 @@ func actorUpdateCmd(fs *flag.FlagSet) runFunc {
 				u.DisplayName = name
 			case "summary":
 				u.Summary = summary
+			case "languages":
+				l := newActor("", "", "", "", *langs).Languages
+				if l == nil {
+					l = []string{}
+				}
+				u.Languages = &l
+			case "object-type":
+				u.ObjectType = objType
+			case "approve-followers":
+				u.ManuallyApprovesFollowers = approve
 			}
 		})
 		u.Fields, u.AvatarFile, u.HeaderFile = fields, *avatar, *header
