@@ -31,12 +31,21 @@ func (h *Handler) registerProfile(u *echo.Group) {
 // profileData is the profile form's content.
 type profileData struct {
 	Actor     *storage.Actor
-	Fields    []storage.Field // the actor's, then empty rows to add more
+	Fields    []fieldRow // the actor's, then empty rows to add more
 	Languages string
 	Avatar    string // the avatar's address, or ""
 	Header    string
 	Profile   string // the public page
 	MaxMB     int
+	// Error is why the form sent was refused; the form then shows what
+	// was sent.
+	Error string
+}
+
+// fieldRow is one profile field's row of the form, numbered from 1.
+type fieldRow struct {
+	N           int
+	Name, Value string
 }
 
 func (h *Handler) profileForm(c echo.Context) error {
@@ -48,10 +57,13 @@ func (h *Handler) profileForm(c echo.Context) error {
 }
 
 func (h *Handler) profileData(a *storage.Actor) profileData {
-	d := profileData{Actor: a, Fields: append([]storage.Field(nil), a.Fields...),
-		Languages: strings.Join(a.Languages, ", "), Profile: h.iri.Profile(a.Username), MaxMB: federation.MaxImageBytes >> 20}
+	d := profileData{Actor: a, Languages: strings.Join(a.Languages, ", "), Profile: h.iri.Profile(a.Username),
+		MaxMB: federation.MaxImageBytes >> 20}
+	for i, f := range a.Fields {
+		d.Fields = append(d.Fields, fieldRow{N: i + 1, Name: f.Name, Value: f.Value})
+	}
 	for len(d.Fields) < federation.MaxFields && len(d.Fields) < len(a.Fields)+2 {
-		d.Fields = append(d.Fields, storage.Field{})
+		d.Fields = append(d.Fields, fieldRow{N: len(d.Fields) + 1})
 	}
 	if a.AvatarPath != "" {
 		d.Avatar = iri.MediaPath(a.AvatarPath)
@@ -64,7 +76,8 @@ func (h *Handler) profileData(a *storage.Actor) profileData {
 
 // saveProfile changes an actor's profile through the federation service,
 // as `tadamun actor update` does: followers get an Update of the actor when
-// what they see changes. A refused value or image changes nothing.
+// what they see changes. A refused value or image changes nothing, and
+// the form comes back as sent, with the reason (4xx).
 func (h *Handler) saveProfile(c echo.Context) error {
 	a, err := h.actorFor(c, c.Param("username"))
 	if err != nil {
@@ -75,11 +88,8 @@ func (h *Handler) saveProfile(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
 	names, values := form["field_name"], form["field_value"]
-	if len(names) != len(values) {
-		return echo.NewHTTPError(http.StatusBadRequest, "Each profile field needs a name and a value.")
-	}
 	fields := []storage.Field{}
-	for i := range names {
+	for i := range min(len(names), len(values)) {
 		if strings.TrimSpace(names[i]) == "" && strings.TrimSpace(values[i]) == "" {
 			continue // an empty row: nothing, or a field removed
 		}
@@ -91,14 +101,34 @@ func (h *Handler) saveProfile(c echo.Context) error {
 	approve := form.Get("approve") == "on"
 	u := federation.ProfileUpdate{DisplayName: &name, Summary: &summary, Fields: fields, Languages: &langs,
 		ObjectType: &objectType, ManuallyApprovesFollowers: &approve}
-	if u.AvatarData, err = profileUpload(c, "avatar"); err != nil {
-		return err
+	err = nil
+	if len(names) != len(values) {
+		err = echo.NewHTTPError(http.StatusBadRequest, "Each profile field needs a name and a value.")
 	}
-	if u.HeaderData, err = profileUpload(c, "header"); err != nil {
-		return err
+	if err == nil {
+		u.AvatarData, err = profileUpload(c, "avatar")
 	}
-	if _, err := h.fed.UpdateProfile(c.Request().Context(), a.Username, u); err != nil {
-		return profileRefusal(err)
+	if err == nil {
+		u.HeaderData, err = profileUpload(c, "header")
+	}
+	if err == nil {
+		_, err = h.fed.UpdateProfile(c.Request().Context(), a.Username, u)
+		err = profileRefusal(err)
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code < 500 {
+		// The form as sent, on a copy: nothing of it was stored.
+		sent := *a
+		sent.DisplayName, sent.Summary, sent.Fields, sent.ObjectType = name, summary, fields, objectType
+		sent.ManuallyApprovesFollowers = approve
+		d := h.profileData(&sent)
+		d.Languages = form.Get("languages")
+		msg, _ := he.Message.(string)
+		d.Error = h.ui.Message(msg)
+		return h.render(c, he.Code, "profile", h.ui.T("Profile"), d)
+	}
+	if err != nil {
+		return err
 	}
 	h.flash(c, "The profile is saved. Followers get the change.")
 	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminActors+a.Username+iri.AdminProfile)
@@ -137,7 +167,7 @@ func readProfileUpload(fh *multipart.FileHeader) ([]byte, error) {
 // profileRefusal turns what the federation service refused (federation.ErrInvalid)
 // into a 400 with its reason; other errors stay server errors.
 func profileRefusal(err error) error {
-	if !errors.Is(err, federation.ErrInvalid) {
+	if err == nil || !errors.Is(err, federation.ErrInvalid) {
 		return err
 	}
 	msg := err.Error()

@@ -38,7 +38,7 @@ func TestBrowserProfileSettingsUsers(t *testing.T) {
 	b.shot(t, tab, "profile")
 	eval[bool](t, tab, `(document.querySelector('#name').value = '', document.querySelector('#languages').value = '', true)`)
 	do(t, tab, "fill the profile", chromedp.SendKeys(chromedp.CSS(`#name`), "شبكة ICSSI"),
-		chromedp.SendKeys(chromedp.CSS(`#fn0`), "Web"), chromedp.SendKeys(chromedp.CSS(`#fv0`), "https://icssi.example"),
+		chromedp.SendKeys(chromedp.CSS(`#fn1`), "Web"), chromedp.SendKeys(chromedp.CSS(`#fv1`), "https://icssi.example"),
 		chromedp.SendKeys(chromedp.CSS(`#languages`), "ar, en"), chromedp.Click(chromedp.CSS(`input[value=Article]`)),
 		chromedp.SetUploadFiles(chromedp.CSS(`#avatar`), []string{avatar}))
 	if st := navigate(t, tab, "save the profile", submit); st != http.StatusOK {

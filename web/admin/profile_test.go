@@ -173,8 +173,8 @@ func TestProfileSaveSendsUpdate(t *testing.T) {
 
 // TestProfileRefusesBadInput: an avatar that is not an image, one over the
 // size cap, a bad language, a bad representation or fields without values
-// are refused with a clear 4xx, and nothing is stored: not the other
-// changes of the same form, no file, no activity.
+// are refused with a clear 4xx and the form as sent, and nothing is
+// stored: not the other changes of the same form, no file, no activity.
 func TestProfileRefusesBadInput(t *testing.T) {
 	n := adminTestNode(t, "http")
 	inbox := addProfileFollower(t, n, "icssi")
@@ -220,6 +220,9 @@ func TestProfileRefusesBadInput(t *testing.T) {
 			res, body := c.postMultipartProfile("/admin/actors/icssi/profile", tc.form, tc.files)
 			if res.StatusCode != tc.code || !strings.Contains(body, tc.msg) {
 				t.Fatalf("= %d, want %d with %q: %.800s", res.StatusCode, tc.code, tc.msg, body)
+			}
+			if !strings.Contains(body, `id="name" name="name" value="Changed"`) || !strings.Contains(body, `class="error" role="alert"`) {
+				t.Errorf("the refused form does not come back as sent, with its reason: %.1500s", body)
 			}
 			a, err := n.store.ActorByUsername(ctx, "icssi")
 			if err != nil {
