@@ -127,4 +127,32 @@ func TestBrowserWriting(t *testing.T) {
 		t.Errorf("public page: %q", got)
 	}
 	b.shot(t, tab, "public")
+
+	// Delete, after the confirmation page.
+	if st := navigate(t, tab, "edit again", chromedp.Navigate(n.URL+"/admin/statements/"+id)); st != http.StatusOK {
+		t.Fatalf("edit = %d", st)
+	}
+	if st := navigate(t, tab, "ask to delete", chromedp.Click(chromedp.CSS(`a[href$="/delete"]`))); st != http.StatusOK {
+		t.Fatalf("delete page = %d", st)
+	}
+	b.shot(t, tab, "delete")
+	if st := navigate(t, tab, "delete", chromedp.Click(chromedp.CSS(`button.danger`))); st != http.StatusOK {
+		t.Fatalf("after deleting = %d", st)
+	}
+	if got := text(t, tab); !strings.Contains(got, "The statement is deleted.") || !strings.Contains(got, id) {
+		t.Errorf("after deleting: %q", got)
+	}
+	if c := eval[string](t, tab, `getComputedStyle(document.querySelector('nav.pages span')).color`); c == "rgb(255, 255, 255)" {
+		t.Error("the page numbers are white on white")
+	}
+	b.shot(t, tab, "list-deleted")
+	// (Asked without the browser, whose cache may keep the page a while.)
+	gone, err := http.Get(n.URL + u.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone.Body.Close()
+	if gone.StatusCode != http.StatusGone {
+		t.Errorf("public page of a deleted statement = %d", gone.StatusCode)
+	}
 }

@@ -259,7 +259,13 @@ func testStatementWriting(t *testing.T, dbURL string) {
 // statements of an actor they were not given (403), on list, edit,
 // translate and delete; nothing changes.
 func TestStatementsOfAnotherActor(t *testing.T) {
-	n := adminTestNode(t, "http")
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { testStatementsOfAnotherActor(t, b.URL) })
+	}
+}
+
+func testStatementsOfAnotherActor(t *testing.T, dbURL string) {
+	n := adminTestNodeDB(t, "http", dbURL)
 	ctx := context.Background()
 	st, err := n.fed.Publish(ctx, "other", &content.Draft{Title: "Other's", Language: "en", Body: "x", RepliesEnabled: true})
 	if err != nil {
@@ -303,7 +309,13 @@ func TestStatementsOfAnotherActor(t *testing.T) {
 // that is not an image, an image without alt text and a file over 10 MB are
 // refused with a clear message and nothing is stored.
 func TestStatementImages(t *testing.T) {
-	n := adminTestNode(t, "http")
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { testStatementImages(t, b.URL) })
+	}
+}
+
+func testStatementImages(t *testing.T, dbURL string) {
+	n := adminTestNodeDB(t, "http", dbURL)
 	c := n.signedIn(t, adminName, "127.0.0.3")
 	before := fingerprint(t, n)
 	form := statementForm("publish")
@@ -380,4 +392,30 @@ func mediaFiles(t *testing.T, n *testNode) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestStatementListPages: 20 to a page, with links to the neighbours that
+// keep the filters.
+func TestStatementListPages(t *testing.T) {
+	n := adminTestNode(t, "http")
+	ctx := context.Background()
+	for i := 0; i < 23; i++ {
+		if _, err := n.fed.Publish(ctx, "icssi", &content.Draft{Title: "Draft " + string(rune('a'+i)), Language: "en", Body: "x", Draft: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := n.signedIn(t, editorName, "127.0.0.4")
+	res, body := c.get("/admin/statements?state=draft")
+	if res.StatusCode != 200 || strings.Count(body, `<tr class="st-draft">`) != 20 || !strings.Contains(body, "23 statements") ||
+		!strings.Contains(body, `href="/admin/statements?page=2&amp;state=draft" rel="next"`) || strings.Contains(body, `rel="prev"`) {
+		t.Fatalf("page 1 = %d %s", res.StatusCode, body)
+	}
+	res, body = c.get("/admin/statements?state=draft&page=2")
+	if res.StatusCode != 200 || strings.Count(body, `<tr class="st-draft">`) != 3 || strings.Contains(body, `rel="next"`) ||
+		!strings.Contains(body, `rel="prev"`) {
+		t.Fatalf("page 2 = %d %s", res.StatusCode, body)
+	}
+	if res, body = c.get("/admin/statements?page=9"); res.StatusCode != 200 || !strings.Contains(body, "No statements.") {
+		t.Fatalf("page past the end = %d %s", res.StatusCode, body)
+	}
 }
