@@ -52,8 +52,9 @@ func (h *Handler) registerWriting(u *echo.Group) {
 }
 
 // UploadLimit is the body limit of the admin routes that take uploads
-// (routePath as echo names it: c.Path()), 0 for every other route: up to
-// content.MaxImages images of federation.MaxImageBytes, and the text.
+// (routePath as echo names it: c.Path()), 0 for every other route (the
+// node's BodyLimit applies): room for the route's images at
+// federation.MaxImageBytes each, and the text.
 func UploadLimit(routePath string) int64 {
 	switch routePath {
 	case iri.AdminPrefix + adminStatements, iri.AdminPrefix + adminStatements + "/:id":

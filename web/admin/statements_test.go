@@ -321,12 +321,12 @@ func testStatementImages(t *testing.T, dbURL string) {
 	form := statementForm("publish")
 	form.Set("alt0", "A test pattern")
 	res, body := c.postMultipart("/admin/statements", form, map[string][]byte{"image0": []byte("%PDF-1.4 not a picture at all")})
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "This file is not an image") {
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `<p class="field-error" id="image0-err">This file is not an image`) {
 		t.Fatalf("non-image = %d %s", res.StatusCode, body)
 	}
 	form.Del("alt0")
 	res, body = c.postMultipart("/admin/statements", form, map[string][]byte{"image0": statementPNG(t)})
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Describe the image") {
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `aria-describedby="alt0-err"`) || !strings.Contains(body, "Describe the image") {
 		t.Fatalf("image without alt = %d %s", res.StatusCode, body)
 	}
 	big := append(statementPNG(t), make([]byte, 10<<20)...)
