@@ -113,12 +113,18 @@ func TestProfileImages(t *testing.T) {
 	png.Encode(f, image.NewRGBA(image.Rect(0, 0, 8, 8)))
 	f.Close()
 	name := "Iraqi Civil Society Solidarity Initiative"
-	if _, err := n.fed.UpdateProfile(ctx, "icssi", federation.ProfileUpdate{DisplayName: &name, AvatarFile: filepath.Join(dir, "logo.png"),
-		Fields: []storage.Field{{Name: "Website", Value: "https://example.org"}}}); err != nil {
+	updated, err := n.fed.UpdateProfile(ctx, "icssi", federation.ProfileUpdate{DisplayName: &name, AvatarFile: filepath.Join(dir, "logo.png"),
+		Fields: []storage.Field{{Name: "Website", Value: "https://example.org"}}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	_, page := n.get(t, "/@icssi")
-	src := "/media/actors/" + a.ID + "/avatar.png"
+	// Each new avatar gets a new name (avatar-<random>.png), so that
+	// servers holding the old one in cache fetch the new one.
+	src := "/media/" + updated.AvatarPath
+	if !strings.HasPrefix(src, "/media/actors/"+a.ID+"/avatar-") || !strings.HasSuffix(src, ".png") {
+		t.Fatalf("avatar path %s", updated.AvatarPath)
+	}
 	if !strings.Contains(page, `src="`+src+`"`) || !strings.Contains(page, name) || !strings.Contains(page, "<dt dir=\"auto\">Website</dt>") {
 		t.Fatalf("profile page:\n%s", page)
 	}
