@@ -48,6 +48,21 @@ type Store interface {
 	SetNodeSettings(ctx context.Context, n storage.NodeSettings) error
 	DeleteUser(ctx context.Context, userID string) error
 	Tx(ctx context.Context, fn func(tx *storage.Store) error) error
+
+	// The network (network*.go).
+	ListFollowers(ctx context.Context, actorID, state string, offset, limit int) ([]*storage.Follower, error)
+	ListFollowing(ctx context.Context, actorID string, offset, limit int) ([]*storage.Following, error)
+	ListActorReplies(ctx context.Context, actorID, moderation string, limit int) ([]*storage.RemoteObject, error)
+	ReplyByID(ctx context.Context, id string) (*storage.RemoteObject, error)
+	SetModeration(ctx context.Context, id, state string) error
+	ListReports(ctx context.Context, resolved bool, limit int) ([]*storage.ListedReport, error)
+	ReportByID(ctx context.Context, id string) (*storage.ListedReport, error)
+	ResolveReport(ctx context.Context, id string) error
+	ListDomainPolicies(ctx context.Context) ([]storage.DomainRule, error)
+	DeliveryStats(ctx context.Context) (*storage.DeliveryStats, error)
+	NextAttempt(ctx context.Context, host string) (time.Time, error)
+	HostByName(ctx context.Context, host string) (*storage.Host, error)
+	RetryDeliveries(ctx context.Context, host string) (int, error)
 }
 
 // Config is what the admin interface needs besides its store.
@@ -126,4 +141,5 @@ func (h *Handler) Register(g *echo.Group) {
 	u.GET(iri.AdminActors+":username", h.actorPage)
 	h.registerWriting(u)
 	h.registerProfile(u)
+	h.registerNetwork(u)
 }
