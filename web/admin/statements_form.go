@@ -28,6 +28,7 @@ type composeFields struct {
 	Pinned, Replies                                                  bool
 	Alts                                                             []string // of the statement's images
 	Keep                                                             []bool
+	NewAlts                                                          map[string]string // descriptions of uploads, by field name
 }
 
 // translationFields are a translation form's fields.
@@ -365,6 +366,10 @@ func (h *Handler) readImages(c echo.Context, d *composeData, dir string) ([]cont
 				"The image is larger than 10 MB: choose a smaller one.")
 		}
 		alt := strings.TrimSpace(c.FormValue("alt" + n))
+		if d.F.NewAlts == nil {
+			d.F.NewAlts = map[string]string{}
+		}
+		d.F.NewAlts["alt"+n] = alt
 		if alt == "" {
 			d.Errors["alt"+n] = h.ui.T("Describe the image for people who cannot see it.")
 		}

@@ -321,7 +321,8 @@ func testStatementImages(t *testing.T, dbURL string) {
 	form := statementForm("publish")
 	form.Set("alt0", "A test pattern")
 	res, body := c.postMultipart("/admin/statements", form, map[string][]byte{"image0": []byte("%PDF-1.4 not a picture at all")})
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `<p class="field-error" id="image0-err">This file is not an image`) {
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `<p class="field-error" id="image0-err">This file is not an image`) ||
+		!strings.Contains(body, `value="A test pattern"`) {
 		t.Fatalf("non-image = %d %s", res.StatusCode, body)
 	}
 	form.Del("alt0")
