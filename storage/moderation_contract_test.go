@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/tadamun/tadamun/storage"
@@ -147,5 +148,61 @@ func testNextAttempt(t *testing.T, url string) {
 	}
 	if _, err := f.s.NextAttempt(ctx, "near.example"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("NextAttempt of another host = %v", err)
+	}
+}
+
+// TestAccountBlocksContract: a block is recorded once (its reason
+// replaced), found, listed and lifted; lifting an absent one is
+// ErrNotFound; a blocked author's pending replies are rejected, no one
+// else's; on both databases.
+func TestAccountBlocksContract(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			s := storagetest.Open(t, b.URL)
+			a := newActor(t, s, "icssi")
+			mine := newStatement(t, s, a.ID, "mine", "en", at("2026-01-01T00:00:00Z"), storage.StatePublished)
+			bad := newRemote(t, s, "https://far.example/users/bad", "far.example", "bad")
+			good := newRemote(t, s, "https://far.example/users/good", "far.example", "good")
+			for i, tc := range []struct {
+				r     *storage.RemoteActor
+				state string
+			}{{bad, storage.ModerationPending}, {bad, storage.ModerationApproved}, {good, storage.ModerationPending}} {
+				o := &storage.RemoteObject{IRI: fmt.Sprintf("https://far.example/n/%d", i), RemoteActorID: tc.r.ID, Type: "Note",
+					StatementID: mine.ID, Moderation: tc.state}
+				if err := s.UpsertRemoteObject(ctx, o); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if ok, err := s.AccountBlocked(ctx, bad.IRI); err != nil || ok {
+				t.Fatalf("blocked before any block: %v %v", ok, err)
+			}
+			for _, reason := range []string{"spam", "abuse"} {
+				if err := s.BlockAccount(ctx, bad.IRI, reason); err != nil {
+					t.Fatal(err)
+				}
+			}
+			list, err := s.ListAccountBlocks(ctx)
+			if err != nil || len(list) != 1 || list[0].ActorIRI != bad.IRI || list[0].Reason != "abuse" || list[0].CreatedAt.IsZero() {
+				t.Fatalf("ListAccountBlocks = %+v %v", list, err)
+			}
+			if ok, err := s.AccountBlocked(ctx, bad.IRI); err != nil || !ok {
+				t.Errorf("AccountBlocked = %v %v", ok, err)
+			}
+			if ok, err := s.AccountBlocked(ctx, good.IRI); err != nil || ok {
+				t.Errorf("another account is blocked: %v %v", ok, err)
+			}
+			if n, err := s.RejectPendingRepliesBy(ctx, bad.ID); err != nil || n != 1 {
+				t.Errorf("RejectPendingRepliesBy = %d %v", n, err)
+			}
+			if l, err := s.ListActorReplies(ctx, a.ID, storage.ModerationPending, 10); err != nil || len(l) != 1 || l[0].RemoteActorID != good.ID {
+				t.Errorf("pending after rejecting bad's: %+v %v", l, err)
+			}
+			if err := s.UnblockAccount(ctx, bad.IRI); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.UnblockAccount(ctx, bad.IRI); !errors.Is(err, storage.ErrNotFound) {
+				t.Errorf("unblocking twice = %v", err)
+			}
+		})
 	}
 }
