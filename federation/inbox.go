@@ -212,6 +212,10 @@ func (s *Service) Receive(ctx context.Context, r *http.Request, body []byte, use
 			return err
 		}
 	}
+	// So does a block of the account itself (account_blocks.go).
+	if err := s.checkAccount(ctx, env.Actor); err != nil {
+		return err
+	}
 	owner, err := s.verifiedOwner(ctx, sig)
 	if err != nil {
 		// A deleted actor's key can no longer be fetched (410). Mastodon then

@@ -11,6 +11,7 @@ import (
 // transaction; inside one (Tx) it works on the transaction's *storage.Store.
 // *storage.Store implements it.
 type Store interface {
+	AccountBlocked(ctx context.Context, actorIRI string) (bool, error)
 	ActivityByIRI(ctx context.Context, iri string) (*storage.Activity, error)
 	ActorByUsername(ctx context.Context, username string) (*storage.Actor, error)
 	AddInteraction(ctx context.Context, kind, activityIRI, statementID, remoteID string) error

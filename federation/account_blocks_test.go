@@ -1,0 +1,84 @@
+package federation_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/storage/storagetest"
+)
+
+// TestBlockAccount: a blocked account's follow ends and its next inbox
+// POST gets 403, before its key is fetched; another account on the same
+// server is untouched; an unknown handle or our own actor cannot be
+// blocked; unblocking lets the account in again; on both databases.
+func TestBlockAccount(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			n := newCapNode(t, b.URL)
+			bad := newPeer(t, n.web, "https://mastodon.test/users/bad")
+			good := newPeer(t, n.web, "https://mastodon.test/users/good")
+			receive := func(p *peer, id string) int {
+				body := follow(p.id, p.id+"/follows/"+id)
+				return inboxStatus(n.fed.Receive(ctx, p.post(t, "/users/cap/inbox", body, n.clock), []byte(body), "cap"))
+			}
+			for _, p := range []*peer{bad, good} {
+				if got := receive(p, "1"); got != 202 {
+					t.Fatalf("follow from %s = %d", p.id, got)
+				}
+			}
+			if _, err := n.fed.ProcessInbox(ctx); err != nil {
+				t.Fatal(err)
+			}
+			followers := func() int {
+				list, err := n.store.ListFollowers(ctx, n.cap.ID, "", 0, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(list)
+			}
+			if got := followers(); got != 2 {
+				t.Fatalf("followers = %d, want 2", got)
+			}
+			for _, who := range []string{"@nobody@mastodon.test", "bad", "https://capture.test/users/cap"} {
+				if _, err := n.fed.BlockAccount(ctx, who, ""); !errors.Is(err, federation.ErrInvalid) {
+					t.Errorf("BlockAccount(%q) = %v, want ErrInvalid", who, err)
+				}
+			}
+			got, err := n.fed.BlockAccount(ctx, bad.id, "spam")
+			if err != nil || got != bad.id {
+				t.Fatalf("BlockAccount = %q %v", got, err)
+			}
+			if got := followers(); got != 1 {
+				t.Errorf("followers after the block = %d, want 1", got)
+			}
+			fetches := n.web.hits[bad.id]
+			if got := receive(bad, "2"); got != 403 {
+				t.Errorf("POST from the blocked account = %d, want 403", got)
+			}
+			if n.web.hits[bad.id] != fetches {
+				t.Errorf("a blocked account's key was fetched")
+			}
+			if got := receive(good, "2"); got != 202 {
+				t.Errorf("POST from another account there = %d, want 202", got)
+			}
+			if _, err := n.fed.BlockAccount(ctx, "https://never.test/users/x", ""); err != nil {
+				t.Errorf("blocking an address never seen: %v", err)
+			}
+			if _, err := n.fed.UnblockAccount(ctx, bad.id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := n.fed.UnblockAccount(ctx, bad.id); !errors.Is(err, federation.ErrInvalid) {
+				t.Errorf("unblocking twice = %v", err)
+			}
+			if got := receive(bad, "3"); got != 202 {
+				t.Errorf("POST after the unblock = %d, want 202", got)
+			}
+			if blocked, err := n.store.AccountBlocked(ctx, bad.id); err != nil || blocked {
+				t.Errorf("still blocked: %v %v", blocked, err)
+			}
+		})
+	}
+}
