@@ -227,7 +227,14 @@ func (h *Handler) settingsForm(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("admin: settings: %w", err)
 	}
-	return h.render(c, http.StatusOK, "settings", h.ui.T("Node settings"), n)
+	return h.render(c, http.StatusOK, "settings", h.ui.T("Node settings"), settingsData{NodeSettings: n})
+}
+
+// settingsData is the settings form's content: the settings, or the ones
+// sent with why they were refused.
+type settingsData struct {
+	storage.NodeSettings
+	Error string
 }
 
 // saveSettings replaces the node settings, as `tadamun node set` does.
@@ -236,7 +243,9 @@ func (h *Handler) saveSettings(c echo.Context) error {
 		Description: strings.TrimSpace(strings.ReplaceAll(c.FormValue("description"), "\r\n", "\n")),
 		Language:    strings.TrimSpace(c.FormValue("language"))}
 	if err := n.Validate(); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, profileSentence(err.Error()))
+		// The form as sent, with the reason; nothing is stored.
+		return h.render(c, http.StatusBadRequest, "settings", h.ui.T("Node settings"),
+			settingsData{NodeSettings: n, Error: h.ui.Message(profileSentence(err.Error()))})
 	}
 	ctx := c.Request().Context()
 	if err := h.store.SetNodeSettings(ctx, n); err != nil {

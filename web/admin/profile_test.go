@@ -356,8 +356,9 @@ func TestNodeSettingsInUI(t *testing.T) {
 			}
 			for _, bad := range []url.Values{{"name": {"x"}, "language": {"not a language!"}},
 				{"name": {strings.Repeat("n", 101)}}, {"name": {"a\x01b"}}} {
-				if res, body := c.postForm("/admin/settings", bad); res.StatusCode != http.StatusBadRequest {
-					t.Errorf("save %v = %d, want 400: %.300s", bad, res.StatusCode, body)
+				if res, body := c.postForm("/admin/settings", bad); res.StatusCode != http.StatusBadRequest ||
+					!strings.Contains(body, `role="alert"`) || !strings.Contains(body, `value="`+bad.Get("name")[:1]) {
+					t.Errorf("save %v = %d, want 400 with the form as sent: %.300s", bad, res.StatusCode, body)
 				}
 			}
 			if s2, err := n.store.NodeSettings(ctx); err != nil || s2.Name != s.Name || s2.Language != "ar" {

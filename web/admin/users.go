@@ -39,6 +39,10 @@ type usersData struct {
 	Choices []actorChoice
 	One     *listedUser // on a user's page
 	Self    bool        // that user is the one signed in
+	// A refused new user: why, and what was sent (never the password).
+	Error    string
+	Username string
+	Role     string
 }
 
 // actorChoice is an actor's check box on the users' forms.
@@ -141,7 +145,29 @@ func userFormRole(c echo.Context) (string, error) {
 
 // createUser makes an account, with the actors it works on for an editor,
 // in one transaction (`tadamun user create NAME --role ... --actors ...`).
+// A refused one brings the form back as sent (but the password), with why.
 func (h *Handler) createUser(c echo.Context) error {
+	err := h.addUser(c)
+	var he *echo.HTTPError
+	if !errors.As(err, &he) || he.Code >= 500 {
+		return err
+	}
+	d, derr := h.usersData(c)
+	if derr != nil {
+		return derr
+	}
+	msg, _ := he.Message.(string)
+	d.Error, d.Username, d.Role = h.ui.Message(msg), c.FormValue("username"), c.FormValue("role")
+	form, _ := c.FormParams()
+	for i := range d.Choices {
+		d.Choices[i].Checked = slices.Contains(form["actor"], d.Choices[i].Actor.Username)
+	}
+	return h.render(c, he.Code, "users", h.ui.T("Users"), d)
+}
+
+// addUser is createUser's work: nil after a redirect, an *echo.HTTPError
+// for a refusal.
+func (h *Handler) addUser(c echo.Context) error {
 	name := c.FormValue("username")
 	if !storage.ValidUsername(name) {
 		return echo.NewHTTPError(http.StatusBadRequest, "A user name has 1 to 30 lower-case letters, digits or _.")

@@ -79,6 +79,14 @@ func TestUsersInUI(t *testing.T) {
 			if got := fingerprint(t, n); got != before {
 				t.Fatalf("database changed:\n%s\n%s", before, got)
 			}
+			// A refused new user comes back as sent, but for the password.
+			res, body = c.postForm("/admin/users", url.Values{"username": {"ghost"}, "password": {"long enough pw"},
+				"confirm": {"other enough pw"}, "role": {"editor"}, "actor": {"other"}})
+			if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `value="ghost"`) ||
+				!strings.Contains(body, `value="other" checked`) || strings.Contains(body, "long enough pw") ||
+				!strings.Contains(body, "The password and its repetition differ.") {
+				t.Errorf("refused new user = %d: %.1500s", res.StatusCode, body)
+			}
 			if got := storagetest.Count(t, n.dbURL, "SELECT COUNT(*) FROM users"); got != users {
 				t.Fatalf("%d users, want %d", got, users)
 			}
