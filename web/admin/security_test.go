@@ -107,7 +107,7 @@ func TestPOSTNeedsCSRF(t *testing.T) {
 	if err != nil || len(list) != 2 {
 		t.Fatalf("sessions: %v %v", list, err)
 	}
-	values := map[string]string{"username": "icssi", "id": list[0].ID}
+	values := map[string]string{"username": "icssi", "id": list[0].ID, "user": editorName}
 	routes := adminRoutes(t, n, http.MethodPost)
 	if len(routes) < 4 {
 		t.Fatalf("only %d POST routes found: %v", len(routes), routes)
