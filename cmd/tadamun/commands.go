@@ -52,6 +52,9 @@ func init() {
 		{name: "domain allow", args: "DOMAIN", summary: "record a server as allowed (an exception to a parent domain's block)", flags: domainSetCmd(storage.PolicyAllow)},
 		{name: "domain unblock", args: "DOMAIN", summary: "remove a domain's block, silence or allow", flags: domainUnblockCmd},
 		{name: "domain list", summary: "list the domain policies", flags: domainListCmd},
+		{name: "account block", args: "@user@host|URL", summary: "refuse one remote account: its requests get 403, its follows end, its pending replies are rejected", flags: accountBlockCmd},
+		{name: "account unblock", args: "@user@host|URL", summary: "lift an account's block", flags: accountUnblockCmd},
+		{name: "account list", summary: "list the blocked accounts", flags: accountListCmd},
 		{name: "deliveries", summary: "show the delivery queue: pending, failing hosts, last errors (--retry HOST|all)", flags: deliveriesCmd},
 	} {
 		register(c)
