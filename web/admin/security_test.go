@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -84,9 +85,14 @@ func fingerprint(t *testing.T, n *testNode) string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Sessions by id: their listed order follows last use, which every
+		// request moves.
+		sids := make([]string, 0, len(list))
 		for _, s := range list {
-			b.WriteString(s.ID + " ")
+			sids = append(sids, s.ID)
 		}
+		sort.Strings(sids)
+		fmt.Fprint(&b, sids, " ")
 		ids, err := n.store.UserActors(ctx, u.ID)
 		if err != nil {
 			t.Fatal(err)
