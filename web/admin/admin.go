@@ -63,6 +63,7 @@ type Store interface {
 	NextAttempt(ctx context.Context, host string) (time.Time, error)
 	HostByName(ctx context.Context, host string) (*storage.Host, error)
 	RetryDeliveries(ctx context.Context, host string) (int, error)
+	ListAccountBlocks(ctx context.Context) ([]storage.AccountBlock, error)
 }
 
 // Config is what the admin interface needs besides its store.

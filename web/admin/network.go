@@ -47,14 +47,18 @@ func (h *Handler) registerNetwork(u *echo.Group) {
 	u.POST(actor+adminReplies+"/:id/approve", h.moderateReply)
 	u.POST(actor+adminReplies+"/:id/reject", h.moderateReply)
 	u.POST(actor+adminReplies+"/:id/block-domain", h.blockReplyDomain, h.requireAdmin)
+	u.POST(actor+adminReplies+"/:id/block-author", h.blockReplyAuthor, h.requireAdmin)
 
 	u.GET(adminReports, h.reportsPage, h.requireAdmin)
 	u.POST(adminReports+"/:id/resolve", h.resolveReport, h.requireAdmin)
 	u.POST(adminReports+"/:id/block-domain", h.blockReportDomain, h.requireAdmin)
+	u.POST(adminReports+"/:id/block-author", h.blockReporter, h.requireAdmin)
 
 	u.GET(adminDomains, h.domainsPage, h.requireAdmin)
 	u.POST(adminDomains, h.setDomainPolicy, h.requireAdmin)
 	u.POST(adminDomains+"/remove", h.removeDomainPolicy, h.requireAdmin)
+	u.POST(adminDomains+"/accounts", h.blockAccount, h.requireAdmin)
+	u.POST(adminDomains+"/accounts/remove", h.unblockAccount, h.requireAdmin)
 
 	u.GET(adminDeliveries, h.deliveriesPage, h.requireAdmin)
 	u.POST(adminDeliveries+"/retry", h.retryDeliveries, h.requireAdmin)

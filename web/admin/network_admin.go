@@ -110,17 +110,23 @@ func (h *Handler) blockReportDomain(c echo.Context) error {
 type domainsData struct {
 	Rules    []storage.DomainRule
 	Policies []string
+	Accounts []storage.AccountBlock
 }
 
 // domainsPage lists the domain policies with a form to set one: "tadamun
 // domain list".
 func (h *Handler) domainsPage(c echo.Context) error {
-	rules, err := h.store.ListDomainPolicies(c.Request().Context())
+	ctx := c.Request().Context()
+	rules, err := h.store.ListDomainPolicies(ctx)
 	if err != nil {
 		return fmt.Errorf("admin: domains: %w", err)
 	}
+	accounts, err := h.store.ListAccountBlocks(ctx)
+	if err != nil {
+		return fmt.Errorf("admin: account blocks: %w", err)
+	}
 	return h.render(c, http.StatusOK, "network_domains", h.ui.T("Domain policies"), domainsData{Rules: rules,
-		Policies: []string{storage.PolicyBlock, storage.PolicySilence, storage.PolicyAllow}})
+		Policies: []string{storage.PolicyBlock, storage.PolicySilence, storage.PolicyAllow}, Accounts: accounts})
 }
 
 // maxReason bounds a policy's reason, a note for the record.
@@ -160,6 +166,64 @@ func (h *Handler) removeDomainPolicy(c echo.Context) error {
 	}
 	h.log.InfoContext(ctx, "admin domain policy removed", "user", currentUser(c).Username, "domain", domain)
 	h.flash(c, "The domain's policy is removed.")
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminDomains)
+}
+
+// blockReporter blocks the account that sent a report (as "tadamun
+// account block") and resolves the report.
+func (h *Handler) blockReporter(c echo.Context) error {
+	r, err := h.reportFor(c)
+	if err != nil {
+		return err
+	}
+	if r.Reporter == nil {
+		return echo.NewHTTPError(http.StatusConflict, "The reporter is no longer known here.")
+	}
+	ctx := c.Request().Context()
+	if _, err := h.fed.BlockAccount(ctx, r.Reporter.IRI, "report "+r.ActivityIRI); err != nil {
+		return networkRefusal(err)
+	}
+	if err := h.store.ResolveReport(ctx, r.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("admin: resolve report: %w", err)
+	}
+	h.log.InfoContext(ctx, "admin blocked a reporter", "user", currentUser(c).Username, "account", r.Reporter.IRI, "report", r.ID)
+	h.flash(c, "The account is blocked and the report resolved.")
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminReports)
+}
+
+// blockAccount is "tadamun account block @user@host|URL --reason".
+func (h *Handler) blockAccount(c echo.Context) error {
+	who, err := whoField(c)
+	if err != nil {
+		return err
+	}
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	if len([]rune(reason)) > maxReason || strings.IndexFunc(reason, unicode.IsControl) >= 0 {
+		return echo.NewHTTPError(http.StatusBadRequest, "The reason is too long or holds control characters.")
+	}
+	ctx := c.Request().Context()
+	actorIRI, err := h.fed.BlockAccount(ctx, who, reason)
+	if err != nil {
+		return networkRefusal(err)
+	}
+	h.log.InfoContext(ctx, "admin account blocked", "user", currentUser(c).Username, "account", actorIRI)
+	h.flash(c, "The account is blocked.")
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminDomains)
+}
+
+// unblockAccount is "tadamun account unblock @user@host|URL".
+func (h *Handler) unblockAccount(c echo.Context) error {
+	who, err := whoField(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	actorIRI, err := h.fed.UnblockAccount(ctx, who)
+	if err != nil {
+		return networkRefusal(err)
+	}
+	h.log.InfoContext(ctx, "admin account unblocked", "user", currentUser(c).Username, "account", actorIRI)
+	h.flash(c, "The account is unblocked.")
 	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminDomains)
 }
 

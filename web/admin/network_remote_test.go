@@ -262,3 +262,55 @@ func TestNetworkBlockedDomainInbox(t *testing.T) {
 		t.Errorf("inbox POST after the unblock = %d, want 202", got)
 	}
 }
+
+// TestNetworkBlockedAccountInbox: an admin blocks one account with the
+// form on the domains page; its next signed inbox POST gets 403; bad
+// input is a 400 and blocks nothing; unblocking lets it in again.
+func TestNetworkBlockedAccountInbox(t *testing.T) {
+	n := remoteTestNode(t)
+	remote := startRemote(t)
+	post := func(id string) int {
+		res, err := http.DefaultClient.Do(signedFollow(t, n, remote, id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		io.Copy(io.Discard, res.Body)
+		return res.StatusCode
+	}
+	if got := post("1"); got != http.StatusAccepted {
+		t.Fatalf("inbox POST before the block = %d, want 202", got)
+	}
+	ad := n.signedIn(t, adminName, "127.0.0.4")
+	ed := n.signedIn(t, editorName, "127.0.0.3")
+	if res, _ := ed.postForm("/admin/domains/accounts", url.Values{"who": {remote.actor}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("editor blocking an account = %d, want 403", res.StatusCode)
+	}
+	for _, who := range []string{"", "@stranger@" + remote.host, "not an address", n.fed.IRI().Actor("icssi")} {
+		if res, body := ad.postForm("/admin/domains/accounts", url.Values{"who": {who}}); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("block %q = %d, want 400: %s", who, res.StatusCode, body)
+		}
+	}
+	if got := post("2"); got != http.StatusAccepted {
+		t.Fatalf("refused blocks blocked the account: %d", got)
+	}
+	res, body := ad.postForm("/admin/domains/accounts", url.Values{"who": {"@ally@" + remote.host}, "reason": {"abuse"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("block = %d %s", res.StatusCode, body)
+	}
+	if got := post("3"); got != http.StatusForbidden {
+		t.Errorf("inbox POST after the block = %d, want 403", got)
+	}
+	if _, body := ad.get("/admin/domains"); !strings.Contains(body, remote.actor) || !strings.Contains(body, "abuse") {
+		t.Errorf("domains page does not list the blocked account")
+	}
+	if res, _ := ad.postForm("/admin/domains/accounts/remove", url.Values{"who": {remote.actor}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("unblock = %d", res.StatusCode)
+	}
+	if res, _ := ad.postForm("/admin/domains/accounts/remove", url.Values{"who": {remote.actor}}); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("unblock twice = %d, want 400", res.StatusCode)
+	}
+	if got := post("4"); got != http.StatusAccepted {
+		t.Errorf("inbox POST after the unblock = %d, want 202", got)
+	}
+}

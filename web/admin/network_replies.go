@@ -174,3 +174,28 @@ func (h *Handler) repliesBack(c echo.Context, a *storage.Actor) string {
 	}
 	return back
 }
+
+// blockReplyAuthor blocks the reply's author, as "tadamun account block"
+// does (its inbox POSTs are refused, its follows end, its pending replies
+// are rejected), and rejects this reply too. Admins only: the block is the
+// whole node's.
+func (h *Handler) blockReplyAuthor(c echo.Context) error {
+	a, err := h.actorFor(c, c.Param("username"))
+	if err != nil {
+		return err
+	}
+	o, err := h.replyFor(c, a)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if _, err := h.fed.BlockAccount(ctx, o.Author.IRI, "reply "+o.IRI); err != nil {
+		return networkRefusal(err)
+	}
+	if err := h.store.SetModeration(ctx, o.ID, storage.ModerationRejected); err != nil {
+		return fmt.Errorf("admin: reject reply: %w", err)
+	}
+	h.log.InfoContext(ctx, "admin blocked a reply's author", "user", currentUser(c).Username, "author", o.Author.IRI, "reply", o.ID)
+	h.flash(c, "The author is blocked and the reply rejected.")
+	return c.Redirect(http.StatusSeeOther, h.repliesBack(c, a))
+}

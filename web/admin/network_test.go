@@ -222,6 +222,7 @@ func TestNetworkReplies(t *testing.T) {
 				{"other's reply under icssi", "/admin/actors/icssi/replies/" + otherReply.ID + "/approve", http.StatusNotFound},
 				{"unknown reply", "/admin/actors/icssi/replies/nope/approve", http.StatusNotFound},
 				{"editor blocks a domain", "/admin/actors/icssi/replies/" + reply.ID + "/block-domain", http.StatusForbidden},
+				{"editor blocks an author", "/admin/actors/icssi/replies/" + reply.ID + "/block-author", http.StatusForbidden},
 			} {
 				if res, body := ed.postForm(tc.path, nil); res.StatusCode != tc.want {
 					t.Errorf("%s: %d, want %d: %s", tc.name, res.StatusCode, tc.want, body)
@@ -237,6 +238,9 @@ func TestNetworkReplies(t *testing.T) {
 			}
 			if p, err := n.store.DomainPolicy(ctx, "far.example"); err != nil || p != "" {
 				t.Errorf("refused requests set a policy: %q %v", p, err)
+			}
+			if blocked, err := n.store.AccountBlocked(ctx, author.IRI); err != nil || blocked {
+				t.Errorf("refused requests blocked the author: %v %v", blocked, err)
 			}
 
 			res, _ = ed.postForm("/admin/actors/icssi/replies/"+reply.ID+"/approve", url.Values{"state": {"pending"}})
@@ -263,7 +267,19 @@ func TestNetworkReplies(t *testing.T) {
 			}
 
 			ad := n.signedIn(t, adminName, "127.0.0.5")
-			_, body = ad.get("/admin/actors/other/replies")
+			if res, body := ad.postForm("/admin/actors/icssi/replies/"+reply.ID+"/block-author", nil); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("block author = %d %s", res.StatusCode, body)
+			}
+			if blocked, err := n.store.AccountBlocked(ctx, author.IRI); err != nil || !blocked {
+				t.Errorf("after block from the row the author is not blocked: %v %v", blocked, err)
+			}
+			if got := moderation(t, n, otherReply.IRI); got != storage.ModerationRejected {
+				t.Errorf("the blocked author's pending reply to other is %s, want rejected", got)
+			}
+			if _, body := ad.get("/admin/domains"); !strings.Contains(body, author.IRI) {
+				t.Errorf("the domains page does not list the blocked account")
+			}
+			_, body = ad.get("/admin/actors/other/replies?state=all")
 			if !strings.Contains(body, "/replies/"+otherReply.ID+"/block-domain") {
 				t.Errorf("an admin is not offered to block the author's domain")
 			}
@@ -290,7 +306,9 @@ func TestNetworkReports(t *testing.T) {
 	first := &storage.Report{ActivityIRI: "https://mod.example/flags/1", RemoteActorID: r.ID, ActorID: icssi,
 		Content: "Spam <b>here</b>, رسالة", ObjectIRIs: []string{n.fed.IRI().Actor("icssi")}}
 	second := &storage.Report{ActivityIRI: "https://mod.example/flags/2", RemoteActorID: r.ID, Content: "again"}
-	for _, p := range []*storage.Report{first, second} {
+	troll := putRemote(t, n, "https://troll.example/users/t", "troll.example", "t")
+	third := &storage.Report{ActivityIRI: "https://troll.example/flags/3", RemoteActorID: troll.ID, Content: "bogus"}
+	for _, p := range []*storage.Report{first, second, third} {
 		if err := n.store.CreateReport(ctx, p); err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +336,10 @@ func TestNetworkReports(t *testing.T) {
 	if res, _ := ad.postForm("/admin/reports/nope/resolve", nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("resolve unknown = %d, want 404", res.StatusCode)
 	}
-	if n, err := n.store.CountReports(ctx); err != nil || n != 2 {
+	if res, _ := ed.postForm("/admin/reports/"+third.ID+"/block-author", nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("editor blocking a reporter = %d, want 403", res.StatusCode)
+	}
+	if n, err := n.store.CountReports(ctx); err != nil || n != 3 {
 		t.Fatalf("refused requests resolved reports: %d %v", n, err)
 	}
 	if res, body := ad.postForm("/admin/reports/"+first.ID+"/resolve", nil); res.StatusCode != http.StatusSeeOther {
@@ -333,8 +354,17 @@ func TestNetworkReports(t *testing.T) {
 	if p, err := n.store.DomainPolicy(ctx, "mod.example"); err != nil || p != storage.PolicyBlock {
 		t.Errorf("policy after block = %q %v", p, err)
 	}
+	if res, body := ad.postForm("/admin/reports/"+third.ID+"/block-author", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("block reporter = %d %s", res.StatusCode, body)
+	}
+	if blocked, err := n.store.AccountBlocked(ctx, troll.IRI); err != nil || !blocked {
+		t.Errorf("reporter not blocked: %v %v", blocked, err)
+	}
+	if p, err := n.store.DomainPolicy(ctx, "troll.example"); err != nil || p != "" {
+		t.Errorf("blocking the reporter set a domain policy: %q %v", p, err)
+	}
 	if n, err := n.store.CountReports(ctx); err != nil || n != 0 {
-		t.Errorf("open reports after both = %d %v", n, err)
+		t.Errorf("open reports after all three = %d %v", n, err)
 	}
 	_, body = ad.get("/admin/reports?resolved=1")
 	if !strings.Contains(body, "again") || !strings.Contains(body, "رسالة") {
