@@ -2,10 +2,14 @@ package admin
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/tadamun/tadamun/federation/iri"
 )
 
 // CSRFField is the name of the hidden form field that carries the token.
@@ -56,8 +60,25 @@ func (h *Handler) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		var want string
 		if t := sessionToken(c); t != "" {
 			want = sessionCSRF(t)
+		} else if c.Path() != iri.AdminPrefix+iri.AdminLogin {
+			// Signed out, only the sign-in form may be posted; refusing
+			// before the body is read keeps anyone from making the node
+			// parse an upload-sized form on the strength of a cookie they
+			// set themselves.
+			return forbidden
 		} else if ck, err := c.Cookie(LoginCSRFCookie); err == nil && len(ck.Value) == 43 {
 			want = ck.Value
+		}
+		// Multipart forms (uploads) keep at most 1 MiB in memory; the rest
+		// goes to temporary files that net/http removes after the request.
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			if err := r.ParseMultipartForm(1 << 20); err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The upload is too large.")
+				}
+				return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+			}
 		}
 		got := r.FormValue(CSRFField)
 		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
