@@ -14,9 +14,9 @@ import (
 
 // TestBrowserNetwork: in Chromium, an admin walks the network pages:
 // approves a follow request, approves a reply (then on the public page),
-// resolves a report, blocks a domain with the form, and retries a failing
-// host; each page fits a 360 px phone, weighs under 60 KB, and is saved
-// as a screenshot.
+// resolves a report, blocks a domain and an account with the forms, and
+// retries a failing host; each page fits a 360 px phone, weighs under
+// 60 KB, and is saved as a screenshot.
 func TestBrowserNetwork(t *testing.T) {
 	b := startBrowser(t)
 	n := adminTestNode(t, "http")
@@ -116,6 +116,13 @@ func TestBrowserNetwork(t *testing.T) {
 	}
 	if got := text(t, tab); !strings.Contains(got, "spam.example") || !strings.Contains(got, "The domain is blocked.") {
 		t.Errorf("domains after block: %s", got)
+	}
+	do(t, tab, "fill the account form", chromedp.SendKeys(chromedp.CSS("#a-who"), "@rima@far.example"))
+	if st := navigate(t, tab, "block the account", chromedp.Submit(chromedp.CSS("#a-who"))); st != http.StatusOK {
+		t.Fatalf("block account: %d", st)
+	}
+	if got := text(t, tab); !strings.Contains(got, "The account is blocked.") || !strings.Contains(got, rima.IRI) {
+		t.Errorf("domains after the account block: %s", got)
 	}
 	check("domains")
 

@@ -89,6 +89,10 @@ func TestNetworkFollowers(t *testing.T) {
 			if res, _ := c.get("/admin/actors/other/followers"); res.StatusCode != http.StatusForbidden {
 				t.Errorf("editor on another actor's followers = %d, want 403", res.StatusCode)
 			}
+			if res, body := n.newClient(t, "127.0.0.4").get("/admin/actors/icssi/followers"); res.StatusCode != http.StatusSeeOther ||
+				strings.Contains(body, "far.example") {
+				t.Errorf("signed out, the followers page = %d (listing: %v), want a redirect to sign in", res.StatusCode, strings.Contains(body, "far.example"))
+			}
 
 			before := fingerprint(t, n)
 			for _, tc := range []struct {
