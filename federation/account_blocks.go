@@ -12,7 +12,8 @@ import (
 
 // Account blocks are the node's moderators refusing one remote account
 // rather than its whole domain: its inbox POSTs get 403 (checked before its
-// key is fetched, like a domain block), its follows of our actors end and
+// key is fetched, like a domain block), so do its signed fetches of our
+// documents in authorized-fetch mode, its follows of our actors end and
 // its replies still waiting for moderation are rejected. Its server is not
 // told: this is moderation, not a Block activity between two actors.
 

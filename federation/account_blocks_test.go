@@ -3,14 +3,16 @@ package federation_test
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/httpsig"
 	"github.com/tadamun/tadamun/storage/storagetest"
 )
 
 // TestBlockAccount: a blocked account's follow ends and its next inbox
-// POST gets 403, before its key is fetched; another account on the same
+// POST gets 403, before its key is fetched, as do its signed GETs; another account on the same
 // server is untouched; an unknown handle or our own actor cannot be
 // blocked; unblocking lets the account in again; on both databases.
 func TestBlockAccount(t *testing.T) {
@@ -63,6 +65,20 @@ func TestBlockAccount(t *testing.T) {
 			}
 			if got := receive(good, "2"); got != 202 {
 				t.Errorf("POST from another account there = %d, want 202", got)
+			}
+			fetch := func(p *peer) error {
+				get := httptest.NewRequest("GET", "https://capture.test/users/cap", nil)
+				get.Header.Set("Accept", "application/activity+json")
+				if err := httpsig.Sign(get, nil, p.keyID, p.key, n.clock); err != nil {
+					t.Fatal(err)
+				}
+				return n.fed.VerifyFetch(ctx, get)
+			}
+			if err := fetch(bad); inboxStatus(err) != 403 {
+				t.Errorf("signed GET by the blocked account: %v, want 403", err)
+			}
+			if err := fetch(good); err != nil {
+				t.Errorf("signed GET by another account there: %v", err)
 			}
 			if _, err := n.fed.BlockAccount(ctx, "https://never.test/users/x", ""); err != nil {
 				t.Errorf("blocking an address never seen: %v", err)

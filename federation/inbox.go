@@ -341,5 +341,8 @@ func (s *Service) VerifyFetch(ctx context.Context, r *http.Request) error {
 	if err := s.checkDomain(ctx, owner.IRI); err != nil {
 		return fmt.Errorf("federation: %s is blocked: %w", owner.Host, err)
 	}
+	if err := s.checkAccount(ctx, owner.IRI); err != nil {
+		return fmt.Errorf("federation: %s is blocked: %w", owner.IRI, err)
+	}
 	return nil
 }
