@@ -73,6 +73,20 @@ const (
 	AdminNewActor = "/new-actor"
 	AdminSettings = "/settings"
 	AdminUsers    = "/users" // + "/" + user name for one user
+
+	// Writing.
+	AdminStatements = "/statements"     // + "/" + id for one statement
+	AdminCompose    = "/statements/new" // ?actor=username
+	AdminPreview    = "/preview"
+
+	// The network: the first three follow AdminActors + username; the
+	// others are node-wide pages for admins.
+	AdminFollowers  = "/followers"
+	AdminFollowing  = "/following"
+	AdminReplies    = "/replies"
+	AdminReports    = "/reports"
+	AdminDomains    = "/domains"
+	AdminDeliveries = "/deliveries"
 )
 
 // Feeds returns the feed file names, in the order pages list them.

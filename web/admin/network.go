@@ -20,48 +20,38 @@ import (
 // calls the store, storage) method as the matching CLI command, so the
 // interface and the CLI have the same effect.
 
-// Path pieces of the network pages, below iri.AdminPrefix.
-const (
-	adminFollowers  = "/followers"  // after AdminActors + username
-	adminFollowing  = "/following"  // likewise
-	adminReplies    = "/replies"    // likewise
-	adminReports    = "/reports"    // node-wide, admins only
-	adminDomains    = "/domains"    // likewise
-	adminDeliveries = "/deliveries" // likewise
-)
-
 // networkListCap is how many rows one list of the network pages shows.
 const networkListCap = 500
 
 // registerNetwork puts the network pages on u, the signed-in group.
 func (h *Handler) registerNetwork(u *echo.Group) {
 	actor := iri.AdminActors + ":username"
-	u.GET(actor+adminFollowers, h.followersPage)
-	u.POST(actor+adminFollowers+"/approve", h.answerFollower)
-	u.POST(actor+adminFollowers+"/reject", h.answerFollower)
-	u.POST(actor+adminFollowers+"/remove", h.answerFollower)
-	u.POST(actor+adminFollowing, h.follow)
-	u.POST(actor+adminFollowing+"/remove", h.unfollow)
+	u.GET(actor+iri.AdminFollowers, h.followersPage)
+	u.POST(actor+iri.AdminFollowers+"/approve", h.answerFollower)
+	u.POST(actor+iri.AdminFollowers+"/reject", h.answerFollower)
+	u.POST(actor+iri.AdminFollowers+"/remove", h.answerFollower)
+	u.POST(actor+iri.AdminFollowing, h.follow)
+	u.POST(actor+iri.AdminFollowing+"/remove", h.unfollow)
 
-	u.GET(actor+adminReplies, h.repliesPage)
-	u.POST(actor+adminReplies+"/:id/approve", h.moderateReply)
-	u.POST(actor+adminReplies+"/:id/reject", h.moderateReply)
-	u.POST(actor+adminReplies+"/:id/block-domain", h.blockReplyDomain, h.requireAdmin)
-	u.POST(actor+adminReplies+"/:id/block-author", h.blockReplyAuthor, h.requireAdmin)
+	u.GET(actor+iri.AdminReplies, h.repliesPage)
+	u.POST(actor+iri.AdminReplies+"/:id/approve", h.moderateReply)
+	u.POST(actor+iri.AdminReplies+"/:id/reject", h.moderateReply)
+	u.POST(actor+iri.AdminReplies+"/:id/block-domain", h.blockReplyDomain, h.requireAdmin)
+	u.POST(actor+iri.AdminReplies+"/:id/block-author", h.blockReplyAuthor, h.requireAdmin)
 
-	u.GET(adminReports, h.reportsPage, h.requireAdmin)
-	u.POST(adminReports+"/:id/resolve", h.resolveReport, h.requireAdmin)
-	u.POST(adminReports+"/:id/block-domain", h.blockReportDomain, h.requireAdmin)
-	u.POST(adminReports+"/:id/block-author", h.blockReporter, h.requireAdmin)
+	u.GET(iri.AdminReports, h.reportsPage, h.requireAdmin)
+	u.POST(iri.AdminReports+"/:id/resolve", h.resolveReport, h.requireAdmin)
+	u.POST(iri.AdminReports+"/:id/block-domain", h.blockReportDomain, h.requireAdmin)
+	u.POST(iri.AdminReports+"/:id/block-author", h.blockReporter, h.requireAdmin)
 
-	u.GET(adminDomains, h.domainsPage, h.requireAdmin)
-	u.POST(adminDomains, h.setDomainPolicy, h.requireAdmin)
-	u.POST(adminDomains+"/remove", h.removeDomainPolicy, h.requireAdmin)
-	u.POST(adminDomains+"/accounts", h.blockAccount, h.requireAdmin)
-	u.POST(adminDomains+"/accounts/remove", h.unblockAccount, h.requireAdmin)
+	u.GET(iri.AdminDomains, h.domainsPage, h.requireAdmin)
+	u.POST(iri.AdminDomains, h.setDomainPolicy, h.requireAdmin)
+	u.POST(iri.AdminDomains+"/remove", h.removeDomainPolicy, h.requireAdmin)
+	u.POST(iri.AdminDomains+"/accounts", h.blockAccount, h.requireAdmin)
+	u.POST(iri.AdminDomains+"/accounts/remove", h.unblockAccount, h.requireAdmin)
 
-	u.GET(adminDeliveries, h.deliveriesPage, h.requireAdmin)
-	u.POST(adminDeliveries+"/retry", h.retryDeliveries, h.requireAdmin)
+	u.GET(iri.AdminDeliveries, h.deliveriesPage, h.requireAdmin)
+	u.POST(iri.AdminDeliveries+"/retry", h.retryDeliveries, h.requireAdmin)
 }
 
 // followersData is the content of an actor's followers page.
@@ -121,7 +111,7 @@ func (h *Handler) answerFollower(c echo.Context) error {
 	h.log.InfoContext(ctx, "admin follower answered", "user", currentUser(c).Username, "actor", a.Username,
 		"follower", who, "accept", accept)
 	h.flash(c, msg)
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminActors+a.Username+adminFollowers)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminActors+a.Username+iri.AdminFollowers)
 }
 
 // follow makes the actor follow a remote actor: "tadamun follow".
@@ -146,7 +136,7 @@ func (h *Handler) follow(c echo.Context) error {
 	}
 	h.log.InfoContext(ctx, "admin follow sent", "user", currentUser(c).Username, "actor", a.Username, "who", who)
 	h.flash(c, "The follow is sent. It is active once they accept.")
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminActors+a.Username+adminFollowers)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminActors+a.Username+iri.AdminFollowers)
 }
 
 // unfollow withdraws the actor's follow: "tadamun unfollow".
@@ -165,7 +155,7 @@ func (h *Handler) unfollow(c echo.Context) error {
 	}
 	h.log.InfoContext(ctx, "admin unfollow", "user", currentUser(c).Username, "actor", a.Username, "who", who)
 	h.flash(c, "The follow is withdrawn.")
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminActors+a.Username+adminFollowers)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminActors+a.Username+iri.AdminFollowers)
 }
 
 // maxWho bounds the "who" field: a handle or an actor URL.

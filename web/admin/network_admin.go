@@ -80,7 +80,7 @@ func (h *Handler) resolveReport(c echo.Context) error {
 	}
 	h.log.InfoContext(ctx, "admin report resolved", "user", currentUser(c).Username, "report", r.ID)
 	h.flash(c, "The report is resolved.")
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminReports)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminReports)
 }
 
 // blockReportDomain blocks the reporter's domain (as "tadamun domain
@@ -103,7 +103,7 @@ func (h *Handler) blockReportDomain(c echo.Context) error {
 	}
 	h.log.InfoContext(ctx, "admin blocked a reporter's domain", "user", currentUser(c).Username, "domain", d, "report", r.ID)
 	h.flash(c, "The domain is blocked and the report resolved.")
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminReports)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminReports)
 }
 
 // domainsData is the content of the domain policies page.
@@ -154,7 +154,7 @@ func (h *Handler) setDomainPolicy(c echo.Context) error {
 	default:
 		h.flash(c, "The domain is allowed.")
 	}
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminDomains)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminDomains)
 }
 
 // removeDomainPolicy is "tadamun domain unblock DOMAIN".
@@ -166,7 +166,7 @@ func (h *Handler) removeDomainPolicy(c echo.Context) error {
 	}
 	h.log.InfoContext(ctx, "admin domain policy removed", "user", currentUser(c).Username, "domain", domain)
 	h.flash(c, "The domain's policy is removed.")
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminDomains)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminDomains)
 }
 
 // blockReporter blocks the account that sent a report (as "tadamun
@@ -188,7 +188,7 @@ func (h *Handler) blockReporter(c echo.Context) error {
 	}
 	h.log.InfoContext(ctx, "admin blocked a reporter", "user", currentUser(c).Username, "account", r.Reporter.IRI, "report", r.ID)
 	h.flash(c, "The account is blocked and the report resolved.")
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminReports)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminReports)
 }
 
 // blockAccount is "tadamun account block @user@host|URL --reason".
@@ -208,7 +208,7 @@ func (h *Handler) blockAccount(c echo.Context) error {
 	}
 	h.log.InfoContext(ctx, "admin account blocked", "user", currentUser(c).Username, "account", actorIRI)
 	h.flash(c, "The account is blocked.")
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminDomains)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminDomains)
 }
 
 // unblockAccount is "tadamun account unblock @user@host|URL".
@@ -224,7 +224,7 @@ func (h *Handler) unblockAccount(c echo.Context) error {
 	}
 	h.log.InfoContext(ctx, "admin account unblocked", "user", currentUser(c).Username, "account", actorIRI)
 	h.flash(c, "The account is unblocked.")
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminDomains)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminDomains)
 }
 
 // hostRow is one host of the delivery health page.
@@ -295,5 +295,5 @@ func (h *Handler) retryDeliveries(c echo.Context) error {
 	// The running workers poll the queue every second, as after the CLI.
 	h.log.InfoContext(ctx, "admin deliveries retried", "user", currentUser(c).Username, "host", host, "rows", n)
 	h.flash(c, h.ui.T("Deliveries due now: %d.", n))
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminDeliveries)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminDeliveries)
 }

@@ -167,7 +167,7 @@ func (h *Handler) blockReplyDomain(c echo.Context) error {
 
 // repliesBack is the replies page to return to: the one the form was on.
 func (h *Handler) repliesBack(c echo.Context, a *storage.Actor) string {
-	back := iri.AdminPrefix + iri.AdminActors + a.Username + adminReplies
+	back := iri.AdminPrefix + iri.AdminActors + a.Username + iri.AdminReplies
 	switch s := c.FormValue("state"); s {
 	case storage.ModerationApproved, storage.ModerationRejected, "all":
 		back += "?state=" + s

@@ -20,13 +20,6 @@ import (
 	"github.com/tadamun/tadamun/storage"
 )
 
-// Paths of the writing pages, below iri.AdminPrefix.
-const (
-	adminStatements = "/statements"
-	adminCompose    = "/statements/new" // ?actor=username
-	adminPreview    = "/preview"
-)
-
 // statementsPerPage is the length of a page of the statement list;
 // maxStatementPage bounds the page number asked for.
 const (
@@ -40,15 +33,15 @@ var statementStates = []string{storage.StateDraft, storage.StateScheduled, stora
 // registerWriting puts the writing pages (statements: list, compose, edit,
 // translate, preview, delete) on the signed-in group u.
 func (h *Handler) registerWriting(u *echo.Group) {
-	u.GET(adminStatements, h.statementList)
-	u.GET(adminCompose, h.composeForm)
-	u.POST(adminStatements, h.createStatement)
-	u.POST(adminPreview, h.preview)
-	u.GET(adminStatements+"/:id", h.editForm)
-	u.POST(adminStatements+"/:id", h.editStatement)
-	u.POST(adminStatements+"/:id/translations", h.translateStatement)
-	u.GET(adminStatements+"/:id/delete", h.deleteForm)
-	u.POST(adminStatements+"/:id/delete", h.deleteStatement)
+	u.GET(iri.AdminStatements, h.statementList)
+	u.GET(iri.AdminCompose, h.composeForm)
+	u.POST(iri.AdminStatements, h.createStatement)
+	u.POST(iri.AdminPreview, h.preview)
+	u.GET(iri.AdminStatements+"/:id", h.editForm)
+	u.POST(iri.AdminStatements+"/:id", h.editStatement)
+	u.POST(iri.AdminStatements+"/:id/translations", h.translateStatement)
+	u.GET(iri.AdminStatements+"/:id/delete", h.deleteForm)
+	u.POST(iri.AdminStatements+"/:id/delete", h.deleteStatement)
 }
 
 // UploadLimit is the body limit of the admin routes that take uploads
@@ -57,7 +50,7 @@ func (h *Handler) registerWriting(u *echo.Group) {
 // federation.MaxImageBytes each, and the text.
 func UploadLimit(routePath string) int64 {
 	switch routePath {
-	case iri.AdminPrefix + adminStatements, iri.AdminPrefix + adminStatements + "/:id":
+	case iri.AdminPrefix + iri.AdminStatements, iri.AdminPrefix + iri.AdminStatements + "/:id":
 		return content.MaxImages*federation.MaxImageBytes + 1<<20
 	case iri.AdminPrefix + iri.AdminActors + ":username" + iri.AdminProfile: // avatar and header (profile.go)
 		return 2*federation.MaxImageBytes + 1<<20
@@ -130,7 +123,7 @@ func (h *Handler) statementList(c echo.Context) error {
 			}
 		}
 		v.Set("page", strconv.Itoa(page))
-		return iri.AdminPrefix + adminStatements + "?" + v.Encode()
+		return iri.AdminPrefix + iri.AdminStatements + "?" + v.Encode()
 	}
 	if d.Page > 1 {
 		d.Prev = link(d.Page - 1)
@@ -206,7 +199,7 @@ func (h *Handler) deleteStatement(c echo.Context) error {
 	}
 	h.log.InfoContext(c.Request().Context(), "admin statement deleted", "user", currentUser(c).Username, "id", st.ID)
 	h.flash(c, "The statement is deleted.")
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminStatements)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminStatements)
 }
 
 // fieldText cleans a one-line text field: trimmed, and at most max

@@ -123,10 +123,10 @@ func (h *Handler) renderCompose(c echo.Context, code int, d *composeData) error 
 		d.Slots = append(d.Slots, i)
 	}
 	title := h.ui.T("New statement")
-	d.Action = iri.AdminPrefix + adminStatements
+	d.Action = iri.AdminPrefix + iri.AdminStatements
 	if d.Statement != nil {
 		title = h.ui.T("Edit statement")
-		d.Action = iri.AdminPrefix + adminStatements + "/" + d.Statement.ID
+		d.Action = iri.AdminPrefix + iri.AdminStatements + "/" + d.Statement.ID
 		d.Original = safeHTML(d.Statement.BodyHTML)
 	}
 	return h.render(c, code, "statement_form", title, d)
@@ -238,7 +238,7 @@ func (h *Handler) saveStatement(c echo.Context, d *composeData) error {
 	default:
 		h.flash(c, "The statement is published.")
 	}
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminStatements+"/"+st.ID)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminStatements+"/"+st.ID)
 }
 
 // readDraft reads the text fields into a draft, noting mistakes in
@@ -477,5 +477,5 @@ func (h *Handler) translateStatement(c echo.Context) error {
 	}
 	h.log.InfoContext(ctx, "admin translation saved", "user", currentUser(c).Username, "id", st.ID, "language", lang)
 	h.flash(c, "The translation is saved.")
-	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+adminStatements+"/"+st.ID)
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminStatements+"/"+st.ID)
 }
