@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/tadamun/tadamun/storage"
 )
@@ -115,7 +117,8 @@ func (s *Service) silenced(ctx context.Context, remote *storage.RemoteActor) (bo
 	return p == storage.PolicySilence, nil
 }
 
-// withoutBlocked drops the inboxes on blocked domains from a delivery list.
+// withoutBlocked drops the inboxes on blocked domains from a delivery list
+// (and, in the allow-list mode, those on domains not allowed).
 // Followers there were removed when the block was set, but a mention, the
 // author of a post we answer or someone who interacted may still be on one.
 func withoutBlocked(ctx context.Context, tx *storage.Store, inboxes []string) ([]string, error) {
@@ -123,8 +126,15 @@ func withoutBlocked(ctx context.Context, tx *storage.Store, inboxes []string) ([
 		return inboxes, nil
 	}
 	rules, err := tx.ListDomainPolicies(ctx)
-	if err != nil || len(rules) == 0 {
-		return inboxes, err
+	if err != nil {
+		return nil, err
+	}
+	mode, err := tx.FederationMode(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(rules) == 0 && mode == storage.FederationOpen {
+		return inboxes, nil
 	}
 	policy := make(map[string]string, len(rules))
 	for _, r := range rules {
@@ -132,7 +142,7 @@ func withoutBlocked(ctx context.Context, tx *storage.Store, inboxes []string) ([
 	}
 	out := make([]string, 0, len(inboxes))
 	for _, in := range inboxes {
-		if u, err := url.Parse(in); err == nil && nearestPolicy(policy, u.Hostname()) == storage.PolicyBlock {
+		if u, err := url.Parse(in); err == nil && refused(nearestPolicy(policy, u.Hostname()), mode) {
 			continue
 		}
 		out = append(out, in)
@@ -154,4 +164,68 @@ func nearestPolicy(policy map[string]string, host string) string {
 		}
 		h = h[i+1:]
 	}
+}
+
+// modeTTL is how long a process trusts the federation mode it read: a
+// change made by another process (or the CLI) takes effect within it.
+const modeTTL = 5 * time.Second
+
+// modeCache is the federation mode as last read, and when.
+type modeCache struct {
+	mu   sync.Mutex
+	mode string
+	at   time.Time
+}
+
+// FederationMode returns storage.FederationOpen or
+// storage.FederationAllowList, read from the database at most every
+// modeTTL.
+func (s *Service) FederationMode(ctx context.Context) (string, error) {
+	s.mode.mu.Lock()
+	defer s.mode.mu.Unlock()
+	now := time.Now()
+	if s.mode.mode != "" && now.Sub(s.mode.at) < modeTTL {
+		return s.mode.mode, nil
+	}
+	m, err := s.store.FederationMode(ctx)
+	if err != nil {
+		return "", fmt.Errorf("federation: %w", err)
+	}
+	s.mode.mode, s.mode.at = m, now
+	return m, nil
+}
+
+// SetFederationMode switches between the open and the allow-list mode. In
+// the allow-list mode only the domains given the allow policy (and their
+// subdomains) may deliver to us or fetch our documents; everything else
+// gets 403 before any key is fetched, and nothing is delivered to it.
+func (s *Service) SetFederationMode(ctx context.Context, mode string) error {
+	if mode != storage.FederationOpen && mode != storage.FederationAllowList {
+		return invalid("federation mode %q: use %s or %s", mode, storage.FederationOpen, storage.FederationAllowList)
+	}
+	if err := s.store.SetFederationMode(ctx, mode); err != nil {
+		return fmt.Errorf("federation: %w", err)
+	}
+	s.mode.mu.Lock()
+	s.mode.mode, s.mode.at = mode, time.Now()
+	s.mode.mu.Unlock()
+	return nil
+}
+
+// refused reports whether a domain's policy shuts it out in the given
+// mode: blocked, or not allowed while the node federates only with the
+// domains it lists.
+func refused(policy, mode string) bool {
+	return policy == storage.PolicyBlock || mode == storage.FederationAllowList && policy != storage.PolicyAllow
+}
+
+// SignedFetchRequired reports whether our ActivityPub documents answer
+// only signed GETs: in authorized-fetch mode, and always in the allow-list
+// mode (a fetch must show which server it comes from to be allowed).
+func (s *Service) SignedFetchRequired(ctx context.Context) (bool, error) {
+	if s.authorizedFetch {
+		return true, nil
+	}
+	m, err := s.FederationMode(ctx)
+	return m == storage.FederationAllowList, err
 }

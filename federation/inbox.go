@@ -264,13 +264,18 @@ func (s *Service) Receive(ctx context.Context, r *http.Request, body []byte, use
 	return nil
 }
 
-// checkDomain refuses (403) a URL whose domain, or a parent of it, is blocked.
+// checkDomain refuses (403) a URL whose domain, or a parent of it, is
+// blocked, or, in the allow-list mode, is not allowed.
 func (s *Service) checkDomain(ctx context.Context, rawURL string) error {
 	policy, err := s.store.DomainPolicy(ctx, domainOf(rawURL))
 	if err != nil {
 		return fmt.Errorf("federation: domain policy: %w", err)
 	}
-	if policy == storage.PolicyBlock {
+	mode, err := s.FederationMode(ctx)
+	if err != nil {
+		return err
+	}
+	if refused(policy, mode) {
 		return refuse(http.StatusForbidden, "this server does not accept activities from your domain", nil)
 	}
 	return nil

@@ -53,6 +53,7 @@ type Service struct {
 	signerMu        sync.Mutex
 	signer          *transport.Signer
 	inboxWake       chan struct{}
+	mode            modeCache // the federation mode as last read (domains.go)
 
 	// Guards on fetches other servers can make us do (fetchguard.go).
 	keyFailures *boundedCache[error]

@@ -24,6 +24,8 @@ type Store interface {
 	DeleteRemoteObject(ctx context.Context, iri, remoteID string) error
 	DomainPolicy(ctx context.Context, host string) (string, error)
 	DueStatements(ctx context.Context, at time.Time, limit int) ([]string, error)
+	FederationMode(ctx context.Context) (string, error)
+	SetFederationMode(ctx context.Context, mode string) error
 	FinishInbound(ctx context.Context, id string, processErr error) error
 	Follower(ctx context.Context, actorID, remoteID string) (*storage.Follower, error)
 	Following(ctx context.Context, actorID, remoteID string) (*storage.Following, error)

@@ -36,6 +36,7 @@ func TestContract(t *testing.T) {
 				{"LastAdminConcurrent", testLastAdminConcurrent},
 				{"UserActorsAndPassword", testUserActorsAndPassword},
 				{"NodeSettings", testNodeSettings},
+				{"FederationMode", testFederationMode},
 				{"TimePrecision", testTimePrecision},
 				{"Search", testSearch},
 				{"SearchPaging", testSearchPaging},

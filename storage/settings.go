@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -116,4 +118,42 @@ func (s *Store) SetNodeSettings(ctx context.Context, n NodeSettings) error {
 		}
 		return nil
 	})
+}
+
+// Federation modes. In the open mode (the default) the node federates with
+// every server that is not blocked; in the allow-list mode only with the
+// domains given the allow policy (and their subdomains): others get 403
+// before any key of theirs is fetched, and nothing is delivered to them.
+const (
+	FederationOpen      = "open"
+	FederationAllowList = "allowlist"
+)
+
+const settingFederation = "federation_mode"
+
+// FederationMode returns FederationOpen or FederationAllowList.
+func (s *Store) FederationMode(ctx context.Context) (string, error) {
+	var mode string
+	err := s.q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, settingFederation).Scan(&mode)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && mode != FederationAllowList) {
+		return FederationOpen, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("storage: federation mode: %w", err)
+	}
+	return mode, nil
+}
+
+// SetFederationMode sets the federation mode; anything but the two modes is
+// refused with ErrInvalid.
+func (s *Store) SetFederationMode(ctx context.Context, mode string) error {
+	if mode != FederationOpen && mode != FederationAllowList {
+		return fmt.Errorf("storage: federation mode %q: use %s or %s", mode, FederationOpen, FederationAllowList)
+	}
+	_, err := s.q.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, settingFederation, mode, s.now())
+	if err != nil {
+		return fmt.Errorf("storage: set federation mode: %w", err)
+	}
+	return nil
 }

@@ -252,3 +252,30 @@ func testNodeSettings(t *testing.T, url string) {
 		t.Fatalf("after unsetting = %+v", got)
 	}
 }
+
+// testFederationMode: open by default; allow-list mode set and read back;
+// an unknown mode refused without a change; node settings leave it alone.
+func testFederationMode(t *testing.T, url string) {
+	s := storagetest.Open(t, url)
+	if m, err := s.FederationMode(ctx); err != nil || m != storage.FederationOpen {
+		t.Fatalf("default mode = %q, %v", m, err)
+	}
+	if err := s.SetFederationMode(ctx, storage.FederationAllowList); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetFederationMode(ctx, "closed"); err == nil {
+		t.Fatal("an unknown mode was accepted")
+	}
+	if err := s.SetNodeSettings(ctx, storage.NodeSettings{Name: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := s.FederationMode(ctx); err != nil || m != storage.FederationAllowList {
+		t.Fatalf("mode = %q, %v", m, err)
+	}
+	if err := s.SetFederationMode(ctx, storage.FederationOpen); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.FederationMode(ctx); m != storage.FederationOpen {
+		t.Fatalf("mode after reopening = %q", m)
+	}
+}

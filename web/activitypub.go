@@ -77,14 +77,22 @@ func (s *Server) activityRoutes() {
 	e.GET(iri.InstanceActor+"/"+iri.Outbox, s.instanceOutbox)
 }
 
-// authorize enforces authorized-fetch mode: ActivityPub GETs must be signed
-// by a server we can verify. The instance actor stays open, as others need
+// authorize enforces authorized-fetch mode (and the allow-list mode, which
+// implies it): ActivityPub GETs must be signed by a server we can verify. The instance actor stays open, as others need
 // its key to verify us.
 func (s *Server) authorize(c echo.Context) error {
-	if !s.fed.AuthorizedFetch() {
-		return nil
+	required, err := s.fed.SignedFetchRequired(c.Request().Context())
+	if err != nil || !required {
+		return err
 	}
 	if err := s.fed.VerifyFetch(c.Request().Context(), c.Request()); err != nil {
+		// A server shut out by domain policy (blocked, or not on the
+		// allow-list) learns that it is refused, not that its signature is
+		// wrong.
+		var ie *federation.InboxError
+		if errors.As(err, &ie) && ie.Status == http.StatusForbidden {
+			return echo.NewHTTPError(http.StatusForbidden, ie.Msg).SetInternal(err)
+		}
 		return echo.NewHTTPError(http.StatusUnauthorized, "this server requires signed requests").SetInternal(err)
 	}
 	return nil

@@ -46,7 +46,7 @@ func domainSetCmd(policy string) func(*flag.FlagSet) runFunc {
 				case policy == storage.PolicySilence:
 					fmt.Fprintf(a.stdout, "silenced %s\n", d)
 				default:
-					fmt.Fprintf(a.stdout, "allowed %s (recorded for the allow-list mode, which is not built yet)\n", d)
+					fmt.Fprintf(a.stdout, "allowed %s\n", d)
 				}
 				return nil
 			})
@@ -88,6 +88,37 @@ func domainListCmd(*flag.FlagSet) runFunc {
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", cell(r.Domain), r.Policy, r.CreatedAt.Format("2006-01-02"), cell(r.Reason))
 			}
 			return w.Flush()
+		})
+	}
+}
+
+// domainModeCmd is "tadamun domain mode [open|allowlist]": shows the
+// federation mode, or sets it.
+func domainModeCmd(*flag.FlagSet) runFunc {
+	return func(ctx context.Context, a *app, args []string) error {
+		if len(args) > 1 {
+			return usagef("give at most one mode: %s or %s", storage.FederationOpen, storage.FederationAllowList)
+		}
+		if len(args) == 1 && args[0] != storage.FederationOpen && args[0] != storage.FederationAllowList {
+			return usagef("unknown mode %q: use %s or %s", args[0], storage.FederationOpen, storage.FederationAllowList)
+		}
+		return a.withStore(ctx, func(st *storage.Store) error {
+			fed := a.federation(st)
+			if len(args) == 1 {
+				if err := fed.SetFederationMode(ctx, args[0]); err != nil {
+					return err
+				}
+			}
+			mode, err := fed.FederationMode(ctx)
+			if err != nil {
+				return err
+			}
+			if mode == storage.FederationAllowList {
+				fmt.Fprintln(a.stdout, "allowlist: only the domains given 'tadamun domain allow' (and their subdomains) may deliver to or fetch from this node")
+			} else {
+				fmt.Fprintln(a.stdout, "open: every server that is not blocked may deliver to and fetch from this node")
+			}
+			return nil
 		})
 	}
 }

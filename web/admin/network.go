@@ -47,6 +47,7 @@ func (h *Handler) registerNetwork(u *echo.Group) {
 	u.GET(iri.AdminDomains, h.domainsPage, h.requireAdmin)
 	u.POST(iri.AdminDomains, h.setDomainPolicy, h.requireAdmin)
 	u.POST(iri.AdminDomains+"/remove", h.removeDomainPolicy, h.requireAdmin)
+	u.POST(iri.AdminDomains+"/mode", h.setFederationMode, h.requireAdmin)
 	u.POST(iri.AdminDomains+"/accounts", h.blockAccount, h.requireAdmin)
 	u.POST(iri.AdminDomains+"/accounts/remove", h.unblockAccount, h.requireAdmin)
 

@@ -108,9 +108,10 @@ func (h *Handler) blockReportDomain(c echo.Context) error {
 
 // domainsData is the content of the domain policies page.
 type domainsData struct {
-	Rules    []storage.DomainRule
-	Policies []string
-	Accounts []storage.AccountBlock
+	Rules     []storage.DomainRule
+	Policies  []string
+	Accounts  []storage.AccountBlock
+	AllowList bool // the node federates only with allowed domains
 }
 
 // domainsPage lists the domain policies with a form to set one: "tadamun
@@ -125,8 +126,29 @@ func (h *Handler) domainsPage(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("admin: account blocks: %w", err)
 	}
+	mode, err := h.fed.FederationMode(ctx)
+	if err != nil {
+		return fmt.Errorf("admin: domains: %w", err)
+	}
 	return h.render(c, http.StatusOK, "network_domains", h.ui.T("Domain policies"), domainsData{Rules: rules,
-		Policies: []string{storage.PolicyBlock, storage.PolicySilence, storage.PolicyAllow}, Accounts: accounts})
+		Policies: []string{storage.PolicyBlock, storage.PolicySilence, storage.PolicyAllow}, Accounts: accounts,
+		AllowList: mode == storage.FederationAllowList})
+}
+
+// setFederationMode is "tadamun domain mode open|allowlist".
+func (h *Handler) setFederationMode(c echo.Context) error {
+	ctx := c.Request().Context()
+	mode := c.FormValue("mode")
+	if err := h.fed.SetFederationMode(ctx, mode); err != nil {
+		return networkRefusal(err)
+	}
+	h.log.InfoContext(ctx, "admin federation mode set", "user", currentUser(c).Username, "mode", mode)
+	if mode == storage.FederationAllowList {
+		h.flash(c, "Only the allowed domains may now deliver to or fetch from this node.")
+	} else {
+		h.flash(c, "Every server that is not blocked may now deliver to and fetch from this node.")
+	}
+	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminDomains)
 }
 
 // maxReason bounds a policy's reason, a note for the record.
