@@ -52,6 +52,8 @@ func init() {
 		{name: "domain allow", args: "DOMAIN", summary: "allow a server: in the allow-list mode only allowed servers federate; otherwise an exception to a parent domain's block", flags: domainSetCmd(storage.PolicyAllow)},
 		{name: "domain unblock", args: "DOMAIN", summary: "remove a domain's block, silence or allow", flags: domainUnblockCmd},
 		{name: "domain list", summary: "list the domain policies", flags: domainListCmd},
+		{name: "reports list", summary: "list the reports (Flag) received from other servers", flags: reportsListCmd},
+		{name: "reports resolve", args: "ID", summary: "mark a report as dealt with", flags: reportsResolveCmd},
 		{name: "domain mode", args: "[open|allowlist]", summary: "show or set the federation mode: open, or only the allowed domains (allowlist)", flags: domainModeCmd},
 		{name: "account block", args: "@user@host|URL", summary: "refuse one remote account: its requests get 403, its follows end, its pending replies are rejected", flags: accountBlockCmd},
 		{name: "account unblock", args: "@user@host|URL", summary: "lift an account's block", flags: accountUnblockCmd},
