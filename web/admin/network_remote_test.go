@@ -5,7 +5,6 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,14 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/httpsig"
 	"github.com/tadamun/tadamun/federation/transport"
 	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/storage/storagetest"
-	"github.com/tadamun/tadamun/web"
 )
 
 // remoteServer is another fediverse server on 127.0.0.6: WebFinger, one
@@ -89,48 +85,9 @@ func startRemote(t *testing.T) *remoteServer {
 // servers on loopback addresses over plain http, as remoteServer is.
 func remoteTestNode(t *testing.T) *testNode {
 	t.Helper()
-	dbURL := storagetest.SQLiteURL(t)
-	st := storagetest.Open(t, dbURL)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	client := transport.New(transport.Config{AllowPrivate: true})
 	t.Cleanup(client.CloseIdleConnections)
-	fed := federation.New(federation.Config{Scheme: "http", Host: "node.test", Logger: quiet, MediaDir: t.TempDir(),
-		Client: client, InsecureRemote: true}, st)
-	s, err := web.New(web.Config{Version: "test", Logger: quiet, Metrics: prometheus.NewRegistry()}, st, fed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.2:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(s.Handler())
-	srv.Listener.Close()
-	srv.Listener = l
-	srv.Start()
-	t.Cleanup(srv.Close)
-	n := &testNode{srv: srv, URL: srv.URL, store: st, fed: fed, dbURL: dbURL}
-	ctx := context.Background()
-	for _, name := range []string{"icssi", "other"} {
-		if _, err := fed.CreateActor(ctx, federation.NewActor{Username: name, DisplayName: strings.ToUpper(name), Languages: []string{"en"}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	hash, err := storage.HashPassword(testPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n.admin = &storage.User{Username: adminName, PasswordHash: hash, Role: storage.RoleAdmin}
-	n.editor = &storage.User{Username: editorName, PasswordHash: hash, Role: storage.RoleEditor}
-	for _, u := range []*storage.User{n.admin, n.editor} {
-		if err := st.CreateUser(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := st.SetUserActors(ctx, n.editor.ID, []string{actorID(t, n, "icssi")}); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return newTestNode(t, storagetest.SQLiteURL(t), federation.Config{Scheme: "http", Client: client, InsecureRemote: true})
 }
 
 // TestNetworkFollowAndUnfollow: an editor follows an account by handle,

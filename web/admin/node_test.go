@@ -53,9 +53,18 @@ func adminTestNode(t testing.TB, scheme string) *testNode {
 // run on both backends: storagetest.Backends).
 func adminTestNodeDB(t testing.TB, scheme, dbURL string) *testNode {
 	t.Helper()
+	return newTestNode(t, dbURL, federation.Config{Scheme: scheme})
+}
+
+// newTestNode starts the node of adminTestNodeDB with the federation
+// settings of fc (its scheme, client, ...); host, logger and media folder
+// are filled in.
+func newTestNode(t testing.TB, dbURL string, fc federation.Config) *testNode {
+	t.Helper()
 	st := storagetest.Open(t, dbURL)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	fed := federation.New(federation.Config{Scheme: scheme, Host: "node.test", Logger: quiet, MediaDir: t.TempDir()}, st)
+	fc.Host, fc.Logger, fc.MediaDir = "node.test", quiet, t.TempDir()
+	fed := federation.New(fc, st)
 	s, err := web.New(web.Config{Version: "test", Logger: quiet, Metrics: prometheus.NewRegistry()}, st, fed)
 	if err != nil {
 		t.Fatal(err)

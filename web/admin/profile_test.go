@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -18,42 +17,6 @@ import (
 	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/storage/storagetest"
 )
-
-// postMultipartProfile posts fields and files (field name → content) as
-// multipart/form-data, with the client's CSRF token.
-func (c *client) postMultipartProfile(path string, fields url.Values, files map[string][]byte) (*http.Response, string) {
-	c.t.Helper()
-	var buf bytes.Buffer
-	w := multipart.NewWriter(&buf)
-	if err := w.WriteField("csrf", c.csrf); err != nil {
-		c.t.Fatal(err)
-	}
-	for k, vs := range fields {
-		for _, v := range vs {
-			if err := w.WriteField(k, v); err != nil {
-				c.t.Fatal(err)
-			}
-		}
-	}
-	for k, b := range files {
-		fw, err := w.CreateFormFile(k, k+".bin")
-		if err != nil {
-			c.t.Fatal(err)
-		}
-		if _, err := fw.Write(b); err != nil {
-			c.t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		c.t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, c.n.URL+path, &buf)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	return c.do(req)
-}
 
 // profilePNG is a small PNG picture.
 func profilePNG(t testing.TB, w, h int) []byte {
@@ -124,7 +87,7 @@ func TestProfileSaveSendsUpdate(t *testing.T) {
 				t.Fatalf("profile form = %d %.500s", res.StatusCode, body)
 			}
 			name := "تضامن ICSSI"
-			res, body := c.postMultipartProfile("/admin/actors/icssi/profile", profileTestForm(name),
+			res, body := c.postMultipart("/admin/actors/icssi/profile", profileTestForm(name),
 				map[string][]byte{"avatar": profilePNG(t, 40, 30)})
 			if res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("save = %d %.500s", res.StatusCode, body)
@@ -161,7 +124,7 @@ func TestProfileSaveSendsUpdate(t *testing.T) {
 				t.Fatalf("public profile = %d, without %q: %.500s", res.StatusCode, name, page)
 			}
 			// The same form again: nothing followers see changed, no Update.
-			if res, body := c.postMultipartProfile("/admin/actors/icssi/profile", profileTestForm(name), nil); res.StatusCode != http.StatusSeeOther {
+			if res, body := c.postMultipart("/admin/actors/icssi/profile", profileTestForm(name), nil); res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("save again = %d %.500s", res.StatusCode, body)
 			}
 			if acts, _ := actorUpdates(t, n, "icssi", "", inbox); acts != 1 {
@@ -217,7 +180,7 @@ func TestProfileRefusesBadInput(t *testing.T) {
 		}(), nil, http.StatusBadRequest, "needs a name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res, body := c.postMultipartProfile("/admin/actors/icssi/profile", tc.form, tc.files)
+			res, body := c.postMultipart("/admin/actors/icssi/profile", tc.form, tc.files)
 			if res.StatusCode != tc.code || !strings.Contains(body, tc.msg) {
 				t.Fatalf("= %d, want %d with %q: %.800s", res.StatusCode, tc.code, tc.msg, body)
 			}
@@ -257,7 +220,7 @@ func TestEditorForbidden(t *testing.T) {
 		}
 	}
 	c.get("/admin/actors/icssi/profile") // a page of theirs, for the token
-	if res, body := c.postMultipartProfile("/admin/actors/other/profile", profileTestForm("Taken over"), nil); res.StatusCode != http.StatusForbidden {
+	if res, body := c.postMultipart("/admin/actors/other/profile", profileTestForm("Taken over"), nil); res.StatusCode != http.StatusForbidden {
 		t.Errorf("POST another actor's profile = %d: %.300s", res.StatusCode, body)
 	}
 	for _, tc := range []struct {

@@ -27,7 +27,9 @@ func (c *client) postMultipart(path string, fields url.Values, files map[string]
 	c.t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
-	fields.Set("csrf", c.csrf)
+	if err := w.WriteField("csrf", c.csrf); err != nil {
+		c.t.Fatal(err)
+	}
 	for k, vs := range fields {
 		for _, v := range vs {
 			if err := w.WriteField(k, v); err != nil {
