@@ -245,22 +245,7 @@ func (h *Handler) saveStatement(c echo.Context, d *composeData) error {
 // d.Errors; it returns the publish time asked for, if any.
 func (h *Handler) readDraft(c echo.Context, d *composeData) (*content.Draft, *time.Time) {
 	f := &d.F
-	var ok bool
-	if f.Title, ok = fieldText(c.FormValue("title"), content.MaxTitleLength); !ok {
-		d.Errors["title"] = h.ui.T("The title is too long.")
-	} else if f.Title == "" {
-		d.Errors["title"] = h.ui.T("A statement needs a title.")
-	}
-	if f.Summary, ok = fieldText(c.FormValue("summary"), 1000); !ok {
-		d.Errors["summary"] = h.ui.T("The lead is too long.")
-	}
-	if f.ContentWarning, ok = fieldText(c.FormValue("cw"), 300); !ok {
-		d.Errors["cw"] = h.ui.T("The content warning is too long.")
-	}
-	f.Body = strings.TrimSpace(strings.ReplaceAll(c.FormValue("body"), "\r\n", "\n"))
-	if len(f.Body) > federation.MaxBodyBytes {
-		d.Errors["body"] = h.ui.T("The text is too long.")
-	}
+	f.Title, f.Summary, f.ContentWarning, f.Body = h.readTexts(c, "", h.ui.T("A statement needs a title."), d.Errors)
 	f.Tags = strings.TrimSpace(c.FormValue("tags"))
 	tags := splitTags(f.Tags)
 	for _, t := range tags {
@@ -439,7 +424,6 @@ func (h *Handler) translateStatement(c echo.Context) error {
 	d := &composeData{Actor: a, Statement: st, F: fieldsOf(st), TErrors: map[string]string{}}
 	t := &d.T
 	t.Language = strings.TrimSpace(c.FormValue("tlang"))
-	var ok bool
 	lang, err := content.NormalizeLanguage(t.Language)
 	switch {
 	case err != nil:
@@ -447,21 +431,7 @@ func (h *Handler) translateStatement(c echo.Context) error {
 	case lang == st.Language:
 		d.TErrors["tlang"] = h.ui.T("This is the statement's own language: choose another.")
 	}
-	if t.Title, ok = fieldText(c.FormValue("ttitle"), content.MaxTitleLength); !ok {
-		d.TErrors["ttitle"] = h.ui.T("The title is too long.")
-	} else if t.Title == "" {
-		d.TErrors["ttitle"] = h.ui.T("A translation needs a title.")
-	}
-	if t.Summary, ok = fieldText(c.FormValue("tsummary"), 1000); !ok {
-		d.TErrors["tsummary"] = h.ui.T("The lead is too long.")
-	}
-	if t.ContentWarning, ok = fieldText(c.FormValue("tcw"), 300); !ok {
-		d.TErrors["tcw"] = h.ui.T("The content warning is too long.")
-	}
-	t.Body = strings.TrimSpace(strings.ReplaceAll(c.FormValue("tbody"), "\r\n", "\n"))
-	if len(t.Body) > federation.MaxBodyBytes {
-		d.TErrors["tbody"] = h.ui.T("The text is too long.")
-	}
+	t.Title, t.Summary, t.ContentWarning, t.Body = h.readTexts(c, "t", h.ui.T("A translation needs a title."), d.TErrors)
 	if len(d.TErrors) > 0 {
 		return h.renderCompose(c, http.StatusBadRequest, d)
 	}
@@ -478,4 +448,28 @@ func (h *Handler) translateStatement(c echo.Context) error {
 	h.log.InfoContext(ctx, "admin translation saved", "user", currentUser(c).Username, "id", st.ID, "language", lang)
 	h.flash(c, "The translation is saved.")
 	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminStatements+"/"+st.ID)
+}
+
+// readTexts reads the four texts of a statement or of a translation (form
+// fields "title", "summary", "cw" and "body", each after prefix), noting in
+// errs, under the field's name, what is wrong; noTitle is the message for a
+// missing title.
+func (h *Handler) readTexts(c echo.Context, prefix, noTitle string, errs map[string]string) (title, summary, cw, body string) {
+	var ok bool
+	if title, ok = fieldText(c.FormValue(prefix+"title"), content.MaxTitleLength); !ok {
+		errs[prefix+"title"] = h.ui.T("The title is too long.")
+	} else if title == "" {
+		errs[prefix+"title"] = noTitle
+	}
+	if summary, ok = fieldText(c.FormValue(prefix+"summary"), 1000); !ok {
+		errs[prefix+"summary"] = h.ui.T("The lead is too long.")
+	}
+	if cw, ok = fieldText(c.FormValue(prefix+"cw"), 300); !ok {
+		errs[prefix+"cw"] = h.ui.T("The content warning is too long.")
+	}
+	body = strings.TrimSpace(strings.ReplaceAll(c.FormValue(prefix+"body"), "\r\n", "\n"))
+	if len(body) > federation.MaxBodyBytes {
+		errs[prefix+"body"] = h.ui.T("The text is too long.")
+	}
+	return title, summary, cw, body
 }
