@@ -119,6 +119,12 @@ func (s *Service) ActorDocument(a *storage.Actor) ([]byte, error) {
 		"indexable":                 a.Discoverable && !a.IsInstance,
 		"endpoints":                 map[string]string{"sharedInbox": b.Shared()},
 	}
+	if len(a.AlsoKnownAs) > 0 {
+		ext["alsoKnownAs"] = a.AlsoKnownAs
+	}
+	if a.MovedTo != "" {
+		ext["movedTo"] = a.MovedTo
+	}
 	if len(a.Fields) > 0 {
 		var fields []map[string]string
 		for _, f := range a.Fields {

@@ -11,7 +11,7 @@ import (
 // Follow makes our actor follow a remote actor (a partner), given as
 // @user@host or an actor URL. The Follow is queued; the partner's Accept
 // makes it active.
-func (s *Service) Follow(ctx context.Context, username, who string, relay bool) (*storage.RemoteActor, error) {
+func (s *Service) Follow(ctx context.Context, username, who string, relay storage.RelayPolicy) (*storage.RemoteActor, error) {
 	local, err := s.localActor(ctx, username)
 	if err != nil {
 		return nil, err

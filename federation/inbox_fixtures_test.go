@@ -200,7 +200,7 @@ func TestInboxReplaysPeerTraffic(t *testing.T) {
 				if err != nil {
 					t.Fatalf("resolve %s: %v", who, err)
 				}
-				if err := n.store.PutFollowing(ctx, n.cap.ID, r.ID, "https://capture.test/users/cap/activities/follow-"+r.ID, false); err != nil {
+				if err := n.store.PutFollowing(ctx, n.cap.ID, r.ID, "https://capture.test/users/cap/activities/follow-"+r.ID, storage.RelayPolicy{}); err != nil {
 					t.Fatal(err)
 				}
 				if err := n.store.SetFollowingState(ctx, "", n.cap.ID, r.ID, storage.FollowAccepted); err != nil {

@@ -254,7 +254,7 @@ func TestInboxAnswerOnlyFromFollowee(t *testing.T) {
 		t.Fatal(err)
 	}
 	followIRI := "https://capture.test/users/cap/activities/follow-alice"
-	if err := n.store.PutFollowing(ctx, n.cap.ID, ra.ID, followIRI, false); err != nil {
+	if err := n.store.PutFollowing(ctx, n.cap.ID, ra.ID, followIRI, storage.RelayPolicy{}); err != nil {
 		t.Fatal(err)
 	}
 	state := func() string {

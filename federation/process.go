@@ -169,6 +169,8 @@ func (s *Service) dispatch(ctx context.Context, a *storage.Activity) error {
 		return s.onDelete(ctx, remote, a.ObjectIRI)
 	case vocab.ActivityStreamsBlock:
 		return s.onBlock(ctx, remote, a.ObjectIRI)
+	case vocab.ActivityStreamsMove:
+		return s.onMove(ctx, a, remote, raw)
 	case vocab.ActivityStreamsFlag:
 		return s.onFlag(ctx, a, remote, iris[vocab.ActivityStreamsObjectPropertyIterator](v.GetActivityStreamsObject()),
 			firstText[vocab.ActivityStreamsContentPropertyIterator](v.GetActivityStreamsContent()))

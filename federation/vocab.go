@@ -33,6 +33,8 @@ var ldContext = []any{
 		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
 		"sensitive":                 "as:sensitive",
 		"Hashtag":                   "as:Hashtag",
+		"alsoKnownAs":               map[string]string{"@id": "as:alsoKnownAs", "@type": "@id"},
+		"movedTo":                   map[string]string{"@id": "as:movedTo", "@type": "@id"},
 		"toot":                      "http://joinmastodon.org/ns#",
 		"featured":                  map[string]string{"@id": "toot:featured", "@type": "@id"},
 		"discoverable":              "toot:discoverable",

@@ -41,7 +41,10 @@ type Actor struct {
 	PublicKeyPEM              string
 	ManuallyApprovesFollowers bool
 	Discoverable              bool
-	IsInstance                bool // the node's own Application actor, which signs fetches
+	IsInstance                bool     // the node's own Application actor, which signs fetches
+	AlsoKnownAs               []string // actor IRIs this actor is also known as (set before moving here)
+	MovedTo                   string   // the IRI this actor moved to, "" if it has not
+	ProofKeyPEM               string   // PKCS#8 PEM of the Ed25519 key for object proofs, "" until generated
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
 }
@@ -64,7 +67,7 @@ func ValidActorType(t string) bool {
 
 const actorColumns = `id, username, actor_type, display_name, summary, avatar_path, header_path, fields, languages,
 	object_type, private_key_pem, public_key_pem, manually_approves_followers, discoverable, is_instance,
-	created_at, updated_at`
+	created_at, updated_at, also_known_as, moved_to, proof_key_pem`
 
 // CreateActor stores a new actor. ID, CreatedAt and UpdatedAt are filled in.
 // A taken username gives ErrConflict.
@@ -82,14 +85,18 @@ func (s *Store) CreateActor(ctx context.Context, a *Actor) error {
 	if err != nil {
 		return fmt.Errorf("storage: create actor: %w", err)
 	}
+	aliases, err := jsonList(a.AlsoKnownAs)
+	if err != nil {
+		return fmt.Errorf("storage: create actor: %w", err)
+	}
 	a.ID = NewID()
 	a.CreatedAt = s.now()
 	a.UpdatedAt = a.CreatedAt
 	_, err = s.q.ExecContext(ctx, `INSERT INTO actors (`+actorColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		a.ID, a.Username, a.Type, a.DisplayName, a.Summary, a.AvatarPath, a.HeaderPath, fields, langs,
 		a.ObjectType, a.PrivateKeyPEM, a.PublicKeyPEM, a.ManuallyApprovesFollowers, a.Discoverable, a.IsInstance,
-		a.CreatedAt, a.UpdatedAt)
+		a.CreatedAt, a.UpdatedAt, aliases, a.MovedTo, a.ProofKeyPEM)
 	if err != nil {
 		return fmt.Errorf("storage: create actor %s: %w", a.Username, s.dialect.classify(err))
 	}
@@ -168,10 +175,10 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanActor(r scanner) (*Actor, error) {
 	var a Actor
-	var fields, langs string
+	var fields, langs, aliases string
 	err := r.Scan(&a.ID, &a.Username, &a.Type, &a.DisplayName, &a.Summary, &a.AvatarPath, &a.HeaderPath,
 		&fields, &langs, &a.ObjectType, &a.PrivateKeyPEM, &a.PublicKeyPEM, &a.ManuallyApprovesFollowers,
-		&a.Discoverable, &a.IsInstance, &a.CreatedAt, &a.UpdatedAt)
+		&a.Discoverable, &a.IsInstance, &a.CreatedAt, &a.UpdatedAt, &aliases, &a.MovedTo, &a.ProofKeyPEM)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -183,6 +190,9 @@ func scanActor(r scanner) (*Actor, error) {
 	}
 	if err := json.Unmarshal([]byte(langs), &a.Languages); err != nil {
 		return nil, fmt.Errorf("decode languages: %w", err)
+	}
+	if err := json.Unmarshal([]byte(aliases), &a.AlsoKnownAs); err != nil {
+		return nil, fmt.Errorf("decode also_known_as: %w", err)
 	}
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
 	return &a, nil
@@ -234,4 +244,47 @@ func (s *Store) ActorsChanged(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("storage: actors changed: %w", err)
 	}
 	return t.UTC(), nil
+}
+
+// SetActorAliases replaces the IRIs an actor is also known as: the accounts
+// it may move from (a Move to this actor is accepted only from one of them).
+func (s *Store) SetActorAliases(ctx context.Context, actorID string, aliases []string) error {
+	v, err := jsonList(aliases)
+	if err != nil {
+		return fmt.Errorf("storage: set aliases: %w", err)
+	}
+	res, err := s.q.ExecContext(ctx, `UPDATE actors SET also_known_as = $2, updated_at = $3 WHERE id = $1`, actorID, v, s.now())
+	if err != nil {
+		return fmt.Errorf("storage: set aliases: %w", err)
+	}
+	return mustAffect(res, "set aliases of "+actorID)
+}
+
+// SetActorMovedTo records that an actor moved to another address ("" to
+// clear it).
+func (s *Store) SetActorMovedTo(ctx context.Context, actorID, target string) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE actors SET moved_to = $2, updated_at = $3 WHERE id = $1`, actorID, target, s.now())
+	if err != nil {
+		return fmt.Errorf("storage: set moved_to: %w", err)
+	}
+	return mustAffect(res, "set moved_to of "+actorID)
+}
+
+// SetActorProofKey stores the Ed25519 key (PKCS#8 PEM) that signs an actor's
+// object proofs. It does not bump updated_at: a key is not a profile change.
+func (s *Store) SetActorProofKey(ctx context.Context, actorID, pem string) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE actors SET proof_key_pem = $2 WHERE id = $1`, actorID, pem)
+	if err != nil {
+		return fmt.Errorf("storage: set proof key: %w", err)
+	}
+	return mustAffect(res, "set proof key of "+actorID)
+}
+
+// jsonList encodes a list of strings as a JSON array, never null.
+func jsonList(l []string) (string, error) {
+	if l == nil {
+		l = []string{}
+	}
+	b, err := json.Marshal(l)
+	return string(b), err
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -268,17 +269,22 @@ type Following struct {
 	Remote     *RemoteActor
 	FollowIRI  string // our Follow activity's id
 	State      string // pending, accepted, rejected
-	Relay      bool
+	Relay      RelayPolicy
 	CreatedAt  time.Time
 	AcceptedAt *time.Time
 }
 
-// PutFollowing records that our actor sent a Follow.
-func (s *Store) PutFollowing(ctx context.Context, actorID, remoteID, followIRI string, relay bool) error {
-	_, err := s.q.ExecContext(ctx, `INSERT INTO following (actor_id, remote_actor_id, follow_iri, state, relay, created_at)
-		VALUES ($1, $2, $3, 'pending', $4, $5)
+// PutFollowing records that our actor sent a Follow, with what it relays.
+func (s *Store) PutFollowing(ctx context.Context, actorID, remoteID, followIRI string, relay RelayPolicy) error {
+	mode, tags, err := relay.columns()
+	if err != nil {
+		return fmt.Errorf("storage: put following: %w", err)
+	}
+	_, err = s.q.ExecContext(ctx, `INSERT INTO following (actor_id, remote_actor_id, follow_iri, state, relay_policy, relay_tags, created_at)
+		VALUES ($1, $2, $3, 'pending', $4, $5, $6)
 		ON CONFLICT (actor_id, remote_actor_id) DO UPDATE SET follow_iri = excluded.follow_iri, state = 'pending',
-			relay = excluded.relay, accepted_at = NULL`, actorID, remoteID, followIRI, relay, s.now())
+			relay_policy = excluded.relay_policy, relay_tags = excluded.relay_tags, accepted_at = NULL`,
+		actorID, remoteID, followIRI, mode, tags, s.now())
 	if err != nil {
 		return fmt.Errorf("storage: put following: %w", s.dialect.classify(err))
 	}
@@ -312,9 +318,20 @@ func (s *Store) RemoveFollowing(ctx context.Context, actorID, remoteID string) e
 
 // ListFollowing lists whom an actor follows ("" actorID for every actor).
 func (s *Store) ListFollowing(ctx context.Context, actorID string, offset, limit int) ([]*Following, error) {
-	rows, err := s.q.QueryContext(ctx, `SELECT f.actor_id, f.follow_iri, f.state, f.relay, f.created_at, f.accepted_at, `+
-		prefixed("r.", remoteActorColumns)+` FROM following f JOIN remote_actors r ON r.id = f.remote_actor_id
-		WHERE ($1 = '' OR f.actor_id = $1) ORDER BY f.created_at, r.iri LIMIT $2 OFFSET $3`, actorID, limit, offset)
+	return s.listFollowing(ctx, `($1 = '' OR f.actor_id = $1) ORDER BY f.created_at, r.iri LIMIT $2 OFFSET $3`,
+		actorID, limit, offset)
+}
+
+// LocalFollowsOf lists our actors' accepted follows of one remote actor,
+// each with its relay policy: who relays what this actor posts.
+func (s *Store) LocalFollowsOf(ctx context.Context, remoteID string) ([]*Following, error) {
+	return s.listFollowing(ctx, `f.remote_actor_id = $1 AND f.state = 'accepted' ORDER BY f.actor_id`, remoteID)
+}
+
+func (s *Store) listFollowing(ctx context.Context, where string, args ...any) ([]*Following, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT f.actor_id, f.follow_iri, f.state, f.relay_policy, f.relay_tags,
+		f.created_at, f.accepted_at, `+prefixed("r.", remoteActorColumns)+`
+		FROM following f JOIN remote_actors r ON r.id = f.remote_actor_id WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list following: %w", err)
 	}
@@ -324,11 +341,15 @@ func (s *Store) ListFollowing(ctx context.Context, actorID string, offset, limit
 		var f Following
 		var acc, gone sql.NullTime
 		var r RemoteActor
-		if err := rows.Scan(&f.ActorID, &f.FollowIRI, &f.State, &f.Relay, &f.CreatedAt, &acc,
+		var tags string
+		if err := rows.Scan(&f.ActorID, &f.FollowIRI, &f.State, &f.Relay.Mode, &tags, &f.CreatedAt, &acc,
 			&r.ID, &r.IRI, &r.Host, &r.Type, &r.Username, &r.DisplayName, &r.SummaryHTML, &r.URL, &r.Inbox,
 			&r.SharedInbox, &r.Outbox, &r.FollowersURL, &r.FeaturedURL, &r.IconURL, &r.PublicKeyID, &r.PublicKeyPEM,
 			&r.ManuallyApproves, &r.Raw, &r.FetchedAt, &r.ExpiresAt, &gone, &r.CreatedAt, &r.UpdatedAt); err != nil {
 			return nil, fmt.Errorf("storage: list following: %w", err)
+		}
+		if err := json.Unmarshal([]byte(tags), &f.Relay.Tags); err != nil {
+			return nil, fmt.Errorf("storage: list following: relay tags: %w", err)
 		}
 		f.AcceptedAt, r.GoneAt = nullTime(acc), nullTime(gone)
 		f.Remote = &r

@@ -85,6 +85,11 @@ type RemoteObject struct {
 	Sensitive     bool
 	Moderation    string
 	Raw           string
+	Tags          []string           // normalised hashtags (content.NormalizeTag)
+	Attachments   []RemoteAttachment // media, alt text kept
+	Public        bool               // addressed to the Public collection: may be shown and relayed
+	Backfilled    bool               // read from the author's outbox, not delivered: never relayed
+	Created       bool               // set by UpsertRemoteObject: the object was new
 	PublishedAt   *time.Time
 	EditedAt      *time.Time
 	DeletedAt     *time.Time
@@ -92,30 +97,61 @@ type RemoteObject struct {
 	UpdatedAt     time.Time
 }
 
+// RemoteAttachment is one medium of a remote post. URL is the author's
+// address of it; LocalPath, when set, is our processed copy under the media
+// directory, which is what we show.
+type RemoteAttachment struct {
+	URL       string `json:"url"`
+	MediaType string `json:"media_type,omitempty"`
+	Alt       string `json:"alt,omitempty"`
+	Width     int    `json:"width,omitempty"`
+	Height    int    `json:"height,omitempty"`
+	Blurhash  string `json:"blurhash,omitempty"`
+	LocalPath string `json:"local_path,omitempty"`
+}
+
 const remoteObjectColumns = `id, iri, remote_actor_id, object_type, in_reply_to, statement_id, url, name, summary,
-	content_html, language, sensitive, moderation, raw, published_at, edited_at, deleted_at, created_at, updated_at`
+	content_html, language, sensitive, moderation, raw, published_at, edited_at, deleted_at, created_at, updated_at,
+	tags, attachments, is_public, backfilled`
 
 // UpsertRemoteObject stores a remote post, or updates it (an Update from its
-// author). The moderation state of a known object is kept.
+// author). The moderation state of a known object is kept, and so is whether
+// it was backfilled. o.Created tells whether the object was new.
 func (s *Store) UpsertRemoteObject(ctx context.Context, o *RemoteObject) error {
 	t := s.now()
 	if o.ID == "" {
 		o.ID = NewID()
 	}
+	fresh := o.ID
 	if o.Moderation == "" {
 		o.Moderation = ModerationNone
 	}
-	err := s.q.QueryRowContext(ctx, `INSERT INTO remote_objects (`+remoteObjectColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, NULL, $17, $17)
+	tags, err := jsonList(o.Tags)
+	if err != nil {
+		return fmt.Errorf("storage: upsert remote object: %w", err)
+	}
+	media := o.Attachments
+	if media == nil {
+		media = []RemoteAttachment{}
+	}
+	attachments, err := json.Marshal(media)
+	if err != nil {
+		return fmt.Errorf("storage: upsert remote object: %w", err)
+	}
+	err = s.q.QueryRowContext(ctx, `INSERT INTO remote_objects (`+remoteObjectColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, NULL, $17, $17, $18, $19, $20, $21)
 		ON CONFLICT (iri) DO UPDATE SET object_type = excluded.object_type, url = excluded.url, name = excluded.name,
 			summary = excluded.summary, content_html = excluded.content_html, language = excluded.language,
 			sensitive = excluded.sensitive, raw = excluded.raw, edited_at = excluded.edited_at,
+			tags = excluded.tags, attachments = excluded.attachments, is_public = excluded.is_public,
 			updated_at = excluded.updated_at
 		WHERE remote_objects.remote_actor_id = excluded.remote_actor_id
-		RETURNING id, moderation, created_at`,
+		RETURNING id, moderation, backfilled, created_at`,
 		o.ID, o.IRI, o.RemoteActorID, o.Type, o.InReplyTo, nullString(o.StatementID), o.URL, o.Name, o.Summary,
-		o.ContentHTML, o.Language, o.Sensitive, o.Moderation, o.Raw, timeArg(o.PublishedAt), timeArg(o.EditedAt), t).
-		Scan(&o.ID, &o.Moderation, &o.CreatedAt)
+		o.ContentHTML, o.Language, o.Sensitive, o.Moderation, o.Raw, timeArg(o.PublishedAt), timeArg(o.EditedAt), t,
+		tags, string(attachments), o.Public, o.Backfilled).
+		Scan(&o.ID, &o.Moderation, &o.Backfilled, &o.CreatedAt)
+	o.Created = err == nil && o.ID == fresh
 	if errors.Is(err, sql.ErrNoRows) {
 		// The object exists under another author: an Update by someone else.
 		return fmt.Errorf("storage: object %s belongs to another actor: %w", o.IRI, ErrConflict)
@@ -142,7 +178,7 @@ func (s *Store) RemoteObjectByIRI(ctx context.Context, iri string) (*RemoteObjec
 // it. Only its author may: remoteID must match.
 func (s *Store) DeleteRemoteObject(ctx context.Context, iri, remoteID string) error {
 	res, err := s.q.ExecContext(ctx, `UPDATE remote_objects SET deleted_at = $3, content_html = '', summary = '', name = '',
-		raw = '', updated_at = $3 WHERE iri = $1 AND remote_actor_id = $2 AND deleted_at IS NULL`, iri, remoteID, s.now())
+		raw = '', tags = '[]', attachments = '[]', updated_at = $3 WHERE iri = $1 AND remote_actor_id = $2 AND deleted_at IS NULL`, iri, remoteID, s.now())
 	if err != nil {
 		return fmt.Errorf("storage: delete remote object: %w", err)
 	}
@@ -182,12 +218,20 @@ func (s *Store) listRemoteObjects(ctx context.Context, where string, args ...any
 		var r RemoteActor
 		var stmt sql.NullString
 		var pub, edit, del, gone sql.NullTime
+		var tags, media string
 		if err := rows.Scan(&o.ID, &o.IRI, &o.RemoteActorID, &o.Type, &o.InReplyTo, &stmt, &o.URL, &o.Name, &o.Summary,
 			&o.ContentHTML, &o.Language, &o.Sensitive, &o.Moderation, &o.Raw, &pub, &edit, &del, &o.CreatedAt, &o.UpdatedAt,
+			&tags, &media, &o.Public, &o.Backfilled,
 			&r.ID, &r.IRI, &r.Host, &r.Type, &r.Username, &r.DisplayName, &r.SummaryHTML, &r.URL, &r.Inbox,
 			&r.SharedInbox, &r.Outbox, &r.FollowersURL, &r.FeaturedURL, &r.IconURL, &r.PublicKeyID, &r.PublicKeyPEM,
 			&r.ManuallyApproves, &r.Raw, &r.FetchedAt, &r.ExpiresAt, &gone, &r.CreatedAt, &r.UpdatedAt); err != nil {
 			return nil, fmt.Errorf("storage: list remote objects: %w", err)
+		}
+		if err := json.Unmarshal([]byte(tags), &o.Tags); err != nil {
+			return nil, fmt.Errorf("storage: list remote objects: tags: %w", err)
+		}
+		if err := json.Unmarshal([]byte(media), &o.Attachments); err != nil {
+			return nil, fmt.Errorf("storage: list remote objects: attachments: %w", err)
 		}
 		o.StatementID = stmt.String
 		o.PublishedAt, o.EditedAt, o.DeletedAt, r.GoneAt = nullTime(pub), nullTime(edit), nullTime(del), nullTime(gone)
@@ -294,13 +338,17 @@ func (s *Store) InteractorInboxes(ctx context.Context, statementID string) ([]st
 func (s *Store) Following(ctx context.Context, actorID, remoteID string) (*Following, error) {
 	f := Following{ActorID: actorID}
 	var acc sql.NullTime
-	err := s.q.QueryRowContext(ctx, `SELECT follow_iri, state, relay, created_at, accepted_at FROM following
-		WHERE actor_id = $1 AND remote_actor_id = $2`, actorID, remoteID).Scan(&f.FollowIRI, &f.State, &f.Relay, &f.CreatedAt, &acc)
+	var tags string
+	err := s.q.QueryRowContext(ctx, `SELECT follow_iri, state, relay_policy, relay_tags, created_at, accepted_at FROM following
+		WHERE actor_id = $1 AND remote_actor_id = $2`, actorID, remoteID).Scan(&f.FollowIRI, &f.State, &f.Relay.Mode, &tags, &f.CreatedAt, &acc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("storage: following %s: %w", remoteID, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("storage: following %s: %w", remoteID, err)
+	}
+	if err := json.Unmarshal([]byte(tags), &f.Relay.Tags); err != nil {
+		return nil, fmt.Errorf("storage: following %s: relay tags: %w", remoteID, err)
 	}
 	f.CreatedAt, f.AcceptedAt = f.CreatedAt.UTC(), nullTime(acc)
 	if f.Remote, err = s.oneRemoteActor(ctx, `id = $1`, remoteID); err != nil {

@@ -34,14 +34,14 @@ func testFollowingLookup(t *testing.T, url string) {
 	if ok, err := s.IsPartner(ctx, p.ID); err != nil || ok {
 		t.Fatalf("IsPartner before any follow: %v %v", ok, err)
 	}
-	if err := s.PutFollowing(ctx, a.ID, p.ID, "https://node.test/activities/1", true); err != nil {
+	if err := s.PutFollowing(ctx, a.ID, p.ID, "https://node.test/activities/1", storage.RelayPolicy{Mode: storage.RelayAll}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutFollowing(ctx, b.ID, q.ID, "https://node.test/activities/2", false); err != nil {
+	if err := s.PutFollowing(ctx, b.ID, q.ID, "https://node.test/activities/2", storage.RelayPolicy{}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := s.Following(ctx, a.ID, p.ID)
-	if err != nil || f.FollowIRI != "https://node.test/activities/1" || f.State != storage.FollowPending || !f.Relay ||
+	if err != nil || f.FollowIRI != "https://node.test/activities/1" || f.State != storage.FollowPending || f.Relay.Mode != storage.RelayAll ||
 		f.Remote == nil || f.Remote.IRI != p.IRI || f.AcceptedAt != nil {
 		t.Fatalf("Following: %+v %v", f, err)
 	}

@@ -13,20 +13,21 @@ import (
 
 // followCmd is "tadamun follow USERNAME @user@host|URL".
 func followCmd(fs *flag.FlagSet) runFunc {
-	relay := fs.Bool("relay", false, "record that the partner's posts are to be boosted to our followers (relaying itself comes with the partner network; today nothing is boosted)")
+	relay := fs.Bool("relay", false, "relay (boost) every public post of the partner's own to our followers")
 	return func(ctx context.Context, a *app, args []string) error {
 		if len(args) != 2 {
 			return usagef("give USERNAME and the partner's @user@host or actor URL")
 		}
 		return a.withStore(ctx, func(st *storage.Store) error {
-			r, err := a.federation(st).Follow(ctx, args[0], args[1], *relay)
+			policy := storage.RelayPolicy{Mode: storage.RelayNone}
+			if *relay {
+				policy.Mode = storage.RelayAll
+			}
+			r, err := a.federation(st).Follow(ctx, args[0], args[1], policy)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "follow sent to %s (%s); it is active once they accept\n", cell(r.Handle()), cell(r.IRI))
-			if *relay {
-				fmt.Fprintln(a.stderr, "relay recorded: relaying partners' posts is not built yet, so nothing is boosted for now")
-			}
 			return nil
 		})
 	}

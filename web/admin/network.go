@@ -126,7 +126,7 @@ func (h *Handler) follow(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := h.fed.Follow(ctx, a.Username, who, false); err != nil {
+	if _, err := h.fed.Follow(ctx, a.Username, who, storage.RelayPolicy{}); err != nil {
 		if errors.Is(err, federation.ErrInvalid) {
 			return networkRefusal(err)
 		}

@@ -32,7 +32,7 @@ func TestBrowserNetwork(t *testing.T) {
 	}
 	must(n.store.PutFollower(ctx, icssi, wait.ID, "https://far.example/f/1", storage.FollowPending))
 	must(n.store.PutFollower(ctx, icssi, fan.ID, "https://far.example/f/2", storage.FollowAccepted))
-	must(n.store.PutFollowing(ctx, icssi, fan.ID, "http://node.test/activities/x", false))
+	must(n.store.PutFollowing(ctx, icssi, fan.ID, "http://node.test/activities/x", storage.RelayPolicy{}))
 	rima := putRemote(t, n, "https://far.example/users/rima", "far.example", "rima")
 	html := `<p>تضامن مع <a href="https://far.example/tags/x" rel="nofollow noopener">#solidarity</a></p>`
 	st, reply := publishWithReply(t, n, "icssi", rima, "https://far.example/notes/1", html)
