@@ -1,6 +1,9 @@
 package federation
 
 import (
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
 	"html"
 	"net/url"
 	"strings"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/iri"
+	"github.com/tadamun/tadamun/federation/proof"
 	"github.com/tadamun/tadamun/storage"
 )
 
@@ -132,8 +136,26 @@ func (s *Service) ActorDocument(a *storage.Actor) ([]byte, error) {
 		}
 		ext["attachment"] = fields
 	}
+	if a.ProofKeyPEM != "" {
+		// The Ed25519 key of our object proofs (proofs.go), as a Multikey:
+		// what FEP-8b32 verifiers, Fedify and Mastodon look up by the
+		// proof's verificationMethod.
+		k, err := parseProofKeyPEM(a.ProofKeyPEM)
+		if err != nil {
+			return nil, err
+		}
+		ext["assertionMethod"] = []proof.Multikey{proof.NewMultikey(s.proofKeyID(a), id, k.Public().(ed25519.PublicKey))}
+	}
 	extend(v, ext)
-	return serialize(v)
+	doc, err := serialize(v)
+	if err != nil || a.ProofKeyPEM == "" {
+		return doc, err
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &top); err != nil {
+		return nil, fmt.Errorf("federation: actor document: %w", err)
+	}
+	return withContext(doc, top, dataIntegrityContext, multikeyContext)
 }
 
 func imageProp[P interface {

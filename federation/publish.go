@@ -170,8 +170,12 @@ func (s *Service) federateCreate(ctx context.Context, tx *storage.Store, st *sto
 }
 
 // sendToFollowers stores an outbound activity and queues it for every
-// follower inbox (and the extra inboxes given), deduplicated.
+// follower inbox (and the extra inboxes given), deduplicated. A Create,
+// Update or Announce is stored, and so sent, with a proof by a (proofs.go).
 func (s *Service) sendToFollowers(ctx context.Context, tx *storage.Store, act *storage.Activity, a *storage.Actor, extra []string) error {
+	if err := s.signActivity(ctx, tx, act, a); err != nil {
+		return err
+	}
 	if _, err := tx.SaveActivity(ctx, act); err != nil {
 		return err
 	}
@@ -182,8 +186,12 @@ func (s *Service) sendToFollowers(ctx context.Context, tx *storage.Store, act *s
 	return s.enqueue(ctx, tx, act, a, union(inboxes, extra))
 }
 
-// send stores an outbound activity and queues it for the given inboxes.
+// send stores an outbound activity and queues it for the given inboxes,
+// signed as sendToFollowers signs it.
 func (s *Service) send(ctx context.Context, tx *storage.Store, act *storage.Activity, signer *storage.Actor, inboxes ...string) error {
+	if err := s.signActivity(ctx, tx, act, signer); err != nil {
+		return err
+	}
 	if _, err := tx.SaveActivity(ctx, act); err != nil {
 		return err
 	}
