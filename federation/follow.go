@@ -12,6 +12,10 @@ import (
 // @user@host or an actor URL. The Follow is queued; the partner's Accept
 // makes it active.
 func (s *Service) Follow(ctx context.Context, username, who string, relay storage.RelayPolicy) (*storage.RemoteActor, error) {
+	relay, err := checkPolicy(relay)
+	if err != nil {
+		return nil, err
+	}
 	local, err := s.localActor(ctx, username)
 	if err != nil {
 		return nil, err
@@ -58,24 +62,29 @@ func (s *Service) Unfollow(ctx context.Context, username, who string) (*storage.
 	if err != nil {
 		return nil, fmt.Errorf("federation: unfollow: %w", err)
 	}
-	id := storage.NewID()
-	body, err := s.undoFollowDoc(local, s.iri.Activity(local.Username, id), f.FollowIRI, remote.IRI)
-	if err != nil {
-		return nil, err
-	}
 	err = s.store.Tx(ctx, func(tx *storage.Store) error {
-		if err := tx.RemoveFollowing(ctx, local.ID, remote.ID); err != nil {
-			return err
-		}
-		act := &storage.Activity{ID: id, IRI: s.iri.Activity(local.Username, id), Direction: storage.Outbound,
-			Type: "Undo", ActorIRI: s.iri.Actor(local.Username), ObjectIRI: f.FollowIRI, LocalActorID: local.ID, Body: body}
-		return s.send(ctx, tx, act, local, remote.Inbox)
+		return s.unfollowIn(ctx, tx, local, remote, f)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("federation: unfollow: %w", err)
 	}
 	s.wake()
 	return remote, nil
+}
+
+// unfollowIn forgets our follow f and queues its Undo, inside tx.
+func (s *Service) unfollowIn(ctx context.Context, tx *storage.Store, local *storage.Actor, remote *storage.RemoteActor, f *storage.Following) error {
+	id := storage.NewID()
+	body, err := s.undoFollowDoc(local, s.iri.Activity(local.Username, id), f.FollowIRI, remote.IRI)
+	if err != nil {
+		return err
+	}
+	if err := tx.RemoveFollowing(ctx, local.ID, remote.ID); err != nil {
+		return err
+	}
+	act := &storage.Activity{ID: id, IRI: s.iri.Activity(local.Username, id), Direction: storage.Outbound,
+		Type: "Undo", ActorIRI: s.iri.Actor(local.Username), ObjectIRI: f.FollowIRI, LocalActorID: local.ID, Body: body}
+	return s.send(ctx, tx, act, local, remote.Inbox)
 }
 
 // findRemote finds a known remote actor by handle or IRI, without fetching.

@@ -347,10 +347,16 @@ func (s *Service) onAnswer(ctx context.Context, remote *storage.RemoteActor, obj
 	if errors.Is(err, storage.ErrNotFound) {
 		return ignored{"answer to a follow we did not send"}
 	}
-	if err == nil {
-		s.log.InfoContext(ctx, "follow answered", "partner", remote.IRI, "state", state)
+	if err != nil {
+		return err
 	}
-	return err
+	s.log.InfoContext(ctx, "follow answered", "partner", remote.IRI, "state", state)
+	if state == storage.FollowAccepted {
+		// The partner's recent posts, so that its page is not empty on day
+		// one. A failure is logged: the follow stands all the same.
+		// TODO(helper B): call s.Backfill(ctx, remote) here once federation/backfill.go lands.
+	}
+	return nil
 }
 
 func (s *Service) onLike(ctx context.Context, a *storage.Activity, remote *storage.RemoteActor, object string) error {
@@ -426,6 +432,8 @@ func (s *Service) onCreate(ctx context.Context, remote *storage.RemoteActor, raw
 		return ignored{"post attributed to someone else"}
 	}
 	o := s.remoteObject(p, remote)
+	o.Tags, o.Public = postTags(raw), postPublic(raw)
+	relay := false
 	if st, err := s.statementByIRI(ctx, o.InReplyTo); err == nil {
 		if !st.RepliesEnabled {
 			return ignored{"replies are closed on " + st.ID}
@@ -435,15 +443,114 @@ func (s *Service) onCreate(ctx context.Context, remote *storage.RemoteActor, raw
 		return err // retried: a failing database is not "not a partner"
 	} else if !partner {
 		return ignored{"post neither replies to us nor comes from a partner"}
+	} else {
+		// A partner's post. Its media is fetched here, before the
+		// transaction (network I/O).
+		// TODO(helper B): o.Attachments = s.partnerAttachments(ctx, obj) once federation/partnermedia.go lands.
+		//
+		// Relayed only if it is the partner's own public post (not a reply),
+		// and its domain is not silenced.
+		if o.Public && o.InReplyTo == "" {
+			silenced, err := s.silenced(ctx, remote)
+			if err != nil {
+				return err
+			}
+			relay = !silenced
+		}
 	}
-	if err := s.store.UpsertRemoteObject(ctx, o); err != nil {
+	relayed := 0
+	err := s.store.Tx(ctx, func(tx *storage.Store) error {
+		relayed = 0
+		if err := tx.UpsertRemoteObject(ctx, o); err != nil {
+			return err
+		}
+		// Only the first delivery of a post is relayed: a redelivered or
+		// repeated Create finds it known (and a backfilled post stays
+		// unrelayed).
+		if !relay || !o.Created || o.Backfilled {
+			return nil
+		}
+		var err error
+		relayed, err = s.autoRelay(ctx, tx, o, remote)
+		return err
+	})
+	if err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return ignored{err.Error()}
 		}
 		return err
 	}
-	s.log.InfoContext(ctx, "remote post stored", "id", o.IRI, "reply_to", o.StatementID, "author", remote.IRI)
+	if relayed > 0 {
+		s.wake()
+	}
+	s.log.InfoContext(ctx, "remote post stored", "id", o.IRI, "reply_to", o.StatementID, "author", remote.IRI, "relayed", relayed)
 	return nil
+}
+
+// postTags reads the hashtags of an activity's object: its tag entries of
+// type Hashtag, named "#Tag" (Mastodon, GoToSocial, Fedify, honk, snac) or
+// "Tag" (others), normalised.
+func postTags(raw map[string]any) []string {
+	obj, _ := raw["object"].(map[string]any)
+	var entries []any
+	switch t := obj["tag"].(type) {
+	case []any:
+		entries = t
+	case map[string]any:
+		entries = []any{t}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		if typ, _ := m["type"].(string); typ != "Hashtag" && typ != "as:Hashtag" {
+			continue
+		}
+		name, _ := m["name"].(string)
+		if t := content.NormalizeTag(name); t != "" && !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// publicAddresses are the ways servers write the Public collection: in full,
+// and the compacted forms JSON-LD allows (as:Public, Public).
+var publicAddresses = map[string]bool{PublicAddress: true, "as:Public": true, "Public": true}
+
+// postPublic reports whether an activity's object is addressed to the
+// Public collection (to or cc). The object's own addressing counts; an
+// object without any is read by the activity's.
+func postPublic(raw map[string]any) bool {
+	obj, _ := raw["object"].(map[string]any)
+	addressed := false
+	for _, m := range []map[string]any{obj, raw} {
+		for _, field := range []string{"to", "cc"} {
+			var list []any
+			switch v := m[field].(type) {
+			case string:
+				list = []any{v}
+			case []any:
+				list = v
+			case map[string]any:
+				list = []any{v["id"]}
+			}
+			for _, a := range list {
+				addressed = true
+				if s, ok := a.(string); ok && publicAddresses[s] {
+					return true
+				}
+			}
+		}
+		if addressed {
+			return false
+		}
+	}
+	return false
 }
 
 func (s *Service) remoteObject(p *postObject, remote *storage.RemoteActor) *storage.RemoteObject {
@@ -506,7 +613,33 @@ func (s *Service) onUpdate(ctx context.Context, remote *storage.RemoteActor, raw
 	}
 	o := s.remoteObject(p, remote)
 	o.ID, o.StatementID, o.Moderation = old.ID, old.StatementID, old.Moderation
-	return s.store.UpsertRemoteObject(ctx, o)
+	o.Tags, o.Public = postTags(raw), postPublic(raw)
+	// TODO(helper B): if old.StatementID == "" { o.Attachments = s.partnerAttachments(ctx, obj) } once federation/partnermedia.go lands.
+	o.Attachments = old.Attachments
+	// An edit refreshes our copy and is never announced again; a post that
+	// stops being public is no longer relayed.
+	undone := 0
+	err = s.store.Tx(ctx, func(tx *storage.Store) error {
+		undone = 0
+		if err := tx.UpsertRemoteObject(ctx, o); err != nil {
+			return err
+		}
+		if o.Public {
+			return nil
+		}
+		o.Author = remote
+		var err error
+		undone, err = s.undoAllRelays(ctx, tx, o)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if undone > 0 {
+		s.wake()
+	}
+	s.log.InfoContext(ctx, "remote post updated", "id", o.IRI, "author", remote.IRI, "relays_undone", undone)
+	return nil
 }
 
 func (s *Service) onDelete(ctx context.Context, remote *storage.RemoteActor, object string) error {
@@ -517,11 +650,32 @@ func (s *Service) onDelete(ctx context.Context, remote *storage.RemoteActor, obj
 		s.log.InfoContext(ctx, "remote actor deleted itself: forgotten with its follows and replies", "actor", remote.IRI)
 		return nil
 	}
-	err := s.store.DeleteRemoteObject(ctx, object, remote.ID)
+	// The deletion and the Undo of our Announces of the post commit
+	// together.
+	undone := 0
+	err := s.store.Tx(ctx, func(tx *storage.Store) error {
+		undone = 0
+		o, err := tx.RemoteObjectByIRI(ctx, object)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteRemoteObject(ctx, object, remote.ID); err != nil {
+			return err
+		}
+		undone, err = s.undoAllRelays(ctx, tx, o)
+		return err
+	})
 	if errors.Is(err, storage.ErrNotFound) {
 		return ignored{"Delete of a post we do not keep"}
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	if undone > 0 {
+		s.wake()
+	}
+	s.log.InfoContext(ctx, "remote post deleted", "id", object, "author", remote.IRI, "relays_undone", undone)
+	return nil
 }
 
 func (s *Service) onBlock(ctx context.Context, remote *storage.RemoteActor, object string) error {
