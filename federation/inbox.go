@@ -169,11 +169,11 @@ var inboxTypes = map[string]bool{
 // Receive checks one inbox POST and stores its activity, in the order the
 // protocol demands: parse, verify the signature (fetching the key once more
 // if it fails, for key rotation), confirm that the key's owner is the
-// activity's actor, apply domain policy, deduplicate by id, persist. When it
-// returns nil the activity is stored (or was already, or is of a type we
-// do not act on) and the caller answers 202; the work it asks for happens
-// in the inbox worker. username is the personal inbox's owner, or "" for
-// the shared inbox.
+// activity's actor, apply domain policy, check any object integrity proof,
+// deduplicate by id, persist. When it returns nil the activity is stored
+// (or was already, or is of a type we do not act on) and the caller
+// answers 202; the work it asks for happens in the inbox worker. username
+// is the personal inbox's owner, or "" for the shared inbox.
 func (s *Service) Receive(ctx context.Context, r *http.Request, body []byte, username string) error {
 	if !acceptedContentType(r.Header.Get("Content-Type")) {
 		return refuse(http.StatusUnsupportedMediaType, "Content-Type must be application/activity+json or application/ld+json", nil)
@@ -189,7 +189,7 @@ func (s *Service) Receive(ctx context.Context, r *http.Request, body []byte, use
 		}
 		local = a
 	}
-	env, err := decodeEnvelope(body)
+	env, doc, err := decodeActivity(body)
 	if err != nil {
 		return refuse(http.StatusBadRequest, err.Error(), nil)
 	}
@@ -248,6 +248,11 @@ func (s *Service) Receive(ctx context.Context, r *http.Request, body []byte, use
 		if env.ObjectAuthor != "" && env.ObjectAuthor != env.Actor {
 			return refuse(http.StatusBadRequest, "object is attributed to someone else", nil)
 		}
+	}
+	// An object integrity proof, where there is one, must hold
+	// (inbox_proof.go).
+	if err := s.checkProofs(ctx, body, doc, env, owner); err != nil {
+		return err
 	}
 	act := &storage.Activity{IRI: env.ID, Direction: storage.Inbound, Type: env.Type, ActorIRI: env.Actor,
 		ObjectIRI: env.Object, Body: body}
