@@ -360,3 +360,50 @@ func TestEnsureProofKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestInboxVerifiesFedifyProofs replays Fedify's real Create, whose proof
+// the inbox checks against the Multikey in Fedify's actor document: with
+// that key swapped for another (the RSA key, and so the HTTP signature,
+// untouched) the Create is refused, with the real key it is taken.
+func TestInboxVerifiesFedifyProofs(t *testing.T) {
+	var create fixture
+	for _, f := range peers(t) {
+		if f.File == "fedify/08-create-note-public.http" {
+			create = f
+		}
+	}
+	if create.File == "" {
+		t.Fatal("fixture fedify/08-create-note-public.http not indexed")
+	}
+	const actor, realKey = "https://fedify-a.test/users/probe", "z6MkmhtmdwxKFS8sxF3gDNsAy7CygJDEV9jt5w3gZiYczSAk"
+	other, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, key string
+		status    int
+	}{{"another key", proof.EncodePublicKey(other), http.StatusUnauthorized}, {"the real key", realKey, 202}} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := newCapNode(t, storagetest.SQLiteURL(t))
+			doc := n.web.docs[actor]
+			if !bytes.Contains(doc, []byte(realKey)) {
+				t.Fatal("Fedify's actor document lacks its Ed25519 Multikey")
+			}
+			n.web.docs[actor] = bytes.Replace(doc, []byte(realKey), []byte(tc.key), 1)
+			err := n.receive(t, create)
+			if got := inboxStatus(err); got != tc.status {
+				t.Fatalf("status %d (%v), want %d", got, err, tc.status)
+			}
+			if tc.status == http.StatusUnauthorized {
+				var ie *federation.InboxError
+				if !errors.As(err, &ie) || !strings.Contains(ie.Msg, "integrity proof") {
+					t.Errorf("refused for another reason: %v", err)
+				}
+				if c, _ := n.store.CountActivities(context.Background(), storage.Inbound, ""); c != 0 {
+					t.Errorf("%d activities stored", c)
+				}
+			}
+		})
+	}
+}
