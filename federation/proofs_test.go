@@ -205,8 +205,9 @@ func TestOurCreateCarriesAProof(t *testing.T) {
 			if err := a.store.PutFollower(ctx, org.ID, bob.ID, sink.id+"#follow", storage.FollowAccepted); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.fed.Publish(ctx, "org", &content.Draft{Title: "Solidarity", Language: "en",
-				Body: "We stand with the dock workers of Basra."}); err != nil {
+			st, err := a.fed.Publish(ctx, "org", &content.Draft{Title: "Solidarity", Language: "en",
+				Body: "We stand with the dock workers of Basra."})
+			if err != nil {
 				t.Fatal(err)
 			}
 			body := sink.next(t)
@@ -235,6 +236,19 @@ func TestOurCreateCarriesAProof(t *testing.T) {
 			}
 			if _, err := proof.Verify(ctx, tampered, fetchedKeys(t)); !errors.Is(err, proof.ErrInvalid) {
 				t.Errorf("a Create with its content changed: %v", err)
+			}
+
+			// An edit goes out as an Update, signed the same way.
+			if _, err := a.fed.Edit(ctx, st.ID, &content.Draft{Title: "Solidarity", Language: "en",
+				Body: "We stand with the dock workers of Basra and Umm Qasr."}); err != nil {
+				t.Fatal(err)
+			}
+			update := sink.next(t)
+			if !bytes.Contains(update, []byte(`"type":"Update"`)) || !bytes.Contains(update, []byte("Umm Qasr")) {
+				t.Fatalf("delivered %s", update)
+			}
+			if _, err := proof.Verify(ctx, update, fetchedKeys(t)); err != nil {
+				t.Errorf("our Update does not verify: %v", err)
 			}
 
 			// Node B's inbox: the changed copy, correctly HTTP-signed with
