@@ -37,6 +37,7 @@ func (s *Server) feedRoutes() {
 		e.GET(iri.ProfilePrefix+":username/"+name, s.feed(name, s.actorFeed))
 		e.GET(iri.TagsPrefix+":tag/"+name, s.feed(name, s.tagFeed))
 		e.GET("/:lang/"+name, s.feed(name, s.languageFeed))
+		e.GET(iri.PartnersPath+"/"+name, s.partnersFeed(name))
 	}
 }
 

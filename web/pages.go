@@ -57,6 +57,7 @@ type pageData struct {
 	Older       string
 	Languages   []langLink
 	Followers   int
+	Partners    *partnerData
 
 	// Head metadata: canonical address, description for previews,
 	// alternate representations (feeds, ActivityStreams JSON), the
@@ -69,6 +70,11 @@ type pageData struct {
 	Alternates  []alternate
 	Modified    time.Time
 	Tag         string
+
+	// imagesSelfOnly narrows the page's Content-Security-Policy to pictures
+	// from this node: pages showing partners' posts, which must never make a
+	// reader's browser fetch from the partner's server.
+	imagesSelfOnly bool
 }
 
 type alternate struct {
@@ -119,6 +125,7 @@ var funcs = template.FuncMap{
 	"statementPath": func(username, slug string) string { return iri.StatementPath(username, slug, "") },
 	"tagPath":       iri.TagPath,
 	"mediaPath":     iri.MediaPath,
+	"partnersPath":  func() string { return iri.PartnersPath },
 }
 
 // parseTemplates reads each page template together with the layout, with
@@ -187,7 +194,11 @@ func (s *Server) render(c echo.Context, code int, page string, d pageData) error
 	if s.iri.Scheme() == "http" {
 		formTargets += " http:" // a local test network: readers' servers are plain HTTP too
 	}
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action "+
+	imgs := "'self' https: data:"
+	if d.imagesSelfOnly {
+		imgs = "'self' data:"
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src "+imgs+"; form-action "+
 		formTargets+"; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -485,6 +496,9 @@ func (s *Server) media(c echo.Context) error {
 	p := c.Param("*")
 	if rest, ok := strings.CutPrefix(p, "actors/"); ok {
 		return s.actorMedia(c, rest)
+	}
+	if strings.HasPrefix(p, PartnerMediaDir) {
+		return s.partnerMedia(c, p)
 	}
 	id, name, ok := strings.Cut(p, "/")
 	if !ok || !storage.ValidID(id) || name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {

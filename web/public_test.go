@@ -38,6 +38,9 @@ func TestStorageErrorsAre500(t *testing.T) {
 		{"statement media", "media", "/media/{statement}/photo.png", ""},
 		{"actor media", "actors", "/media/actors/{actor}/avatar.png", ""},
 		{"remote follow form", "actors", "/@icssi/follow?address=someone%40example.org", ""},
+		{"partners page: partners", "following", "/partners", ""},
+		{"partners page: posts", "remote_objects", "/partners", ""},
+		{"partners feed", "remote_objects", "/partners/feed.atom", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

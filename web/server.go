@@ -183,6 +183,7 @@ func (s *Server) routes(adm *admin.Handler, metrics echo.HandlerFunc) {
 	e.GET("/favicon.ico", s.favicon)
 	e.GET(iri.SitemapPath, s.sitemap)
 	e.GET("/search", s.search)
+	e.GET(iri.PartnersPath, s.partners)
 	adm.Register(e.Group(iri.AdminPrefix)) // the admin interface's own table: web/admin.Register
 	e.GET(iri.TagsPrefix+":tag", s.tagPage)
 	e.GET("/:lang", s.languagePage)

@@ -31,5 +31,9 @@ type Store interface {
 	StatementByID(ctx context.Context, id string) (*storage.Statement, error)
 	StatementBySlug(ctx context.Context, actorID, slug string) (*storage.Statement, error)
 	Ping(ctx context.Context) error
+	// The partner network (partners.go).
+	ListPartners(ctx context.Context) ([]*storage.RemoteActor, error)
+	PartnerPosts(ctx context.Context, remoteID string, before *storage.Cursor, limit int) ([]*storage.RemoteObject, error)
+	PartnerVersion(ctx context.Context) (string, error)
 	StatementsVersion(ctx context.Context, q storage.StatementQuery) (n int, newest time.Time, err error)
 }

@@ -45,6 +45,12 @@ const (
 	FeedRSS  = "feed.rss"
 	FeedAtom = "feed.atom"
 	FeedJSON = "feed.json"
+
+	// PartnersPath is the page of the partner network: the accounts our
+	// actors follow and their latest posts; its feeds are below it
+	// (/partners/feed.rss). "partners" is no language code a statement can
+	// carry, so the /:lang route cannot mean it.
+	PartnersPath = "/partners"
 )
 
 // Discovery documents at fixed paths: WebFinger (RFC 7033), host-meta
@@ -87,6 +93,10 @@ const (
 	AdminReports    = "/reports"
 	AdminDomains    = "/domains"
 	AdminDeliveries = "/deliveries"
+
+	// AdminPartners is both the node-wide entry of the partners pages and,
+	// after AdminActors + username, one actor's partners page.
+	AdminPartners = "/partners"
 )
 
 // Feeds returns the feed file names, in the order pages list them.
@@ -167,6 +177,12 @@ func (b Builder) TagFeed(tag, name string) string { return b.Tag(tag) + "/" + na
 
 // LanguageFeed is a language's feed in one format (one of Feeds).
 func (b Builder) LanguageFeed(lang, name string) string { return b.Language(lang) + "/" + name }
+
+// Partners is the page of the partner network.
+func (b Builder) Partners() string { return b.base + PartnersPath }
+
+// PartnersFeed is the partners' feed in one format (one of Feeds).
+func (b Builder) PartnersFeed(name string) string { return b.Partners() + "/" + name }
 
 // ActorPart is an address below an actor, e.g. ActorPart(u, Inbox).
 func (b Builder) ActorPart(username, part string) string { return b.Actor(username) + "/" + part }

@@ -46,6 +46,8 @@ func TestBuilders(t *testing.T) {
 		{"ActorFeed", b.ActorFeed("icssi", FeedAtom), base + "/@icssi/feed.atom"},
 		{"TagFeed", b.TagFeed("iraq", FeedJSON), base + "/tags/iraq/feed.json"},
 		{"LanguageFeed", b.LanguageFeed("ar", FeedRSS), base + "/ar/feed.rss"},
+		{"Partners", b.Partners(), base + "/partners"},
+		{"PartnersFeed", b.PartnersFeed(FeedJSON), base + "/partners/feed.json"},
 		{"WebFingerTemplate", b.WebFingerTemplate(), base + "/.well-known/webfinger?resource={uri}"},
 		{"NodeInfo", b.NodeInfo("2.1"), base + "/nodeinfo/2.1"},
 		{"Sitemap", b.Sitemap(), base + "/sitemap.xml"},

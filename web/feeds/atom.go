@@ -72,6 +72,9 @@ func Atom(f Feed, items []Item) ([]byte, error) {
 			// gorilla/feeds marks the summary as HTML; ours is plain text.
 			e.Summary.Type = "text"
 		}
+		if e.Author != nil && it.AuthorURL != "" {
+			e.Author.Uri = it.AuthorURL
+		}
 		x := atomEntry{
 			AtomEntry: e,
 			Lang:      it.Language,

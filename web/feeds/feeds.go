@@ -44,11 +44,15 @@ type Item struct {
 	ContentWarning string
 	// Language is the item's BCP 47 tag ("ar", "ckb", ...); "" falls back to
 	// the feed's. Readers need it to lay out right-to-left text.
-	Language   string
-	Published  time.Time // required
-	Updated    time.Time // equal to Published if never edited; zero means Published
-	Author     string    // "" falls back to the feed's
-	Categories []string  // hashtags as written, in any script, without '#'
+	Language  string
+	Published time.Time // required
+	Updated   time.Time // equal to Published if never edited; zero means Published
+	Author    string    // "" falls back to the feed's
+	// AuthorURL is the author's own page, for an item written elsewhere
+	// (a partner's post): Atom's <uri>, JSON Feed's author url. RSS has no
+	// place for it.
+	AuthorURL  string
+	Categories []string // hashtags as written, in any script, without '#'
 	Images     []Image
 }
 
@@ -100,6 +104,7 @@ func prepare(f Feed, items []Item) (Feed, []Item, error) {
 			Published:      instant(in.Published),
 			Updated:        instant(in.Updated),
 			Author:         clean(in.Author),
+			AuthorURL:      clean(in.AuthorURL),
 		}
 		if it.ID == "" {
 			return Feed{}, nil, fmt.Errorf("feeds: item %d (%q) has no id", n, it.Title)

@@ -48,6 +48,9 @@ func JSON(f Feed, items []Item) ([]byte, error) {
 	for n, it := range items {
 		ji := jf.Items[n]
 		ji.Tags = it.Categories
+		if ji.Author != nil { // the same author as ji.Authors[0]
+			ji.Author.Url = it.AuthorURL
+		}
 		ji.Image = ""
 		if len(it.Images) > 0 {
 			ji.Image = it.Images[0].URL
