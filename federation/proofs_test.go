@@ -14,6 +14,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -226,6 +229,13 @@ func TestOurCreateCarriesAProof(t *testing.T) {
 			if want := a.base + "/users/org#ed25519-key"; res.VerificationMethod != want || res.WithoutSignature {
 				t.Errorf("verified %+v, want the key %s", res, want)
 			}
+			// And with a verifier in another language, written from the
+			// spec (testdata/verify-proof.mjs), when Node.js is installed.
+			actorDoc := httpGet(t, a.base+"/users/org")
+			node := nodeVerifier(t)
+			if out, err := node(body, actorDoc); err != nil {
+				t.Errorf("the JavaScript verifier refused our Create: %v: %s", err, out)
+			}
 			stored, err := a.store.ActivityByIRI(ctx, create.ID)
 			if err != nil || !bytes.Equal(stored.Body, body) {
 				t.Errorf("the stored Create is not what was delivered (%v)", err)
@@ -236,6 +246,9 @@ func TestOurCreateCarriesAProof(t *testing.T) {
 			}
 			if _, err := proof.Verify(ctx, tampered, fetchedKeys(t)); !errors.Is(err, proof.ErrInvalid) {
 				t.Errorf("a Create with its content changed: %v", err)
+			}
+			if out, err := node(tampered, actorDoc); err == nil {
+				t.Errorf("the JavaScript verifier took a changed Create: %s", out)
 			}
 
 			// An edit goes out as an Update, signed the same way.
@@ -420,4 +433,63 @@ func TestInboxVerifiesFedifyProofs(t *testing.T) {
 			}
 		})
 	}
+}
+
+func httpGet(t *testing.T, url string) []byte {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", url, res.StatusCode, err)
+	}
+	return b
+}
+
+// nodeVerifier runs testdata/verify-proof.mjs on a signed document and its
+// actor's document, after checking that the script verifies the FEP-8b32
+// vector (and only it, unchanged). Without Node.js it verifies nothing and
+// its answers are nil for "verified" and an error for "refused", so that
+// both kinds of check pass.
+func nodeVerifier(t *testing.T) func(doc, actorDoc []byte) ([]byte, error) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Log("Node.js not installed: the JavaScript cross-check is skipped")
+		return func(doc, actorDoc []byte) ([]byte, error) {
+			if bytes.Contains(doc, []byte("workerz")) {
+				return nil, errors.New("skipped")
+			}
+			return nil, nil
+		}
+	}
+	run := func(doc, actorDoc []byte) ([]byte, error) {
+		dir := t.TempDir()
+		d, ad := filepath.Join(dir, "doc.json"), filepath.Join(dir, "actor.json")
+		if err := os.WriteFile(d, doc, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(ad, actorDoc, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return exec.Command(node, "testdata/verify-proof.mjs", d, ad).CombinedOutput()
+	}
+	vector, err := os.ReadFile("proof/testdata/fep-8b32/signed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vectorActor, err := os.ReadFile("proof/testdata/fep-8b32/actor.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(vector, vectorActor); err != nil {
+		t.Fatalf("the JavaScript verifier refuses the FEP-8b32 vector: %v: %s", err, out)
+	}
+	if out, err := run(bytes.Replace(vector, []byte("Hello world"), []byte("Hello World"), 1), vectorActor); err == nil {
+		t.Fatalf("the JavaScript verifier takes a changed FEP-8b32 vector: %s", out)
+	}
+	return run
 }
