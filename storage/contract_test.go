@@ -45,6 +45,7 @@ func TestContract(t *testing.T) {
 				{"RelayPolicies", testRelayPolicies},
 				{"PartnerPosts", testPartnerPosts},
 				{"Relays", testRelays},
+				{"PartnerMedia", testPartnerMedia},
 				{"DomainPolicies", testDomainPolicies},
 				{"StatementEditFields", testStatementEditFields},
 				{"ActivityRetention", testActivityRetention},
