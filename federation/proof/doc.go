@@ -19,6 +19,17 @@
 // PKCS#1 DER, which Fedify publishes beside its Ed25519 key and which this
 // package can read but never uses for proofs).
 //
+// Fedify (2.3, in ../../../shared/fixtures/peers/fedify) sends every
+// activity with both a proof and a Linked Data "signature"
+// (RsaSignature2017). It makes the proof first and the LD signature last,
+// so its proof covers the document without "signature": removing only
+// "proof", as the specification says, gives a document Fedify never
+// signed. Verify therefore tries the document as the specification has it
+// and then, if that fails and there is a "signature", without it too
+// (Result.WithoutSignature tells which held). Leaving the LD signature out
+// changes nothing that is acted on: it is a second signature over the same
+// content, not content.
+//
 // JCS comes from github.com/gowebpki/jcs: RFC 8785's number serialization
 // (ECMAScript's Number.prototype.toString) and its UTF-16 key order are
 // easy to get subtly wrong, and that library is kept and tested against the

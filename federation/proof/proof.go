@@ -193,9 +193,14 @@ func verifyOne(ctx context.Context, doc, p map[string]json.RawMessage, resolve R
 		res.Created = t
 	}
 	// The proof's @context must open the document's, and replaces it in
-	// what is hashed: the proof vouches for exactly those contexts.
+	// what is hashed: the proof vouches for exactly those contexts. One
+	// leniency: a document with no @context at all takes the proof's. An
+	// object embedded in another (a Create inside a relay's Announce) often
+	// loses its own @context to its parent's; the signer copied that
+	// context into the proof, so putting it back rebuilds exactly what was
+	// signed, and nothing unsigned gets in.
 	if pc, ok := opts["@context"]; ok {
-		if !contextStartsWith(doc["@context"], pc) {
+		if _, has := doc["@context"]; has && !contextStartsWith(doc["@context"], pc) {
 			return nil, fmt.Errorf("%w: the document's @context does not start with the proof's", ErrInvalid)
 		}
 		doc = withMember(doc, "@context", pc)

@@ -235,6 +235,14 @@ func TestNoOrOtherProof(t *testing.T) {
 	if _, err := proof.Verify(ctx, []byte(other), fromActor(actor)); !errors.Is(err, proof.ErrUnsupported) {
 		t.Errorf("another cryptosuite: %v", err)
 	}
+	// An embedded copy that lost its @context takes the proof's.
+	var bare map[string]json.RawMessage
+	json.Unmarshal(read(t, "fep-8b32/signed.json"), &bare)
+	delete(bare, "@context")
+	b, _ := json.Marshal(bare)
+	if _, err := proof.Verify(ctx, b, fromActor(actor)); err != nil {
+		t.Errorf("without @context: %v", err)
+	}
 	// A proof set: ours verifies, an unknown one beside it is passed over.
 	var m map[string]json.RawMessage
 	json.Unmarshal(read(t, "fep-8b32/signed.json"), &m)
