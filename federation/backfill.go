@@ -31,23 +31,29 @@ const (
 // the partner's own public posts (Note, Article, Page, Question), not
 // replies, each object on the partner's own origin. Anything else is
 // skipped, and so are items given only by IRI (fetching each would make
-// the work unbounded). Posts already stored are left as they are, so a
+// the work unbounded; the activity could be anything). A Create whose
+// object is given by IRI (GoToSocial) has that object fetched, within the
+// same bounds. Posts already stored are left as they are, so a
 // second run stores nothing. Backfilled posts are marked so and never
 // relayed. It returns how many posts were stored.
 //
 // Servers shape outboxes differently, and each shape is read: Mastodon and
 // GoToSocial give a collection whose "first" is the URL of a page of
-// Create activities with their objects embedded (boosts as Announce with
-// an IRI, skipped); Tadamun embeds that first page in the collection
+// Create activities (Mastodon embeds the objects, GoToSocial gives their
+// IRIs; boosts are Announces, skipped); Tadamun embeds that first page in the collection
 // itself; small servers (honk) list the items in the collection directly.
 func (s *Service) Backfill(ctx context.Context, remote *storage.RemoteActor) (int, error) {
+	return s.backfill(ctx, remote, BackfillTimeout)
+}
+
+func (s *Service) backfill(ctx context.Context, remote *storage.RemoteActor, timeout time.Duration) (int, error) {
 	if remote == nil || remote.Outbox == "" {
 		return 0, nil
 	}
 	if !sameOriginAs(remote.Outbox, remote.IRI) {
 		return 0, fmt.Errorf("federation: backfill %s: outbox %s is not on the actor's origin", remote.IRI, remote.Outbox)
 	}
-	ctx, cancel := context.WithTimeout(ctx, BackfillTimeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	budget := int64(BackfillMaxBytes)
 	coll, err := s.backfillFetch(ctx, remote.Outbox, &budget)
@@ -75,6 +81,15 @@ func (s *Service) Backfill(ctx context.Context, remote *storage.RemoteActor) (in
 		if !ok {
 			refs++
 			continue
+		}
+		if done, err := s.derefCreate(ctx, act, remote, &budget); err != nil {
+			s.log.DebugContext(ctx, "backfill: object not fetched", "partner", remote.IRI, "err", err)
+			if errors.Is(err, transport.ErrTooLarge) || ctx.Err() != nil {
+				break // the budget is spent
+			}
+			continue
+		} else if done {
+			continue // known already
 		}
 		o, obj, why := s.backfillPost(act, remote)
 		if o == nil {
@@ -115,6 +130,33 @@ func (s *Service) Backfill(ctx context.Context, remote *storage.RemoteActor) (in
 	}
 	s.log.InfoContext(ctx, "partner backfilled", "partner", remote.IRI, "stored", len(posts), "skipped", skipped, "by_iri", refs)
 	return len(posts), nil
+}
+
+// derefCreate fetches the object of a Create given by IRI, as GoToSocial
+// writes its outbox ("Callers can use the returned AP URIs to dereference
+// the content"), and puts it in the activity. Only objects on the
+// partner's own origin that we do not have are fetched, under the same
+// byte budget and time as the rest: at most one fetch an item. known
+// reports an object we have already (nothing to do).
+func (s *Service) derefCreate(ctx context.Context, act map[string]any, remote *storage.RemoteActor, budget *int64) (known bool, err error) {
+	objIRI, ok := act["object"].(string)
+	if !ok || stringOf(act["type"]) != "Create" || refOf(act["actor"]) != remote.IRI {
+		return false, nil // read as it is (and skipped if it is not a post)
+	}
+	if !validIRI(objIRI) || !sameOriginAs(objIRI, remote.IRI) {
+		return false, fmt.Errorf("object %.200q is not on the partner's origin", objIRI)
+	}
+	if _, err := s.store.RemoteObjectByIRI(ctx, objIRI); err == nil {
+		return true, nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return false, err
+	}
+	obj, err := s.backfillFetch(ctx, objIRI, budget)
+	if err != nil {
+		return false, err
+	}
+	act["object"] = obj
+	return false, nil
 }
 
 // backfillPost reads one outbox item as a post to store, or says why not.

@@ -47,23 +47,48 @@ func orderedPage(id, partOf, next string, items vocab.ActivityStreamsOrderedItem
 // OutboxDocument is an actor's outbox: the head, or with page set one page
 // of Create activities of visible statements, newest first. before is the
 // cursor ("" for the first page): published time in microseconds and id.
+//
+// The head embeds its first page (AS2 allows "first" to be a
+// CollectionPage as well as a link): one GET gives a follower's server the
+// latest statements, with their objects, which is what a partner's backfill
+// reads. The embedded page keeps its own id, the URL of the same page, so a
+// client that expects "first" to be a link can take the id and fetch it.
 func (s *Service) OutboxDocument(ctx context.Context, a *storage.Actor, page bool, before string) ([]byte, error) {
 	id := s.iri.ActorPart(a.Username, iri.Outbox)
-	q := storage.StatementQuery{ActorID: a.ID, VisibleAt: s.clock(), Limit: PageSize}
 	if !page {
 		n, err := s.countVisible(ctx, a.ID)
 		if err != nil {
 			return nil, err
 		}
-		return serialize(orderedCollection(id, n, s.iri.OutboxPage(a.Username, "")))
+		first, err := s.outboxPage(ctx, a, nil, "")
+		if err != nil {
+			return nil, err
+		}
+		c := orderedCollection(id, n, "")
+		f := streams.NewActivityStreamsFirstProperty()
+		f.SetActivityStreamsOrderedCollectionPage(first)
+		c.SetActivityStreamsFirst(f)
+		return serialize(c)
 	}
+	var cursor *storage.Cursor
 	if before != "" {
 		c, err := parseCursor(before)
 		if err != nil {
 			return nil, err
 		}
-		q.Before = c
+		cursor = c
 	}
+	p, err := s.outboxPage(ctx, a, cursor, before)
+	if err != nil {
+		return nil, err
+	}
+	return serialize(p)
+}
+
+// outboxPage is the page of an actor's outbox after cursor (nil for the
+// first); before is the cursor as written in the page's URL.
+func (s *Service) outboxPage(ctx context.Context, a *storage.Actor, cursor *storage.Cursor, before string) (vocab.ActivityStreamsOrderedCollectionPage, error) {
+	q := storage.StatementQuery{ActorID: a.ID, VisibleAt: s.clock(), Limit: PageSize, Before: cursor}
 	list, err := s.store.ListStatements(ctx, q)
 	if err != nil {
 		return nil, err
@@ -80,7 +105,7 @@ func (s *Service) OutboxDocument(ctx context.Context, a *storage.Actor, page boo
 		last := list[len(list)-1]
 		next = s.iri.OutboxPage(a.Username, formatCursor(last))
 	}
-	return serialize(orderedPage(s.iri.OutboxPage(a.Username, before), id, next, items))
+	return orderedPage(s.iri.OutboxPage(a.Username, before), s.iri.ActorPart(a.Username, iri.Outbox), next, items), nil
 }
 
 func (s *Service) countVisible(ctx context.Context, actorID string) (int, error) {
