@@ -64,6 +64,12 @@ type Store interface {
 	HostByName(ctx context.Context, host string) (*storage.Host, error)
 	RetryDeliveries(ctx context.Context, host string) (int, error)
 	ListAccountBlocks(ctx context.Context) ([]storage.AccountBlock, error)
+
+	// The partners (partners.go).
+	PartnerPosts(ctx context.Context, remoteID string, before *storage.Cursor, limit int) ([]*storage.RemoteObject, error)
+	ListRelays(ctx context.Context, actorID string, limit int) ([]*storage.Relay, error)
+	RemoteObjectByIRI(ctx context.Context, iri string) (*storage.RemoteObject, error)
+	Following(ctx context.Context, actorID, remoteID string) (*storage.Following, error)
 }
 
 // Config is what the admin interface needs besides its store.
@@ -143,4 +149,5 @@ func (h *Handler) Register(g *echo.Group) {
 	h.registerWriting(u)
 	h.registerProfile(u)
 	h.registerNetwork(u)
+	h.registerPartners(u)
 }

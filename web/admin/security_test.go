@@ -72,7 +72,7 @@ func fingerprint(t *testing.T, n *testNode) string {
 	ctx := context.Background()
 	var b strings.Builder
 	for _, table := range []string{"users", "sessions", "user_actors", "actors", "statements", "statement_translations", "followers", "following",
-		"remote_objects", "domain_policies", "deliveries", "media", "reports", "settings", "account_blocks"} {
+		"remote_objects", "domain_policies", "deliveries", "media", "reports", "settings", "account_blocks", "relays"} {
 		fmt.Fprintf(&b, "%s=%d ", table, storagetest.Count(t, n.dbURL, "SELECT COUNT(*) FROM "+table))
 	}
 	for _, u := range []*storage.User{n.admin, n.editor} {
