@@ -63,9 +63,23 @@ func checkPolicy(p storage.RelayPolicy) (storage.RelayPolicy, error) {
 		p.Tags = nil
 		return p, nil
 	}
-	tags, err := ParseRelayTags(strings.Join(p.Tags, ","))
-	if err != nil {
-		return p, err
+	var tags []string
+	seen := map[string]bool{}
+	for _, t := range p.Tags {
+		n := content.NormalizeTag(t)
+		if n == "" {
+			return p, invalid("%q is not a hashtag: a hashtag is letters, digits and _ only", t)
+		}
+		if !seen[n] {
+			seen[n] = true
+			tags = append(tags, n)
+		}
+	}
+	if len(tags) == 0 {
+		return p, invalid("relaying by hashtag needs at least one hashtag")
+	}
+	if len(tags) > maxRelayTags {
+		return p, invalid("at most %d hashtags", maxRelayTags)
 	}
 	p.Tags = tags
 	return p, nil
