@@ -497,7 +497,7 @@ func (s *Server) media(c echo.Context) error {
 	if rest, ok := strings.CutPrefix(p, "actors/"); ok {
 		return s.actorMedia(c, rest)
 	}
-	if strings.HasPrefix(p, PartnerMediaDir) {
+	if strings.HasPrefix(p, partnerMediaPrefix) {
 		return s.partnerMedia(c, p)
 	}
 	id, name, ok := strings.Cut(p, "/")

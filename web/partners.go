@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/storage"
@@ -305,14 +306,14 @@ var attrEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"
 
 func escapeAttr(s string) string { return attrEscaper.Replace(s) }
 
-// PartnerMediaDir is the folder below the media directory that holds our
-// processed copies of partners' pictures.
-const PartnerMediaDir = "partners/"
+// partnerMediaPrefix starts the media paths of our processed copies of
+// partners' pictures (federation's partner media folder).
+const partnerMediaPrefix = federation.PartnerMediaFolder + "/"
 
 // safeMediaPath reports whether a stored local path is one the media route
 // serves: below the partners' folder, plain segments only.
 func safeMediaPath(p string) bool {
-	rest, ok := strings.CutPrefix(p, PartnerMediaDir)
+	rest, ok := strings.CutPrefix(p, partnerMediaPrefix)
 	if !ok || rest == "" || len(p) > 512 {
 		return false
 	}

@@ -31,7 +31,12 @@ type partnerNet struct {
 
 func newPartnerNet(t testing.TB, dbURL string) *partnerNet {
 	t.Helper()
-	n := newNode(t, dbURL)
+	return partnerNetOn(t, newNode(t, dbURL))
+}
+
+// partnerNetOn gives node n the actor icssi that follows the partners.
+func partnerNetOn(t testing.TB, n *node) *partnerNet {
+	t.Helper()
 	a, err := n.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi", DisplayName: "ICSSI"})
 	if err != nil {
 		t.Fatal(err)
