@@ -353,8 +353,13 @@ func (s *Service) onAnswer(ctx context.Context, remote *storage.RemoteActor, obj
 	s.log.InfoContext(ctx, "follow answered", "partner", remote.IRI, "state", state)
 	if state == storage.FollowAccepted {
 		// The partner's recent posts, so that its page is not empty on day
-		// one. A failure is logged: the follow stands all the same.
-		// TODO(helper B): call s.Backfill(ctx, remote) here once federation/backfill.go lands.
+		// one (never relayed). A failure is logged: the follow stands all
+		// the same.
+		if n, err := s.Backfill(ctx, remote); err != nil {
+			s.log.WarnContext(ctx, "backfill failed", "partner", remote.IRI, "stored", n, "err", err)
+		} else {
+			s.log.InfoContext(ctx, "backfilled", "partner", remote.IRI, "posts", n)
+		}
 	}
 	return nil
 }
@@ -446,8 +451,9 @@ func (s *Service) onCreate(ctx context.Context, remote *storage.RemoteActor, raw
 	} else {
 		// A partner's post. Its media is fetched here, before the
 		// transaction (network I/O).
-		// TODO(helper B): o.Attachments = s.partnerAttachments(ctx, obj) once federation/partnermedia.go lands.
-		//
+		if obj, ok := raw["object"].(map[string]any); ok {
+			o.Attachments = s.partnerAttachments(ctx, obj)
+		}
 		// Relayed only if it is the partner's own public post (not a reply),
 		// and its domain is not silenced.
 		if o.Public && o.InReplyTo == "" {
@@ -614,8 +620,10 @@ func (s *Service) onUpdate(ctx context.Context, remote *storage.RemoteActor, raw
 	o := s.remoteObject(p, remote)
 	o.ID, o.StatementID, o.Moderation = old.ID, old.StatementID, old.Moderation
 	o.Tags, o.Public = postTags(raw), postPublic(raw)
-	// TODO(helper B): if old.StatementID == "" { o.Attachments = s.partnerAttachments(ctx, obj) } once federation/partnermedia.go lands.
 	o.Attachments = old.Attachments
+	if old.StatementID == "" {
+		o.Attachments = s.partnerAttachments(ctx, obj) // a partner's post: its media copied again (network I/O, before the transaction)
+	}
 	// An edit refreshes our copy and is never announced again; a post that
 	// stops being public is no longer relayed.
 	undone := 0

@@ -434,8 +434,15 @@ func TestPartnerUpdate(t *testing.T) {
 			n.follows(t, n.cap, n.partner, storage.RelayPolicy{Mode: storage.RelayAll})
 			id := n.partner.id + "/notes/1"
 			n.create(t, n.partner, post{id: id, content: "<p>first</p>", tags: []string{"#one"}})
+			if o, err := n.store.RemoteObjectByIRI(ctx, id); err != nil || len(o.Attachments) != 0 {
+				t.Fatalf("before the Update: %+v %v", o, err)
+			}
 			edited := post{id: id, content: "<p>second <script>x</script></p>", tags: []string{"#two", "#تضامن"}}.object(n.partner.id)
 			edited["updated"] = "2026-11-30T22:00:00Z"
+			// An image the node cannot copy (the server has no such file) is
+			// kept linked, with its alt text.
+			edited["attachment"] = []any{map[string]any{"type": "Document", "mediaType": "image/png",
+				"url": n.partner.id + "/media/1.png", "name": "متظاهرون في بغداد"}}
 			n.deliver(t, n.partner, activity("Update", id+"/update/1", n.partner.id, edited))
 			o, err := n.store.RemoteObjectByIRI(ctx, id)
 			if err != nil {
@@ -444,6 +451,9 @@ func TestPartnerUpdate(t *testing.T) {
 			if !strings.Contains(o.ContentHTML, "second") || strings.Contains(o.ContentHTML, "script") ||
 				!same(o.Tags, []string{"two", "تضامن"}) || o.EditedAt == nil || !o.Public {
 				t.Fatalf("after the Update: %q %v %v %v", o.ContentHTML, o.Tags, o.EditedAt, o.Public)
+			}
+			if len(o.Attachments) != 1 || o.Attachments[0].Alt != "متظاهرون في بغداد" || o.Attachments[0].URL != n.partner.id+"/media/1.png" {
+				t.Fatalf("attachments after the Update: %+v", o.Attachments)
 			}
 			if got := len(n.announced(t)); got != 1 {
 				t.Fatalf("%d Announces after an edit, want 1", got)
