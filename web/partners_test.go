@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/federation/httpsig"
 	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/storage/storagetest"
 )
@@ -422,5 +426,125 @@ func TestMovedNotice(t *testing.T) {
 	_, page := p.get(t, "/@icssi")
 	if !strings.Contains(page, `This account has moved to <a href="https://new.test/users/icssi"`) {
 		t.Fatalf("no moved notice:\n%s", page)
+	}
+}
+
+// TestPartnerPostThroughInbox: a partner's Create, signed as its server
+// sends it, goes through the real inbox (signature, key fetch, worker),
+// which sanitizes the post and copies its picture; the hostile HTML of
+// TestRepliesRenderInert and a hostile display name leave nothing active
+// on /partners or in the feeds, and the picture is our copy.
+func TestPartnerPostThroughInbox(t *testing.T) {
+	n := newBrowserNode(t) // a node that may reach servers on loopback
+	p := partnerNetOn(t, n)
+	ctx := context.Background()
+	key, err := httpsig.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := httpsig.MarshalPublicKeyPEM(&key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pic bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 12, 9))
+	img.Set(2, 2, color.RGBA{B: 200, A: 255})
+	if err := png.Encode(&pic, img); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	partner := httptest.NewServer(mux)
+	t.Cleanup(partner.Close)
+	actor := partner.URL + "/users/mallory"
+	mux.HandleFunc("/users/mallory", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/activity+json")
+		fmt.Fprintf(w, `{"@context":["https://www.w3.org/ns/activitystreams","https://w3id.org/security/v1"],
+			"id":%q,"type":"Organization","preferredUsername":"mallory","name":%q,"url":"javascript:alert(1)",
+			"inbox":%q,"publicKey":{"id":%q,"owner":%q,"publicKeyPem":%q}}`,
+			actor, `<img src=x onerror=alert(1)>Mallory<script>alert(6)</script>`, actor+"/inbox", actor+"#main-key", actor, pem)
+	})
+	mux.HandleFunc("/users/mallory/inbox", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	mux.HandleFunc("/media/1.png", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(pic.Bytes())
+	})
+	if _, err := n.fed.Follow(ctx, "icssi", actor, storage.RelayPolicy{Mode: storage.RelayNone}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := n.store.RemoteActorByIRI(ctx, actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := n.store.Following(ctx, p.actor.ID, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.store.SetFollowingState(ctx, f.FollowIRI, p.actor.ID, r.ID, storage.FollowAccepted); err != nil {
+		t.Fatal(err)
+	}
+	hostile := `<p style="position:fixed">Solidarity<script>alert(1)</script><a href="javascript:alert(2)" onclick="x()">click</a><img src=x onerror=alert(3)><iframe src="https://evil.test"></iframe></p>`
+	note := map[string]any{"id": partner.URL + "/notes/1", "type": "Note", "attributedTo": actor, "url": "javascript:alert(4)",
+		"content": hostile, "contentMap": map[string]string{"en": hostile}, "published": "2026-11-22T10:00:00Z",
+		"to": []string{"https://www.w3.org/ns/activitystreams#Public"},
+		"attachment": []map[string]any{{"type": "Document", "mediaType": "image/png", "url": partner.URL + "/media/1.png",
+			"name": `"><script>alert(9)</script>A square`}}}
+	body, err := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": partner.URL + "/notes/1/activity",
+		"type": "Create", "actor": actor, "to": note["to"], "object": note})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, n.srv.URL+"/users/icssi/inbox", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/activity+json")
+	if err := httpsig.Sign(req, body, actor+"#main-key", key, *n.clock); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusAccepted {
+		t.Fatalf("inbox POST = %d", res.StatusCode)
+	}
+	if _, err := n.fed.ProcessInbox(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o, err := n.store.RemoteObjectByIRI(ctx, partner.URL+"/notes/1")
+	if err != nil {
+		t.Fatalf("the inbox did not store the partner's post: %v", err)
+	}
+	if len(o.Attachments) != 1 || o.Attachments[0].LocalPath == "" {
+		t.Fatalf("the picture was not copied: %+v", o.Attachments)
+	}
+	bad := []string{"<script", "javascript:", "onerror=alert(3)", "onclick", "<iframe", "position:fixed", "<img src=x"}
+	_, page := n.get(t, "/partners")
+	local := "/media/" + o.Attachments[0].LocalPath
+	if !strings.Contains(page, "Solidarity") || !strings.Contains(page, `<img src="`+local+`"`) || strings.Contains(page, partner.URL+"/media") {
+		t.Fatalf("the post or its local picture is missing, or the original is hot-linked:\n%s", page)
+	}
+	for _, b := range bad {
+		if strings.Contains(page, b) {
+			t.Errorf("page contains %q", b)
+		}
+	}
+	if res, _ := n.get(t, local); res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" {
+		t.Errorf("the local copy = %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	for _, ext := range []string{"rss", "atom", "json"} {
+		f, body := parsedFeed(t, n, "/partners/feed."+ext)
+		if len(f.Items) != 1 || !strings.Contains(f.Items[0].Content, "Solidarity") {
+			t.Fatalf("%s: %d items", ext, len(f.Items))
+		}
+		for _, b := range bad {
+			if strings.Contains(f.Items[0].Content, b) {
+				t.Errorf("%s: item content contains %q", ext, b)
+			}
+		}
+		if strings.Contains(body, "javascript:") {
+			t.Errorf("%s carries a javascript: address", ext)
+		}
 	}
 }
