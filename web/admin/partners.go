@@ -80,6 +80,16 @@ type adminPartnerPost struct {
 	Dir     string        // of the post's language, "" when it has none
 	Relayed bool
 	Manual  bool // relayed by an editor's hand
+	// Images are the pictures we hold copies of (served by the node, as
+	// the admin's Content-Security-Policy requires); Elsewhere counts the
+	// media only at the original.
+	Images    []partnerImage
+	Elsewhere int
+}
+
+// partnerImage is a local copy of a partner's picture.
+type partnerImage struct {
+	Src, Alt string
 }
 
 // partnersData is the content of an actor's Partners page.
@@ -131,6 +141,13 @@ func (h *Handler) partnersPage(c echo.Context) error {
 			p := adminPartnerPost{RemoteObject: o, Body: template.HTML(o.ContentHTML)}
 			if o.Language != "" {
 				p.Dir = content.Direction(o.Language)
+			}
+			for _, m := range o.Attachments {
+				if strings.HasPrefix(m.LocalPath, federation.PartnerMediaFolder+"/") && !strings.Contains(m.LocalPath, "..") {
+					p.Images = append(p.Images, partnerImage{Src: iri.MediaPath(m.LocalPath), Alt: m.Alt})
+				} else {
+					p.Elsewhere++
+				}
 			}
 			if r, ok := relayed[o.ID]; ok {
 				p.Relayed, p.Manual = true, r.Manual

@@ -124,7 +124,9 @@ func testPartnersAdmin(t *testing.T, dbURL string) {
 	// A post of the partner, once the follow is accepted, can be relayed.
 	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	post := &storage.RemoteObject{IRI: remote.srv.URL + "/notes/1", RemoteActorID: r.ID, Type: "Note", URL: remote.srv.URL + "/@ally/1",
-		ContentHTML: "<p>نص المنشور</p>", Language: "ar", Public: true, PublishedAt: &at, Moderation: storage.ModerationApproved}
+		ContentHTML: "<p>نص المنشور</p>", Language: "ar", Public: true, PublishedAt: &at, Moderation: storage.ModerationApproved,
+		Attachments: []storage.RemoteAttachment{{URL: remote.srv.URL + "/media/1.png", MediaType: "image/png", Alt: "صورة المظاهرة",
+			LocalPath: "partners/0123abcd.png"}, {URL: remote.srv.URL + "/media/2.mp4", MediaType: "video/mp4"}}}
 	if err := n.store.UpsertRemoteObject(ctx, post); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +138,9 @@ func testPartnersAdmin(t *testing.T, dbURL string) {
 	}
 	_, body = ed.get("/admin/actors/icssi/partners")
 	if !strings.Contains(body, "نص المنشور") || !strings.Contains(body, `lang="ar" dir="rtl"`) || !strings.Contains(body, "not relayed") ||
-		!strings.Contains(body, `/admin/actors/icssi/partners/relay"`) || !strings.Contains(body, "<td>accepted</td>") {
+		!strings.Contains(body, `/admin/actors/icssi/partners/relay"`) || !strings.Contains(body, "<td>accepted</td>") ||
+		!strings.Contains(body, `<img src="/media/partners/0123abcd.png" alt="صورة المظاهرة"`) || !strings.Contains(body, "1 media file at the original only") ||
+		strings.Contains(body, remote.srv.URL+"/media/") {
 		t.Fatalf("partners page does not offer to relay the post:\n%s", body)
 	}
 	queued = deliveries()

@@ -38,6 +38,7 @@ var english = []pluralMessage{
 	{"%d replies", []any{"one", "%d reply", "other", "%d replies"}},
 	{"%d statements", []any{"one", "%d statement", "other", "%d statements"}},
 	{"%d followers on the fediverse", []any{"one", "%d follower on the fediverse", "other", "%d followers on the fediverse"}},
+	{"%d media files at the original only", []any{"one", "%d media file at the original only", "other", "%d media files at the original only"}},
 }
 
 // Catalogues builds the message catalogue of every interface language.
