@@ -101,7 +101,7 @@ func (s *Server) sitemap(c echo.Context) error {
 		XHTML   string   `xml:"xmlns:xhtml,attr"`
 		URLs    []url    `xml:"url"`
 	}{NS: "http://www.sitemaps.org/schemas/sitemap/0.9", XHTML: "http://www.w3.org/1999/xhtml"}
-	doc.URLs = append(doc.URLs, url{Loc: s.iri.Home()})
+	doc.URLs = append(doc.URLs, url{Loc: s.iri.Home()}, url{Loc: s.iri.Partners()})
 	actors, err := s.store.ListActors(ctx)
 	if err != nil {
 		return err

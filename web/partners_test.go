@@ -150,6 +150,9 @@ func testPartnersPage(t *testing.T, dbURL string) {
 		if _, home := p.get(t, "/"); !strings.Contains(home, `href="/partners"`) {
 			t.Error("the site navigation does not link to /partners")
 		}
+		if _, sm := p.get(t, "/sitemap.xml"); !strings.Contains(sm, "<loc>http://node.test/partners</loc>") {
+			t.Error("the sitemap does not list /partners")
+		}
 	})
 	p.seed(t)
 	res, page := p.get(t, "/partners")
