@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 
@@ -25,8 +26,11 @@ func actorAliasCmd(fs *flag.FlagSet) runFunc {
 		return a.withStore(ctx, func(st *storage.Store) error {
 			if len(args) == 1 && !*clearAll {
 				actor, err := st.ActorByUsername(ctx, args[0])
-				if err != nil || actor.IsInstance {
+				if errors.Is(err, storage.ErrNotFound) || (err == nil && actor.IsInstance) {
 					return fmt.Errorf("no actor %q", args[0])
+				}
+				if err != nil {
+					return err
 				}
 				printAliases(a, actor)
 				return nil
@@ -36,6 +40,11 @@ func actorAliasCmd(fs *flag.FlagSet) runFunc {
 				return err
 			}
 			printAliases(a, actor)
+			if len(actor.AlsoKnownAs) > 0 && actor.ManuallyApprovesFollowers {
+				fmt.Fprintf(a.stdout, "note: @%s approves followers by hand, so followers moving in wait for approval "+
+					"(tadamun followers list %s --pending); to take them at once, run tadamun actor update %s "+
+					"--approve-followers=false during the move\n", actor.Username, actor.Username, actor.Username)
+			}
 			return nil
 		})
 	}
@@ -66,6 +75,10 @@ func actorMoveCmd(*flag.FlagSet) runFunc {
 			}
 			fmt.Fprintf(a.stdout, "@%s moved to %s (%s); its followers are asked to follow it there\n",
 				args[0], cell(r.Handle()), cell(r.IRI))
+			if r.ManuallyApproves {
+				fmt.Fprintf(a.stdout, "note: %s approves followers by hand: the followers arriving there wait for its approval\n",
+					cell(r.Handle()))
+			}
 			return nil
 		})
 	}

@@ -74,6 +74,10 @@ func TestMove(t *testing.T) {
 				return bn.count(t, `SELECT COUNT(*) FROM followers`) == 0
 			}, a, bn)
 
+			if out := c.run(t, "actor", "alias", "partner2", "--clear").stdout; !strings.Contains(out, "no aliases") {
+				t.Fatalf("actor alias --clear printed:\n%s", out)
+			}
+
 			// (b) A's own actor moves to A′ on C.
 			c.run(t, "actor", "alias", "icssi2", "@icssi@"+a.domain)
 			out := a.run(t, "actor", "move", "icssi", "@icssi2@"+c.domain).stdout
