@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/tadamun/tadamun/federation/proof"
 	"github.com/tadamun/tadamun/storage"
@@ -21,18 +22,30 @@ import (
 //     noted in the log, as if there were none.
 //   - an eddsa-jcs-2022 proof that verifies with a key its actor lists in
 //     assertionMethod: accepted, and logged as verified.
-//   - an eddsa-jcs-2022 proof that does not verify, whose key is not the
-//     actor's, or whose key cannot be found: refused with 401 and nothing
-//     is stored. The document claims a signature that is not there, which
-//     means it was altered on the way (or its sender is broken); either
-//     way acting on it would be acting on something its author did not
-//     say. A 401 lets the sender retry once it has fixed its key.
+//   - an eddsa-jcs-2022 proof that does not verify, or whose key is listed
+//     under another controller: refused with 401 and nothing is stored.
+//     The document claims a signature that is not there, which means it
+//     was altered on the way (or its sender is broken); either way acting
+//     on it would be acting on something its author did not say. A 401
+//     lets the sender retry once it has fixed its key.
+//   - a proof whose key its actor does not list, even in the document
+//     fetched again (an actor we cached before it had a proof key is
+//     fetched again first), or lists as a non-Ed25519 key: accepted and
+//     logged, as unchecked. Such a proof proves nothing, but refusing it
+//     would gain nothing either: whoever could change the document could
+//     as well have removed the proof. So a proof counts only when it
+//     verified; "has a proof" never means "is proven".
 //
 // The activity's own proof must be made by its actor's key: the
 // verification method's controller is the activity's actor. An object
 // embedded in the activity may carry its author's proof (a relay's
 // Announce of a partner's Create or Note): it must verify against its
 // author's key, so a relayed copy that was changed is refused.
+
+// proofKeyRefetchAfter: an actor document fetched longer ago than this is
+// fetched again when it lacks a proof's key. Shorter means it was fetched
+// for this very request.
+const proofKeyRefetchAfter = 2 * time.Second
 
 // checkProofs verifies the proofs of an inbound activity whose HTTP
 // signature was made by owner, the activity's actor. m is the decoded
@@ -89,6 +102,10 @@ func (s *Service) proofOutcome(ctx context.Context, what, id string, res *proof.
 	case errors.Is(err, proof.ErrUnsupported), errors.Is(err, proof.ErrNoProof):
 		s.log.DebugContext(ctx, "inbox: proof of a kind we do not check", "of", what, "id", id)
 		return nil
+	case errors.Is(err, proof.ErrKeyNotFound), errors.Is(err, proof.ErrUnsupportedKey):
+		s.log.WarnContext(ctx, "inbox: proof not checked: its key is not an Ed25519 key its actor lists",
+			"of", what, "id", id, "err", err)
+		return nil
 	}
 	var ie *InboxError
 	if errors.As(err, &ie) {
@@ -99,8 +116,11 @@ func (s *Service) proofOutcome(ctx context.Context, what, id string, res *proof.
 
 // actorKeys resolves verification methods to the Ed25519 keys that actor
 // lists in its assertionMethod. doc is the actor as we have it; when it
-// lacks the key and was not fetched just now, it is fetched once more (the
-// key may be new).
+// lacks the key and was not fetched just now, it is fetched once more: the
+// key may be newer than our copy (an actor gets its proof key when it
+// first signs, maybe after we cached it). Only a request whose HTTP
+// signature or whose embedding activity's signature verified gets here,
+// and the fetch goes to the actor's own server.
 func (s *Service) actorKeys(actor string, doc *storage.RemoteActor) proof.Resolver {
 	return func(ctx context.Context, vm string) (ed25519.PublicKey, error) {
 		if stripFragment(vm) != actor && hostOf(vm) != hostOf(actor) {
@@ -108,7 +128,7 @@ func (s *Service) actorKeys(actor string, doc *storage.RemoteActor) proof.Resolv
 				fmt.Errorf("verification method %s, actor %s", vm, actor))
 		}
 		k, pub, err := proof.AssertionKey([]byte(doc.Raw), vm)
-		if errors.Is(err, proof.ErrKeyNotFound) && s.clock().Sub(doc.FetchedAt) >= keyRefetchInterval {
+		if errors.Is(err, proof.ErrKeyNotFound) && s.clock().Sub(doc.FetchedAt) >= proofKeyRefetchAfter {
 			fresh, ferr := s.ResolveActor(ctx, actor, true)
 			if ferr != nil {
 				return nil, fmt.Errorf("federation: refetch %s for its proof key: %w", actor, ferr)

@@ -208,6 +208,30 @@ func TestOurCreateCarriesAProof(t *testing.T) {
 			if err := a.store.PutFollower(ctx, org.ID, bob.ID, sink.id+"#follow", storage.FollowAccepted); err != nil {
 				t.Fatal(err)
 			}
+			// Node B knows org from before org had a proof key.
+			var bSkew time.Duration
+			bNow := func() time.Time { return time.Now().Add(bSkew) }
+			bStore := openStore(t, storagetest.SQLiteURL(t), bNow)
+			client := transport.New(transport.Config{AllowPrivate: true, Now: bNow})
+			t.Cleanup(client.CloseIdleConnections)
+			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+			bFed := federation.New(federation.Config{Scheme: "https", Host: "b.test", Logger: quiet, Client: client, Now: bNow}, bStore)
+			post := func(actor *storage.Actor, body []byte) error {
+				key, err := httpsig.ParsePrivateKeyPEM(actor.PrivateKeyPEM)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req := httptest.NewRequest(http.MethodPost, "https://b.test/inbox", bytes.NewReader(body))
+				req.Header.Set("Content-Type", federation.ContentType)
+				if err := httpsig.Sign(req, body, a.base+"/users/"+actor.Username+"#main-key", key, bNow()); err != nil {
+					t.Fatal(err)
+				}
+				return bFed.Receive(ctx, req, body, "")
+			}
+			if cached, err := bFed.ResolveActor(ctx, a.base+"/users/org", false); err != nil || strings.Contains(cached.Raw, "assertionMethod") {
+				t.Fatalf("B's copy of org: %v", err)
+			}
+
 			st, err := a.fed.Publish(ctx, "org", &content.Draft{Title: "Solidarity", Language: "en",
 				Body: "We stand with the dock workers of Basra."})
 			if err != nil {
@@ -265,24 +289,9 @@ func TestOurCreateCarriesAProof(t *testing.T) {
 			}
 
 			// Node B's inbox: the changed copy, correctly HTTP-signed with
-			// org's RSA key, is refused; the real one is taken.
-			bStore := openStore(t, storagetest.SQLiteURL(t), time.Now)
-			client := transport.New(transport.Config{AllowPrivate: true})
-			t.Cleanup(client.CloseIdleConnections)
-			quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-			bFed := federation.New(federation.Config{Scheme: "https", Host: "b.test", Logger: quiet, Client: client}, bStore)
-			post := func(actor *storage.Actor, body []byte) error {
-				key, err := httpsig.ParsePrivateKeyPEM(actor.PrivateKeyPEM)
-				if err != nil {
-					t.Fatal(err)
-				}
-				req := httptest.NewRequest(http.MethodPost, "https://b.test/inbox", bytes.NewReader(body))
-				req.Header.Set("Content-Type", federation.ContentType)
-				if err := httpsig.Sign(req, body, a.base+"/users/"+actor.Username+"#main-key", key, time.Now()); err != nil {
-					t.Fatal(err)
-				}
-				return bFed.Receive(ctx, req, body, "")
-			}
+			// org's RSA key, is refused; the real one is taken, though B
+			// had cached org's document from before org had a proof key.
+			bSkew = 30 * time.Second
 			err = post(org, tampered)
 			var ie *federation.InboxError
 			if !errors.As(err, &ie) || ie.Status != http.StatusUnauthorized || !strings.Contains(ie.Msg, "integrity proof") {
@@ -293,6 +302,13 @@ func TestOurCreateCarriesAProof(t *testing.T) {
 			}
 			if err := post(org, body); err != nil {
 				t.Errorf("B refused our Create: %v", err)
+			}
+			// A proof naming a key org does not list proves nothing and is
+			// not refused for it (see inbox_proof.go).
+			unlisted := bytes.ReplaceAll(tampered, []byte("#ed25519-key"), []byte("#other-key"))
+			unlisted = bytes.ReplaceAll(unlisted, []byte("/activity"), []byte("/activity-2"))
+			if err := post(org, unlisted); err != nil {
+				t.Errorf("B refused a Create whose proof names an unlisted key: %v", err)
 			}
 
 			// A relay (another actor) announces org's Create, embedded with
