@@ -28,10 +28,12 @@ import (
 //     was altered on the way (or its sender is broken); either way acting
 //     on it would be acting on something its author did not say. A 401
 //     lets the sender retry once it has fixed its key.
-//   - a proof whose key its actor does not list, even in the document
-//     fetched again (an actor we cached before it had a proof key is
-//     fetched again first), or lists as a non-Ed25519 key: accepted and
-//     logged, as unchecked. Such a proof proves nothing, but refusing it
+//   - a proof that cannot be checked: its key is not listed by its actor,
+//     even in the actor's document fetched again (we may have cached it
+//     before the actor had a proof key), or is not an Ed25519 key; or the
+//     embedded object's author names no actor, cannot be fetched, or is on
+//     a refused domain: accepted, and logged as unchecked. Such a proof
+//     proves nothing, but refusing it
 //     would gain nothing either: whoever could change the document could
 //     as well have removed the proof. So a proof counts only when it
 //     verified; "has a proof" never means "is proven".
@@ -68,8 +70,10 @@ func (s *Service) checkProofs(ctx context.Context, body []byte, m map[string]any
 	if author == "" {
 		author = refOf(obj["attributedTo"])
 	}
+	id := stringOf(obj["id"])
 	if !validIRI(author) {
-		return refuse(http.StatusUnauthorized, "the embedded object has a proof but no author", nil)
+		s.log.WarnContext(ctx, "inbox: proof not checked: the embedded object names no author", "id", id)
+		return nil
 	}
 	raw, err := json.Marshal(obj)
 	if err != nil {
@@ -80,16 +84,20 @@ func (s *Service) checkProofs(ctx context.Context, body []byte, m map[string]any
 		authorDoc = owner
 	} else {
 		// The author's key: our copy of its actor document, or fetched
-		// (as the worker would, to show the object), from an allowed domain.
+		// (as the worker would, to show the object). Not from a domain we
+		// refuse: whether such an object is wanted at all is domain
+		// policy's business, not the proof's, and nothing is fetched there.
 		if err := s.checkDomain(ctx, author); err != nil {
-			return err
+			s.log.DebugContext(ctx, "inbox: proof not checked: its author's domain is refused", "id", id)
+			return nil
 		}
 		if authorDoc, err = s.ResolveActor(ctx, author, false); err != nil {
-			return refuse(http.StatusUnauthorized, "the embedded object's author could not be fetched to check its proof", err)
+			s.log.WarnContext(ctx, "inbox: proof not checked: its author could not be fetched", "id", id, "err", err)
+			return nil
 		}
 	}
 	res, err := proof.Verify(ctx, raw, s.actorKeys(author, authorDoc))
-	return s.proofOutcome(ctx, "embedded object", stringOf(obj["id"]), res, err)
+	return s.proofOutcome(ctx, "embedded object", id, res, err)
 }
 
 // proofOutcome applies the policy above to the result of a verification.
