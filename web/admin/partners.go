@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/labstack/echo/v4"
@@ -78,6 +79,7 @@ type adminPartnerPost struct {
 	*storage.RemoteObject
 	Body    template.HTML // sanitized when stored
 	Dir     string        // of the post's language, "" when it has none
+	At      time.Time     // published, else first seen
 	Relayed bool
 	Manual  bool // relayed by an editor's hand
 	// Images are the pictures we hold copies of (served by the node, as
@@ -138,7 +140,10 @@ func (h *Handler) partnersPage(c echo.Context) error {
 			if !accepted[o.RemoteActorID] {
 				continue
 			}
-			p := adminPartnerPost{RemoteObject: o, Body: template.HTML(o.ContentHTML)}
+			p := adminPartnerPost{RemoteObject: o, Body: template.HTML(o.ContentHTML), At: o.CreatedAt}
+			if o.PublishedAt != nil {
+				p.At = *o.PublishedAt
+			}
 			if o.Language != "" {
 				p.Dir = content.Direction(o.Language)
 			}
