@@ -108,7 +108,7 @@ func (s *Service) partnerAttachments(ctx context.Context, obj map[string]any) []
 			continue
 		}
 		if prev, ok := old[a.URL]; ok && s.partnerFileExists(prev.LocalPath) {
-			a.LocalPath, a.Width, a.Height, a.Blurhash = prev.LocalPath, prev.Width, prev.Height, prev.Blurhash
+			a.LocalPath, a.Width, a.Height, a.Blurhash, a.MediaType = prev.LocalPath, prev.Width, prev.Height, prev.Blurhash, prev.MediaType
 			copied++
 			continue
 		}
@@ -117,10 +117,8 @@ func (s *Service) partnerAttachments(ctx context.Context, obj map[string]any) []
 			s.log.DebugContext(ctx, "partner media: image not copied, linked", "url", a.URL, "err", err)
 			continue
 		}
-		a.LocalPath, a.Width, a.Height, a.Blurhash = path, img.Width, img.Height, img.Blurhash
-		if a.MediaType == "" || a.MediaType == "image/*" {
-			a.MediaType = img.MediaType
-		}
+		// The type is now our copy's (a WebP is re-encoded as JPEG or PNG).
+		a.LocalPath, a.Width, a.Height, a.Blurhash, a.MediaType = path, img.Width, img.Height, img.Blurhash, img.MediaType
 		copied++
 		fresh++
 	}
@@ -355,7 +353,8 @@ func (s *Service) copyPartnerImage(ctx context.Context, rawURL string) (string, 
 
 // SweepPartnerMedia keeps the partners' posts and their copies within
 // bounds: it deletes the posts of each partner beyond the newest
-// PartnerPostsKept (but not those we relay), removes the copies no post
+// PartnerPostsKept and those of accounts we no longer follow (but not
+// those we relay), removes the copies no post
 // names any more (after deletes and unfollows), and evicts the oldest
 // copies while the folder holds more than DefaultPartnerMediaBytes (their
 // posts keep linking to the original).

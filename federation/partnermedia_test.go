@@ -147,6 +147,13 @@ func TestSweepPartnerMedia(t *testing.T) {
 	site := startPartnerSite(t, "127.0.0.43")
 	n := newBackfillNode(t, storagetest.SQLiteURL(t), true)
 	partner := n.resolve(t, site.addActor(t, "/users/p"))
+	local, err := n.fed.CreateActor(ctx, federation.NewActor{Username: "icssi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.store.PutFollowing(ctx, local.ID, partner.ID, "https://node.test/activities/f", storage.RelayPolicy{}); err != nil {
+		t.Fatal(err)
+	}
 	old := time.Now().Add(-3 * time.Hour)
 	var posts []*storage.RemoteObject
 	var sizes []int64

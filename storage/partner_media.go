@@ -106,15 +106,19 @@ func (s *Store) ClearPartnerMediaPath(ctx context.Context, path string) (int, er
 
 // PrunePartnerPosts keeps the newest keep posts of each remote author that
 // are not replies to our statements, and deletes the older ones (by
-// published time, else arrival), except those one of our actors relays
-// (their Announce must stay undoable). It returns how many were deleted.
+// published time, else arrival), and the posts of authors none of our
+// actors follows any more (unfollowed, refused): none of them is shown.
+// Posts one of our actors relays are kept (their Announce must stay
+// undoable). It returns how many were deleted.
 func (s *Store) PrunePartnerPosts(ctx context.Context, keep int) (int64, error) {
-	res, err := s.q.ExecContext(ctx, `DELETE FROM remote_objects WHERE id IN (
-			SELECT id FROM (
-				SELECT id, ROW_NUMBER() OVER (PARTITION BY remote_actor_id
-					ORDER BY COALESCE(published_at, created_at) DESC, id DESC) AS n
-				FROM remote_objects WHERE statement_id IS NULL) ranked
-			WHERE n > $1)
+	res, err := s.q.ExecContext(ctx, `DELETE FROM remote_objects WHERE statement_id IS NULL
+		AND (id IN (
+				SELECT id FROM (
+					SELECT id, ROW_NUMBER() OVER (PARTITION BY remote_actor_id
+						ORDER BY COALESCE(published_at, created_at) DESC, id DESC) AS n
+					FROM remote_objects WHERE statement_id IS NULL) ranked
+				WHERE n > $1)
+			OR NOT EXISTS (SELECT 1 FROM following f WHERE f.remote_actor_id = remote_objects.remote_actor_id))
 		AND NOT EXISTS (SELECT 1 FROM relays r WHERE r.remote_object_id = remote_objects.id AND r.undone_at IS NULL)`, keep)
 	if err != nil {
 		return 0, fmt.Errorf("storage: prune partner posts: %w", err)

@@ -18,6 +18,12 @@ func testPartnerMedia(t *testing.T, url string) {
 	a := newActor(t, s, "icssi")
 	p := newRemote(t, s, "https://partner.example/users/p", "partner.example", "p")
 	q := newRemote(t, s, "https://q.example/users/q", "q.example", "q")
+	gone := newRemote(t, s, "https://gone.example/users/g", "gone.example", "g")
+	for i, r := range []*storage.RemoteActor{p, q} {
+		if err := s.PutFollowing(ctx, a.ID, r.ID, fmt.Sprintf("https://node.test/activities/f%d", i), storage.RelayPolicy{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	put := func(iri string, by *storage.RemoteActor, minutes int, statementID string, media ...storage.RemoteAttachment) *storage.RemoteObject {
 		t.Helper()
@@ -63,7 +69,9 @@ func testPartnerMedia(t *testing.T, url string) {
 	}
 
 	// Pruning to 2 a partner: the two newest stay, and so do the relayed
-	// one and a reply to our statement; q's posts are counted apart.
+	// one and a reply to our statement; q's posts are counted apart (its
+	// follow is still pending); the posts of an account nobody follows go,
+	// unless relayed.
 	pub := base
 	st := newStatement(t, s, a.ID, "s", "en", &pub, storage.StatePublished)
 	reply := put("https://partner.example/r/1", p, -10, st.ID)
@@ -71,11 +79,19 @@ func testPartnerMedia(t *testing.T, url string) {
 		t.Fatal(err)
 	}
 	qs := []*storage.RemoteObject{put("https://q.example/p/1", q, -5, ""), put("https://q.example/p/2", q, -6, "")}
-	n, err := s.PrunePartnerPosts(ctx, 2)
-	if err != nil || n != 2 {
-		t.Fatalf("pruned %d, want 2 (posts 0 and 2): %v", n, err)
+	unfollowed := put("https://gone.example/p/1", gone, 20, "")
+	relayedGone := put("https://gone.example/p/2", gone, 21, "")
+	if err := s.PutRelay(ctx, &storage.Relay{ActorID: a.ID, RemoteObjectID: relayedGone.ID, AnnounceIRI: "https://node.test/a/2"}); err != nil {
+		t.Fatal(err)
 	}
-	for _, o := range []*storage.RemoteObject{posts[1], posts[3], posts[4], reply, qs[0], qs[1]} {
+	n, err := s.PrunePartnerPosts(ctx, 2)
+	if err != nil || n != 3 {
+		t.Fatalf("pruned %d, want 3 (posts 0 and 2, the unfollowed account's): %v", n, err)
+	}
+	if _, err := s.RemoteObjectByID(ctx, unfollowed.ID); err == nil {
+		t.Error("the post of an account nobody follows was kept")
+	}
+	for _, o := range []*storage.RemoteObject{posts[1], posts[3], posts[4], reply, qs[0], qs[1], relayedGone} {
 		if _, err := s.RemoteObjectByID(ctx, o.ID); err != nil {
 			t.Errorf("%s was pruned: %v", o.IRI, err)
 		}
