@@ -237,3 +237,31 @@ func TestSweepPartnerMedia(t *testing.T) {
 		t.Error("copies do not follow their posts")
 	}
 }
+
+// TestPartnerMediaReusedOnUpdate: an edited post whose picture did not
+// change keeps its copy; nothing is fetched again.
+func TestPartnerMediaReusedOnUpdate(t *testing.T) {
+	ctx := context.Background()
+	site := startPartnerSite(t, "127.0.0.44")
+	n := newBackfillNode(t, storagetest.SQLiteURL(t), true)
+	partner := n.resolve(t, site.addActor(t, "/users/p"))
+	site.serve("/m/1.png", "image/png", pngBytes(t, 12, 9, color.RGBA{0, 0, 200, 255}))
+	obj := map[string]any{"id": partner.IRI + "/statuses/1", "attachment": []any{
+		map[string]any{"type": "Document", "mediaType": "image/png", "url": site.base + "/m/1.png", "name": "first"}}}
+	first := n.fed.PartnerAttachments(ctx, obj)
+	if len(first) != 1 || first[0].LocalPath == "" {
+		t.Fatalf("not copied: %+v", first)
+	}
+	o := &storage.RemoteObject{IRI: partner.IRI + "/statuses/1", RemoteActorID: partner.ID, Type: "Note", Public: true, Attachments: first}
+	if err := n.store.UpsertRemoteObject(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	obj["attachment"].([]any)[0].(map[string]any)["name"] = "edited alt"
+	again := n.fed.PartnerAttachments(ctx, obj)
+	if len(again) != 1 || again[0].LocalPath != first[0].LocalPath || again[0].Alt != "edited alt" || again[0].Width != 12 || again[0].Blurhash != first[0].Blurhash {
+		t.Fatalf("after the edit: %+v", again)
+	}
+	if h := site.hitsOf("/m/1.png"); h != 1 {
+		t.Fatalf("the picture was fetched %d times", h)
+	}
+}
