@@ -94,8 +94,12 @@ func (p *partnerNet) writePNG(t testing.TB, rel string) string {
 	if err := os.MkdirAll(filepath.Dir(full), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	img := image.NewRGBA(image.Rect(0, 0, 8, 6))
-	img.Set(1, 1, color.RGBA{G: 200, A: 255})
+	img := image.NewRGBA(image.Rect(0, 0, 320, 180))
+	for x := 0; x < 320; x++ {
+		for y := 0; y < 180; y++ {
+			img.Set(x, y, color.RGBA{R: uint8(x * 255 / 320), G: 120, B: uint8(y * 255 / 180), A: 255})
+		}
+	}
 	f, err := os.Create(full)
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +123,7 @@ func (p *partnerNet) seed(t testing.TB) {
 	p.post(t, mena, "1", "ar", `<p>تضامن مع <a href="https://mena.test/tags/x">#العراق</a></p>`, day, func(o *storage.RemoteObject) {
 		o.Tags = []string{"العراق"}
 		o.Attachments = []storage.RemoteAttachment{
-			{URL: "https://mena.test/media/1.png", MediaType: "image/png", Alt: "متظاهرون في بغداد", Width: 8, Height: 6, LocalPath: local},
+			{URL: "https://mena.test/media/1.png", MediaType: "image/png", Alt: "متظاهرون في بغداد", Width: 320, Height: 180, LocalPath: local},
 			{URL: "https://mena.test/media/2.mp4", MediaType: "video/mp4", Alt: "a video"},
 		}
 	})
@@ -176,7 +180,7 @@ func testPartnersPage(t *testing.T, dbURL string) {
 	t.Run("posts", func(t *testing.T) {
 		for _, want := range []string{
 			`<li lang="ar" dir="rtl">`, "تضامن مع", `href="https://mena.test/@mena/1"`,
-			`<img src="/media/partners/01JPHOTO/1.png" alt="متظاهرون في بغداد" width="8" height="6"`,
+			`<img src="/media/partners/01JPHOTO/1.png" alt="متظاهرون في بغداد" width="320" height="180"`,
 			`class="elsewhere">Media at the original</a>`,
 			`<details class="cw"><summary dir="auto">Violence</summary>`, "The hidden body.",
 			`<time datetime="2026-11-20T09:00:00Z">20 November 2026</time>`,
