@@ -248,6 +248,11 @@ func (s *Server) renderPartnersFeed(ctx context.Context, f feeds.Feed, render fu
 		if o.UpdatedAt.After(modified) {
 			modified = o.UpdatedAt
 		}
+		// Items carry their author's name: a renamed partner changes the
+		// feed, and Last-Modified must move with it.
+		if o.Author != nil && o.Author.UpdatedAt.After(modified) {
+			modified = o.Author.UpdatedAt
+		}
 	}
 	f.Updated = modified
 	body, err := render(f, items)
