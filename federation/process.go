@@ -471,9 +471,12 @@ func (s *Service) onCreate(ctx context.Context, remote *storage.RemoteActor, raw
 			return err
 		}
 		// Only the first delivery of a post is relayed: a redelivered or
-		// repeated Create finds it known (and a backfilled post stays
-		// unrelayed).
-		if !relay || !o.Created || o.Backfilled {
+		// repeated Create finds it known. One case of a known post is a
+		// first delivery all the same: the backfill that runs when the
+		// partner accepts our follow read a post published just then from
+		// the outbox, before its Create was processed (autoRelay then
+		// checks its time against the follow's).
+		if !relay || (!o.Created && !o.Backfilled) {
 			return nil
 		}
 		var err error

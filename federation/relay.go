@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/go-fed/activity/streams"
@@ -23,6 +24,12 @@ import (
 
 // maxRelayTags bounds the hashtags of one relay policy.
 const maxRelayTags = 50
+
+// liveMargin is how long before our follow was accepted a post may have
+// been published and still be relayed when its Create reaches us after
+// the backfill stored it: the partner sends the Create to us as a follower
+// as soon as it has sent its Accept, and clocks differ.
+const liveMargin = 10 * time.Minute
 
 // ParseRelayTags reads the hashtags of a relay policy, as an editor types
 // them: separated by commas (Latin or Arabic) or spaces, with or without
@@ -258,11 +265,16 @@ func (s *Service) UnrelayPost(ctx context.Context, username, objectIRI string) e
 	return nil
 }
 
-// autoRelay relays a newly stored partner post for every actor of ours
+// autoRelay relays a partner post delivered to us for every actor of ours
 // whose follow's policy asks for it, inside tx (the transaction that stored
 // the post: a crash between storing and announcing loses nothing, and a
 // redelivered Create finds the post known and announces nothing). It
 // returns how many Announces it queued.
+//
+// o is newly stored, or was stored by the backfill moments before its
+// Create arrived: then an actor relays it only if the post is no older
+// than its follow (the backfill's older posts are never relayed) and the
+// actor never relayed it (a relay undone stays undone).
 func (s *Service) autoRelay(ctx context.Context, tx *storage.Store, o *storage.RemoteObject, author *storage.RemoteActor) (int, error) {
 	follows, err := tx.LocalFollowsOf(ctx, author.ID)
 	if err != nil {
@@ -272,6 +284,16 @@ func (s *Service) autoRelay(ctx context.Context, tx *storage.Store, o *storage.R
 	for _, f := range follows {
 		if !policyRelays(f.Relay, o.Tags) {
 			continue
+		}
+		if !o.Created {
+			if f.AcceptedAt == nil || o.PublishedAt == nil || o.PublishedAt.Before(f.AcceptedAt.Add(-liveMargin)) {
+				continue
+			}
+			if _, err := tx.RelayOf(ctx, f.ActorID, o.ID); err == nil {
+				continue
+			} else if !errors.Is(err, storage.ErrNotFound) {
+				return n, err
+			}
 		}
 		local, err := tx.ActorByID(ctx, f.ActorID)
 		if err != nil {

@@ -558,3 +558,46 @@ func TestParseRelayTags(t *testing.T) {
 		}
 	}
 }
+
+// TestRelayAfterBackfill: the backfill that runs when a partner accepts
+// our follow may store a post published just then before the post's
+// Create is processed. That Create is a first delivery and is relayed; a
+// Create of an older backfilled post is not, nor one we stopped relaying.
+func TestRelayAfterBackfill(t *testing.T) {
+	ctx := context.Background()
+	n := newRelayNode(t, storagetest.SQLiteURL(t))
+	n.follows(t, n.cap, n.partner, storage.RelayPolicy{Mode: storage.RelayAll}) // accepted at n.clock
+	r := mustRemote(t, n, n.partner.id)
+	base := n.partner.id + "/notes/"
+	accepted := n.clock
+	for name, published := range map[string]time.Time{"fresh": accepted.Add(time.Second), "old": accepted.Add(-24 * time.Hour)} {
+		at := published
+		o := &storage.RemoteObject{IRI: base + name, RemoteActorID: r.ID, Type: "Note", URL: base + name,
+			ContentHTML: "<p>" + name + "</p>", Public: true, Backfilled: true, PublishedAt: &at}
+		if err := n.store.UpsertRemoteObject(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"fresh", "old"} {
+		ps := post{id: base + name}.object(n.partner.id)
+		at := map[string]time.Time{"fresh": accepted.Add(time.Second), "old": accepted.Add(-24 * time.Hour)}[name]
+		ps["published"] = at.Format(time.RFC3339)
+		n.deliver(t, n.partner, activity("Create", base+name+"/activity", n.partner.id, ps))
+	}
+	if got, want := n.announced(t), []string{"cap " + base + "fresh"}; !same(got, want) {
+		t.Fatalf("announced %v, want %v", got, want)
+	}
+	if o, err := n.store.RemoteObjectByIRI(ctx, base+"fresh"); err != nil || !o.Backfilled {
+		t.Fatalf("the post is no longer marked backfilled: %+v %v", o, err)
+	}
+	// Unrelayed by hand, then its Create redelivered: it stays unrelayed.
+	if err := n.fed.UnrelayPost(ctx, "cap", base+"fresh"); err != nil {
+		t.Fatal(err)
+	}
+	ps := post{id: base + "fresh"}.object(n.partner.id)
+	ps["published"] = accepted.Add(time.Second).Format(time.RFC3339)
+	n.deliver(t, n.partner, activity("Create", base+"fresh/again", n.partner.id, ps))
+	if got := len(n.announced(t)); got != 1 {
+		t.Fatalf("%d Announces after the redelivery, want 1", got)
+	}
+}
