@@ -534,3 +534,38 @@ func TestOutboxEmbedsFirstPage(t *testing.T) {
 		t.Fatalf("page at the embedded id: %v %s", err, page)
 	}
 }
+
+// TestBackfillOtherShapes: items listed in the collection itself (honk and
+// other small servers), "first" as an object naming the page by id only,
+// and an empty outbox.
+func TestBackfillOtherShapes(t *testing.T) {
+	ctx := context.Background()
+	site := startPartnerSite(t, "127.0.0.45")
+	n := newBackfillNode(t, storagetest.SQLiteURL(t), true)
+	for i, shape := range []func(actor string) map[string]any{
+		func(actor string) map[string]any {
+			return map[string]any{"id": actor + "/outbox", "type": "OrderedCollection",
+				"orderedItems": []any{create(actor, note(actor, actor+"/h/1", "Listed in the collection", nil))}}
+		},
+		func(actor string) map[string]any {
+			return map[string]any{"id": actor + "/outbox", "type": "OrderedCollection",
+				"first": map[string]any{"id": actor + "/outbox?page=1", "type": "OrderedCollectionPage"}}
+		},
+		func(actor string) map[string]any {
+			return map[string]any{"id": actor + "/outbox", "type": "OrderedCollection", "totalItems": 0}
+		},
+	} {
+		path := fmt.Sprintf("/users/s%d", i)
+		actor := site.addActor(t, path)
+		site.serveJSON(t, path+"/outbox", shape(actor))
+		site.serveJSON(t, path+"/outbox?page=1", map[string]any{"id": actor + "/outbox?page=1", "type": "OrderedCollectionPage",
+			"items": create(actor, note(actor, actor+"/h/1", "On a page named by id", nil))})
+		want := 1
+		if i == 2 {
+			want = 0
+		}
+		if got, err := n.fed.Backfill(ctx, n.resolve(t, actor)); err != nil || got != want {
+			t.Errorf("shape %d: stored %d, want %d: %v", i, got, want, err)
+		}
+	}
+}
