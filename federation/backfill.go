@@ -33,15 +33,16 @@ const (
 // skipped, and so are items given only by IRI (fetching each would make
 // the work unbounded; the activity could be anything). A Create whose
 // object is given by IRI (GoToSocial) has that object fetched, within the
-// same bounds. Posts already stored are left as they are, so a
-// second run stores nothing. Backfilled posts are marked so and never
-// relayed. It returns how many posts were stored.
+// same bounds. Posts already stored are left as they are, so a second run
+// stores nothing. Backfilled posts are marked so and never relayed. It
+// returns how many posts were stored.
 //
-// Servers shape outboxes differently, and each shape is read: Mastodon and
-// GoToSocial give a collection whose "first" is the URL of a page of
-// Create activities (Mastodon embeds the objects, GoToSocial gives their
-// IRIs; boosts are Announces, skipped); Tadamun embeds that first page in the collection
-// itself; small servers (honk) list the items in the collection directly.
+// Servers shape outboxes differently, and each shape is read: Mastodon,
+// Misskey and GoToSocial give a collection whose "first" is the URL of a
+// page of Create activities (Mastodon and Misskey embed the objects,
+// GoToSocial gives their IRIs; boosts are Announces, skipped); Tadamun
+// embeds that first page in the collection itself; small servers (honk)
+// list the items in the collection directly.
 func (s *Service) Backfill(ctx context.Context, remote *storage.RemoteActor) (int, error) {
 	return s.backfill(ctx, remote, BackfillTimeout)
 }
@@ -124,7 +125,8 @@ func (s *Service) backfill(ctx context.Context, remote *storage.RemoteActor, tim
 			continue
 		}
 		p.o.Attachments = s.partnerAttachments(ctx, p.obj)
-		if err := s.store.UpsertRemoteObject(ctx, p.o); err != nil {
+		// Stored even if the time ran out meanwhile: the copies are made.
+		if err := s.store.UpsertRemoteObject(context.WithoutCancel(ctx), p.o); err != nil {
 			s.log.WarnContext(ctx, "backfill: pictures not kept", "post", p.o.IRI, "err", err)
 		}
 	}
@@ -132,9 +134,9 @@ func (s *Service) backfill(ctx context.Context, remote *storage.RemoteActor, tim
 	return len(posts), nil
 }
 
-// derefCreate fetches the object of a Create given by IRI, as GoToSocial
-// writes its outbox ("Callers can use the returned AP URIs to dereference
-// the content"), and puts it in the activity. Only objects on the
+// derefCreate fetches the object of a Create given by IRI (GoToSocial's
+// outbox names each post that way and expects readers to fetch it) and
+// puts it in the activity. Only objects on the
 // partner's own origin that we do not have are fetched, under the same
 // byte budget and time as the rest: at most one fetch an item. known
 // reports an object we have already (nothing to do).
