@@ -163,7 +163,7 @@ func acceptedContentType(ct string) bool {
 // sender gains nothing by it, and we neither fetch its key nor keep it.
 var inboxTypes = map[string]bool{
 	"Follow": true, "Undo": true, "Accept": true, "Reject": true, "Like": true, "EmojiReact": true,
-	"Announce": true, "Create": true, "Update": true, "Delete": true, "Block": true, "Flag": true,
+	"Announce": true, "Create": true, "Update": true, "Delete": true, "Block": true, "Flag": true, "Move": true,
 }
 
 // Receive checks one inbox POST and stores its activity, in the order the

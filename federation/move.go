@@ -28,8 +28,6 @@ const MaxAliases = 10
 
 // The inbox must let Move through to the worker. inbox.go owns the list;
 // until Move is written there, it is added here.
-func init() { inboxTypes["Move"] = true }
-
 // onMove handles a remote actor's Move to a new address: every follow of
 // the old account by one of our actors, accepted or pending, becomes a
 // follow of the new one with the same relay policy, and the old follow is

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/transport"
 	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/storage/storagetest"
@@ -315,6 +316,9 @@ func TestMoveActorNeedsTheAlias(t *testing.T) {
 	}
 	if err := fed.CheckNotMoved(ctx, "cap"); !errors.Is(err, federation.ErrInvalid) || !strings.Contains(err.Error(), "moved to") {
 		t.Fatalf("a moved actor may publish: %v", err)
+	}
+	if _, err := fed.Publish(ctx, "cap", &content.Draft{Title: "After the move", Language: "en", Body: "Still here?"}); !errors.Is(err, federation.ErrInvalid) {
+		t.Fatalf("Publish by a moved actor: %v, want ErrInvalid", err)
 	}
 	// Its document says where it went.
 	moved, err := store.ActorByUsername(ctx, "cap")

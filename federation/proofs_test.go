@@ -257,7 +257,9 @@ func TestOurCreateCarriesAProof(t *testing.T) {
 			// spec (testdata/verify-proof.mjs), when Node.js is installed.
 			actorDoc := httpGet(t, a.base+"/users/org")
 			node := nodeVerifier(t)
-			if out, err := node(body, actorDoc); err != nil {
+			if node == nil {
+				// Node.js missing outside CI: only the Go checks run.
+			} else if out, err := node(body, actorDoc); err != nil {
 				t.Errorf("the JavaScript verifier refused our Create: %v: %s", err, out)
 			}
 			stored, err := a.store.ActivityByIRI(ctx, create.ID)
@@ -271,7 +273,9 @@ func TestOurCreateCarriesAProof(t *testing.T) {
 			if _, err := proof.Verify(ctx, tampered, fetchedKeys(t)); !errors.Is(err, proof.ErrInvalid) {
 				t.Errorf("a Create with its content changed: %v", err)
 			}
-			if out, err := node(tampered, actorDoc); err == nil {
+			if node == nil {
+				// as above
+			} else if out, err := node(tampered, actorDoc); err == nil {
 				t.Errorf("the JavaScript verifier took a changed Create: %s", out)
 			}
 
@@ -346,6 +350,10 @@ func TestEnsureProofKeys(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if stored, err := st.ActorByID(ctx, old.ID); err != nil || stored.ProofKeyPEM == "" {
+				t.Fatalf("a new actor has no proof key: %v", err)
+			}
+			// An actor from before proof keys existed has none.
 			if err := st.SetActorProofKey(ctx, old.ID, ""); err != nil {
 				t.Fatal(err)
 			}
@@ -474,13 +482,12 @@ func nodeVerifier(t *testing.T) func(doc, actorDoc []byte) ([]byte, error) {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Log("Node.js not installed: the JavaScript cross-check is skipped")
-		return func(doc, actorDoc []byte) ([]byte, error) {
-			if bytes.Contains(doc, []byte("workerz")) {
-				return nil, errors.New("skipped")
-			}
-			return nil, nil
+		// .ci/run installs Node.js: under CI the cross-check must run.
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Node.js is not installed: the JavaScript cross-check of our proofs cannot run")
 		}
+		t.Log("Node.js not installed: the JavaScript cross-check is left out (it runs under CI)")
+		return nil
 	}
 	run := func(doc, actorDoc []byte) ([]byte, error) {
 		dir := t.TempDir()

@@ -22,6 +22,9 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 	if err != nil {
 		return nil, err
 	}
+	if err := movedAway(actor); err != nil {
+		return nil, err
+	}
 	st := &storage.Statement{ActorID: actor.ID, Slug: d.Slug, InReplyTo: d.InReplyTo}
 	if err := s.applyDraft(ctx, st, d); err != nil {
 		return nil, err

@@ -146,8 +146,13 @@ func (s *Service) CreateActor(ctx context.Context, na NewActor) (*storage.Actor,
 	if err != nil {
 		return nil, err
 	}
+	proofPEM, err := newProofKeyPEM()
+	if err != nil {
+		return nil, err
+	}
 	a := &storage.Actor{Username: na.Username, Type: na.Type, DisplayName: strings.TrimSpace(na.DisplayName),
 		Summary: strings.TrimSpace(na.Summary), Languages: langs, PrivateKeyPEM: priv, PublicKeyPEM: pub, Discoverable: true,
+		ProofKeyPEM: proofPEM,
 		ManuallyApprovesFollowers: na.ManuallyApprovesFollowers, ObjectType: na.ObjectType}
 	if a.DisplayName == "" {
 		a.DisplayName = a.Username
@@ -175,8 +180,12 @@ func (s *Service) EnsureInstanceActor(ctx context.Context) (*storage.Actor, erro
 	if err != nil {
 		return nil, err
 	}
+	proofPEM, err := newProofKeyPEM()
+	if err != nil {
+		return nil, err
+	}
 	a = &storage.Actor{Username: s.iri.Host(), Type: storage.ActorApplication, DisplayName: s.iri.Host(),
-		IsInstance: true, PrivateKeyPEM: priv, PublicKeyPEM: pub}
+		IsInstance: true, PrivateKeyPEM: priv, PublicKeyPEM: pub, ProofKeyPEM: proofPEM}
 	if err := s.store.CreateActor(ctx, a); err != nil {
 		if errors.Is(err, storage.ErrConflict) { // another process made it first
 			return s.store.InstanceActor(ctx)

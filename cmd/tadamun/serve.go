@@ -55,6 +55,11 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 		if _, err := fed.EnsureInstanceActor(ctx); err != nil {
 			return err
 		}
+		if n, err := fed.EnsureProofKeys(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			a.log.Info("object proof keys made for actors created by an earlier version", "actors", n)
+		}
 		// Take the address before starting anything: if it is taken there
 		// is nothing to stop.
 		ln, err := net.Listen("tcp", a.cfg.Listen)
