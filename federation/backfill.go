@@ -54,6 +54,11 @@ func (s *Service) backfill(ctx context.Context, remote *storage.RemoteActor, tim
 	if !sameOriginAs(remote.Outbox, remote.IRI) {
 		return 0, fmt.Errorf("federation: backfill %s: outbox %s is not on the actor's origin", remote.IRI, remote.Outbox)
 	}
+	if shut, err := s.domainRefused(ctx, remote.Outbox); err != nil {
+		return 0, err
+	} else if shut {
+		return 0, fmt.Errorf("federation: backfill %s: its domain is blocked, or not allowed", remote.IRI)
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	budget := int64(BackfillMaxBytes)

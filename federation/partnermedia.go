@@ -304,6 +304,9 @@ func (s *Service) copyPartnerImage(ctx context.Context, rawURL string) (string, 
 	if s.iri.Local(rawURL) {
 		return "", nil, errors.New("one of our own files")
 	}
+	if shut, err := s.domainRefused(ctx, rawURL); err != nil || shut {
+		return "", nil, errors.Join(err, errors.New("its domain is blocked, or not allowed"))
+	}
 	release, err := s.fetches.acquire(ctx, domainOf(rawURL), fetchSlotWait)
 	if err != nil {
 		return "", nil, err
@@ -482,4 +485,19 @@ func (s *Service) boundPartnerMedia(ctx context.Context, maxBytes int64) {
 	if _, err := s.evictPartnerMedia(ctx, ms, files, maxBytes); err != nil {
 		s.log.WarnContext(ctx, "partner media: evict", "err", err)
 	}
+}
+
+// domainRefused reports whether the domain of rawURL is one we do not fetch
+// from: blocked, or not allowed in the allow-list mode. A partner's
+// pictures may be on another domain than the partner (a CDN).
+func (s *Service) domainRefused(ctx context.Context, rawURL string) (bool, error) {
+	policy, err := s.store.DomainPolicy(ctx, domainOf(rawURL))
+	if err != nil {
+		return false, fmt.Errorf("federation: %w", err)
+	}
+	mode, err := s.FederationMode(ctx)
+	if err != nil {
+		return false, err
+	}
+	return refused(policy, mode), nil
 }

@@ -265,3 +265,37 @@ func TestPartnerMediaReusedOnUpdate(t *testing.T) {
 		t.Fatalf("the picture was fetched %d times", h)
 	}
 }
+
+// TestPartnerMediaDomainPolicy: pictures are not fetched from a blocked
+// domain, nor, in the allow-list mode, from a domain not listed.
+func TestPartnerMediaDomainPolicy(t *testing.T) {
+	ctx := context.Background()
+	site := startPartnerSite(t, "127.0.0.46")
+	site.serve("/m/1.png", "image/png", pngBytes(t, 8, 8, color.RGBA{0, 90, 0, 255}))
+	n := newBackfillNode(t, storagetest.SQLiteURL(t), true)
+	obj := doc(map[string]any{"type": "Image", "mediaType": "image/png", "url": site.base + "/m/1.png"})
+	if _, err := n.fed.SetDomainPolicy(ctx, "127.0.0.46", storage.PolicyBlock, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.fed.PartnerAttachments(ctx, obj); len(got) != 1 || got[0].LocalPath != "" {
+		t.Fatalf("copied from a blocked domain: %+v", got)
+	}
+	if err := n.fed.RemoveDomainPolicy(ctx, "127.0.0.46"); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.fed.SetFederationMode(ctx, storage.FederationAllowList); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.fed.PartnerAttachments(ctx, obj); len(got) != 1 || got[0].LocalPath != "" {
+		t.Fatalf("copied from a domain not allowed: %+v", got)
+	}
+	if h := site.hitsOf("/m/1.png"); h != 0 {
+		t.Fatalf("fetched %d times", h)
+	}
+	if _, err := n.fed.SetDomainPolicy(ctx, "127.0.0.46", storage.PolicyAllow, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.fed.PartnerAttachments(ctx, obj); len(got) != 1 || got[0].LocalPath == "" {
+		t.Fatalf("not copied from an allowed domain: %+v", got)
+	}
+}
