@@ -449,9 +449,11 @@ func (s *Service) onCreate(ctx context.Context, remote *storage.RemoteActor, raw
 	} else if !partner {
 		return ignored{"post neither replies to us nor comes from a partner"}
 	} else {
-		// A partner's post. Its media is fetched here, before the
-		// transaction (network I/O).
-		if obj, ok := raw["object"].(map[string]any); ok {
+		// A partner's post. The media of a public one is copied here,
+		// before the transaction (network I/O); a post not addressed to
+		// the public is never shown, and nothing of it is copied where the
+		// site serves media.
+		if obj, ok := raw["object"].(map[string]any); ok && o.Public {
 			o.Attachments = s.partnerAttachments(ctx, obj)
 		}
 		// Relayed only if it is the partner's own public post (not a reply),
@@ -625,7 +627,13 @@ func (s *Service) onUpdate(ctx context.Context, remote *storage.RemoteActor, raw
 	o.Tags, o.Public = postTags(raw), postPublic(raw)
 	o.Attachments = old.Attachments
 	if old.StatementID == "" {
-		o.Attachments = s.partnerAttachments(ctx, obj) // a partner's post: its media copied again (network I/O, before the transaction)
+		// A partner's post: its media read again (copies it already has
+		// are kept; network I/O, before the transaction), none if it is
+		// no longer public.
+		o.Attachments = nil
+		if o.Public {
+			o.Attachments = s.partnerAttachments(ctx, obj)
+		}
 	}
 	// An edit refreshes our copy and is never announced again; a post that
 	// stops being public is no longer relayed.

@@ -459,9 +459,14 @@ func TestPartnerUpdate(t *testing.T) {
 				t.Fatalf("%d Announces after an edit, want 1", got)
 			}
 			private := post{id: id, content: "<p>third</p>", to: []string{n.partner.id + "/followers"}}.object(n.partner.id)
+			private["attachment"] = edited["attachment"]
 			n.deliver(t, n.partner, activity("Update", id+"/update/2", n.partner.id, private))
 			if got := len(n.bodies(t, "Undo")); got != 1 {
 				t.Fatalf("%d Undos after the post stopped being public, want 1", got)
+			}
+			// Nothing of a post that is not public is kept for the site.
+			if o, err := n.store.RemoteObjectByIRI(ctx, id); err != nil || o.Public || len(o.Attachments) != 0 {
+				t.Fatalf("after the Update to followers only: public %v, attachments %+v, %v", o.Public, o.Attachments, err)
 			}
 		})
 	}
