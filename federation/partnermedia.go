@@ -63,22 +63,6 @@ const (
 	partnerMediaGrace = time.Hour
 )
 
-// partnerMediaStore is what partner media needs of storage besides Store.
-// *storage.Store implements it.
-type partnerMediaStore interface {
-	PartnerMediaPaths(ctx context.Context) (map[string]int, error)
-	ClearPartnerMediaPath(ctx context.Context, path string) (int, error)
-	PrunePartnerPosts(ctx context.Context, keep int) (int64, error)
-}
-
-func (s *Service) mediaStore() (partnerMediaStore, error) {
-	ms, ok := s.store.(partnerMediaStore)
-	if !ok {
-		return nil, errors.New("federation: the store keeps no partner media")
-	}
-	return ms, nil
-}
-
 // partnerAttachments reads the attachments of a partner's post object (its
 // "attachment") and copies its images locally, reusing the copies an
 // earlier version of the same post already has. A failure to copy is logged
@@ -372,10 +356,7 @@ type partnerCopy struct {
 }
 
 func (s *Service) sweepPartnerMedia(ctx context.Context, maxBytes int64, keepPosts int) error {
-	ms, err := s.mediaStore()
-	if err != nil {
-		return err
-	}
+	ms := s.store
 	pruned, err := ms.PrunePartnerPosts(ctx, keepPosts)
 	if err != nil {
 		return fmt.Errorf("federation: sweep partner media: %w", err)
@@ -447,7 +428,7 @@ func (s *Service) partnerCopies() ([]partnerCopy, error) {
 // evictPartnerMedia removes the oldest of files (oldest first) while they
 // hold more than maxBytes, first clearing the posts' references to each so
 // that no post names a missing file.
-func (s *Service) evictPartnerMedia(ctx context.Context, ms partnerMediaStore, files []partnerCopy, maxBytes int64) (int, error) {
+func (s *Service) evictPartnerMedia(ctx context.Context, ms Store, files []partnerCopy, maxBytes int64) (int, error) {
 	var total int64
 	for _, f := range files {
 		total += f.size
@@ -473,16 +454,12 @@ func (s *Service) evictPartnerMedia(ctx context.Context, ms partnerMediaStore, f
 // bound; called after new copies are written, so the bound holds between
 // sweeps.
 func (s *Service) boundPartnerMedia(ctx context.Context, maxBytes int64) {
-	ms, err := s.mediaStore()
-	if err != nil {
-		return
-	}
 	files, err := s.partnerCopies()
 	if err != nil {
 		s.log.WarnContext(ctx, "partner media: list copies", "err", err)
 		return
 	}
-	if _, err := s.evictPartnerMedia(ctx, ms, files, maxBytes); err != nil {
+	if _, err := s.evictPartnerMedia(ctx, s.store, files, maxBytes); err != nil {
 		s.log.WarnContext(ctx, "partner media: evict", "err", err)
 	}
 }
