@@ -663,10 +663,26 @@ func (s *Service) onUpdate(ctx context.Context, remote *storage.RemoteActor, raw
 
 func (s *Service) onDelete(ctx context.Context, remote *storage.RemoteActor, object string) error {
 	if object == remote.IRI {
-		if err := s.store.ForgetRemoteActor(ctx, remote.IRI); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		// Our Announces of its posts are undone first: forgetting the actor
+		// forgets its posts and our record of relaying them.
+		undone := 0
+		err := s.store.Tx(ctx, func(tx *storage.Store) error {
+			var err error
+			if undone, err = s.undoRelaysOf(ctx, tx, remote, nil); err != nil {
+				return err
+			}
+			if err := tx.ForgetRemoteActor(ctx, remote.IRI); err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		s.log.InfoContext(ctx, "remote actor deleted itself: forgotten with its follows and replies", "actor", remote.IRI)
+		if undone > 0 {
+			s.wake()
+		}
+		s.log.InfoContext(ctx, "remote actor deleted itself: forgotten with its follows and replies", "actor", remote.IRI, "relays_undone", undone)
 		return nil
 	}
 	// The deletion and the Undo of our Announces of the post commit

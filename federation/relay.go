@@ -162,27 +162,8 @@ func (s *Service) RemovePartner(ctx context.Context, username, who string) (*sto
 		if err := s.unfollowIn(ctx, tx, local, remote, f); err != nil {
 			return err
 		}
-		relays, err := tx.ListRelays(ctx, local.ID, 1<<20)
-		if err != nil {
-			return err
-		}
-		for _, r := range relays {
-			o, err := tx.RemoteObjectByID(ctx, r.RemoteObjectID)
-			if errors.Is(err, storage.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			if o.RemoteActorID != remote.ID {
-				continue
-			}
-			if err := s.unrelayIn(ctx, tx, local, o); err != nil {
-				return err
-			}
-			undone++
-		}
-		return nil
+		undone, err = s.undoRelaysOf(ctx, tx, remote, local)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("federation: remove partner: %w", err)
@@ -389,4 +370,46 @@ func (s *Service) undoAllRelays(ctx context.Context, tx *storage.Store, o *stora
 		}
 	}
 	return len(relays), nil
+}
+
+// undoRelaysOf undoes the standing relays of a remote actor's posts, by
+// one of our actors (local) or by all (local nil), inside tx. It returns
+// how many it undid.
+func (s *Service) undoRelaysOf(ctx context.Context, tx *storage.Store, remote *storage.RemoteActor, local *storage.Actor) (int, error) {
+	actorID := ""
+	if local != nil {
+		actorID = local.ID
+	}
+	relays, err := tx.ListRelays(ctx, actorID, 1<<20)
+	if err != nil {
+		return 0, err
+	}
+	actors := map[string]*storage.Actor{}
+	n := 0
+	for _, r := range relays {
+		o, err := tx.RemoteObjectByID(ctx, r.RemoteObjectID)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if o.RemoteActorID != remote.ID {
+			continue
+		}
+		a := local
+		if a == nil {
+			if a = actors[r.ActorID]; a == nil {
+				if a, err = tx.ActorByID(ctx, r.ActorID); err != nil {
+					return n, err
+				}
+				actors[r.ActorID] = a
+			}
+		}
+		if err := s.unrelayIn(ctx, tx, a, o); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

@@ -528,6 +528,16 @@ func TestPartnerPolicyAndRemove(t *testing.T) {
 	if _, err := n.fed.RemovePartner(ctx, "cap", n.partner.id); !errors.Is(err, federation.ErrInvalid) {
 		t.Fatalf("removing twice: %v", err)
 	}
+	// The other partner deletes its account: our relay of its post is
+	// undone before it is forgotten.
+	n.deliver(t, n.quiet, activity("Delete", n.quiet.id+"#delete", n.quiet.id, n.quiet.id))
+	last := n.bodies(t, "Undo")
+	if len(last) != 4 || fmt.Sprint(last[3]["object"].(map[string]any)["object"]) != n.quiet.id+"/notes/1" {
+		t.Fatalf("Undos after the partner deleted itself: %v", last)
+	}
+	if _, err := n.store.RemoteActorByIRI(ctx, n.quiet.id); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("the deleted partner is still known: %v", err)
+	}
 }
 
 func mustRemote(t *testing.T, n *relayNode, iri string) *storage.RemoteActor {
