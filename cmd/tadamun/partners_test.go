@@ -135,8 +135,6 @@ func TestPartnerNetwork(t *testing.T) {
 			if got := inboundObjects(t, db, d, "Announce", aActor); strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Fatalf("D received Announces of\n%v\nwant\n%v", got, want)
 			}
-			_ = cPlain
-
 			// A's partners page and feeds: the four posts, attributed, each
 			// linked to its original.
 			checkPartnerPages(t, db, a, bn, c)
@@ -158,6 +156,25 @@ func TestPartnerNetwork(t *testing.T) {
 			}
 			if n := db.count(t, d, `SELECT COUNT(*) FROM activities WHERE direction = 'in' AND activity_type = 'Undo'`); n != 1 {
 				t.Errorf("D received %d Undos, want 1", n)
+			}
+
+			// By hand: A relays C's untagged post (not twice), then stops;
+			// then A removes B, which undoes its relay of B's other post.
+			a.run(t, "partner", "relay", "icssi", cIRI(cPlain))
+			if r := tadamun(t, a.dir, a.env, "partner", "relay", "icssi", cIRI(cPlain)); r.code != 1 || !strings.Contains(r.stderr, "already relays") {
+				t.Errorf("relaying twice: exit %d %s", r.code, r.stderr)
+			}
+			eventually(t, "D receives the Announce made by hand", func() bool {
+				return len(inboundObjects(t, db, d, "Announce", aActor)) == 4
+			}, all...)
+			a.run(t, "partner", "unrelay", "icssi", cIRI(cPlain))
+			a.run(t, "partner", "remove", "icssi", "@partner@"+bn.domain)
+			eventually(t, "D receives the Undos of the relay by hand and of B's post, and B loses A as follower", func() bool {
+				return db.count(t, d, `SELECT COUNT(*) FROM activities WHERE direction = 'in' AND activity_type = 'Undo' AND actor_iri = $1`, aActor) == 3 &&
+					db.count(t, bn, `SELECT COUNT(*) FROM followers`) == 0
+			}, all...)
+			if n := db.count(t, a, `SELECT COUNT(*) FROM relays WHERE undone_at IS NULL`); n != 1 {
+				t.Errorf("A stands by %d relays at the end, want 1 (C's tagged post)", n)
 			}
 			eventually(t, "every delivery is done", func() bool {
 				for _, n := range all {
