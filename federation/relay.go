@@ -36,13 +36,18 @@ const liveMargin = 10 * time.Minute
 // '#', in any script. They come back normalised (content.NormalizeTag) and
 // without repeats. An empty list or a tag that is not a hashtag is an error.
 func ParseRelayTags(s string) ([]string, error) {
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '،' || unicode.IsSpace(r) })
+	return relayTags(strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '،' || unicode.IsSpace(r) }))
+}
+
+// relayTags normalises the hashtags of a relay policy, each given alone,
+// dropping repeats; none, too many or one that is not a hashtag is an error.
+func relayTags(given []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
-	for _, f := range fields {
-		t := content.NormalizeTag(f)
+	for _, g := range given {
+		t := content.NormalizeTag(g)
 		if t == "" {
-			return nil, invalid("%q is not a hashtag: a hashtag is letters, digits and _ only", f)
+			return nil, invalid("%q is not a hashtag: a hashtag is letters, digits and _ only", g)
 		}
 		if !seen[t] {
 			seen[t] = true
@@ -70,23 +75,9 @@ func checkPolicy(p storage.RelayPolicy) (storage.RelayPolicy, error) {
 		p.Tags = nil
 		return p, nil
 	}
-	var tags []string
-	seen := map[string]bool{}
-	for _, t := range p.Tags {
-		n := content.NormalizeTag(t)
-		if n == "" {
-			return p, invalid("%q is not a hashtag: a hashtag is letters, digits and _ only", t)
-		}
-		if !seen[n] {
-			seen[n] = true
-			tags = append(tags, n)
-		}
-	}
-	if len(tags) == 0 {
-		return p, invalid("relaying by hashtag needs at least one hashtag")
-	}
-	if len(tags) > maxRelayTags {
-		return p, invalid("at most %d hashtags", maxRelayTags)
+	tags, err := relayTags(p.Tags)
+	if err != nil {
+		return p, err
 	}
 	p.Tags = tags
 	return p, nil
