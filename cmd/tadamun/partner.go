@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -15,10 +14,6 @@ import (
 // The partner commands: follow partners with a relay policy, change it,
 // list and remove partners, relay or unrelay one post by hand. They queue
 // activities; the running "serve" delivers them.
-
-// notYet is the body of commands not built yet (the move stubs use it until
-// they are replaced).
-func notYet(context.Context, *app, []string) error { return errors.New("not built yet") }
 
 // policyFlags registers --relay and --tags and returns a reader of the
 // policy they give.
