@@ -81,7 +81,14 @@ func (s *Service) SetDomainPolicy(ctx context.Context, domain, policy, reason st
 		}
 		// What was queued for the domain before the block is not sent
 		// after it.
-		_, err = tx.FailDeliveriesTo(ctx, d, "domain blocked")
+		if _, err := tx.FailDeliveriesTo(ctx, d, "domain blocked"); err != nil {
+			return err
+		}
+		// Nor do we go on relaying its posts to our followers.
+		_, err := s.undoRelaysWhere(ctx, tx, nil, func(o *storage.RemoteObject) (bool, error) {
+			p, err := tx.DomainPolicy(ctx, domainOf(o.IRI))
+			return p == storage.PolicyBlock, err
+		})
 		return err
 	})
 	if err != nil {

@@ -236,6 +236,20 @@ func TestSweepPartnerMedia(t *testing.T) {
 	if exists(posts[1].Attachments[0].LocalPath) || !exists(posts[2].Attachments[0].LocalPath) {
 		t.Error("copies do not follow their posts")
 	}
+
+	// The hourly prune of the inbox worker sweeps too.
+	if err := os.WriteFile(stray, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(stray, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.fed.PruneActivities(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if exists(filepath.Join(federation.PartnerMediaFolder, "stray.png")) {
+		t.Error("the hourly prune left a copy no post names")
+	}
 }
 
 // TestPartnerMediaReusedOnUpdate: an edited post whose picture did not

@@ -91,7 +91,8 @@ func (s *Service) ProcessInbox(ctx context.Context) (int, error) {
 
 // PruneActivities applies the retention of inbound activities
 // (BodyRetention, DedupeWindow) and of our answers to follows (deleted after
-// DedupeWindow once delivered or given up). The inbox worker runs it every
+// DedupeWindow once delivered or given up), and bounds partners' posts and
+// media copies (SweepPartnerMedia). The inbox worker runs it every
 // PruneEvery.
 func (s *Service) PruneActivities(ctx context.Context) error {
 	now := s.clock()
@@ -106,7 +107,8 @@ func (s *Service) PruneActivities(ctx context.Context) error {
 	if bodies > 0 || rows > 0 || answers > 0 {
 		s.log.InfoContext(ctx, "activities pruned", "inbound_bodies", bodies, "inbound_rows", rows, "answers", answers)
 	}
-	return nil
+	// Partners' posts and media copies are bounded on the same round.
+	return s.SweepPartnerMedia(ctx)
 }
 
 // ignored marks an activity that needs nothing from us; it is logged at

@@ -367,6 +367,13 @@ func (s *Service) undoAllRelays(ctx context.Context, tx *storage.Store, o *stora
 // one of our actors (local) or by all (local nil), inside tx. It returns
 // how many it undid.
 func (s *Service) undoRelaysOf(ctx context.Context, tx *storage.Store, remote *storage.RemoteActor, local *storage.Actor) (int, error) {
+	return s.undoRelaysWhere(ctx, tx, local, func(o *storage.RemoteObject) (bool, error) { return o.RemoteActorID == remote.ID, nil })
+}
+
+// undoRelaysWhere undoes the standing relays (by local, or by any of our
+// actors when local is nil) of the posts that match.
+func (s *Service) undoRelaysWhere(ctx context.Context, tx *storage.Store, local *storage.Actor,
+	match func(*storage.RemoteObject) (bool, error)) (int, error) {
 	actorID := ""
 	if local != nil {
 		actorID = local.ID
@@ -385,7 +392,9 @@ func (s *Service) undoRelaysOf(ctx context.Context, tx *storage.Store, remote *s
 		if err != nil {
 			return n, err
 		}
-		if o.RemoteActorID != remote.ID {
+		if ok, err := match(o); err != nil {
+			return n, err
+		} else if !ok {
 			continue
 		}
 		a := local

@@ -616,3 +616,33 @@ func TestRelayAfterBackfill(t *testing.T) {
 		t.Fatalf("%d Announces after the redelivery, want 1", got)
 	}
 }
+
+// TestDomainBlockUndoesRelays: blocking a partner's domain undoes our
+// standing relays of its posts, and only of its posts.
+func TestDomainBlockUndoesRelays(t *testing.T) {
+	ctx := context.Background()
+	n := newRelayNode(t, storagetest.SQLiteURL(t))
+	n.follows(t, n.cap, n.partner, storage.RelayPolicy{Mode: storage.RelayAll})
+	n.follows(t, n.cap, n.quiet, storage.RelayPolicy{Mode: storage.RelayAll})
+	n.create(t, n.partner, post{id: n.partner.id + "/notes/1"})
+	n.create(t, n.quiet, post{id: n.quiet.id + "/notes/1"})
+	if got := n.announced(t); len(got) != 2 {
+		t.Fatalf("announced %v, want both posts", got)
+	}
+	host := mustRemote(t, n, n.partner.id).Host
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	if _, err := n.fed.SetDomainPolicy(ctx, host, storage.PolicyBlock, "test"); err != nil {
+		t.Fatal(err)
+	}
+	var undone []string
+	for _, u := range n.bodies(t, "Undo") {
+		if inner, ok := u["object"].(map[string]any); ok {
+			undone = append(undone, fmt.Sprint(inner["type"], " ", inner["object"]))
+		}
+	}
+	if !same(undone, []string{"Announce " + n.partner.id + "/notes/1"}) {
+		t.Fatalf("Undos after blocking the partner's domain: %v", undone)
+	}
+}
