@@ -152,8 +152,7 @@ func (s *Service) CreateActor(ctx context.Context, na NewActor) (*storage.Actor,
 	}
 	a := &storage.Actor{Username: na.Username, Type: na.Type, DisplayName: strings.TrimSpace(na.DisplayName),
 		Summary: strings.TrimSpace(na.Summary), Languages: langs, PrivateKeyPEM: priv, PublicKeyPEM: pub, Discoverable: true,
-		ProofKeyPEM: proofPEM,
-		ManuallyApprovesFollowers: na.ManuallyApprovesFollowers, ObjectType: na.ObjectType}
+		ManuallyApprovesFollowers: na.ManuallyApprovesFollowers, ObjectType: na.ObjectType, ProofKeyPEM: proofPEM}
 	if a.DisplayName == "" {
 		a.DisplayName = a.Username
 	}
