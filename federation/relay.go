@@ -164,18 +164,16 @@ func (s *Service) RemovePartner(ctx context.Context, username, who string) (*sto
 	return remote, nil
 }
 
-// relayablePost finds a stored partner post an editor may relay by hand:
-// public, not deleted, not a reply to one of our statements.
-func (s *Service) relayablePost(ctx context.Context, objectIRI string) (*storage.RemoteObject, error) {
-	o, err := s.store.RemoteObjectByIRI(ctx, objectIRI)
+// relayablePost finds a stored partner post an editor may relay by hand,
+// by its id or by its web address (what a reader copies from the partner's
+// site): not a reply to one of our statements.
+func (s *Service) relayablePost(ctx context.Context, addr string) (*storage.RemoteObject, error) {
+	o, err := s.store.PartnerPostByURL(ctx, addr)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, invalid("%s is not a partner post stored here", objectIRI)
+		return nil, invalid("%s is not a partner post stored here", addr)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("federation: %w", err)
-	}
-	if o.StatementID != "" {
-		return nil, invalid("%s is a reply to one of our statements, not a partner post", objectIRI)
 	}
 	return o, nil
 }

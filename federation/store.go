@@ -39,6 +39,7 @@ type Store interface {
 	MediaWithoutBlurhash(ctx context.Context) ([]*storage.Media, error)
 	NextScheduled(ctx context.Context) (t time.Time, ok bool, err error)
 	PartnerMediaPaths(ctx context.Context) (map[string]int, error)
+	PartnerPostByURL(ctx context.Context, addr string) (*storage.RemoteObject, error)
 	ClearPartnerMediaPath(ctx context.Context, path string) (int, error)
 	PrunePartnerPosts(ctx context.Context, keep int) (int64, error)
 	PruneAnswers(ctx context.Context, before time.Time) (int64, error)

@@ -168,6 +168,21 @@ func (s *Store) RemoteObjectByID(ctx context.Context, id string) (*RemoteObject,
 	return list[0], nil
 }
 
+// PartnerPostByURL returns the partner post (not a reply to us) whose id
+// or web address (url) is addr, the one stored first if several share a
+// url; ErrNotFound if none.
+func (s *Store) PartnerPostByURL(ctx context.Context, addr string) (*RemoteObject, error) {
+	list, err := s.listRemoteObjects(ctx, `(o.iri = $1 OR o.url = $1) AND o.statement_id IS NULL
+		ORDER BY CASE WHEN o.iri = $1 THEN 0 ELSE 1 END, o.created_at, o.id LIMIT 1`, addr)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("storage: partner post %s: %w", addr, ErrNotFound)
+	}
+	return list[0], nil
+}
+
 // ListPartners lists the accounts our actors follow with the follow
 // accepted, each once, by name. Accounts gone (deleted) are left out.
 func (s *Store) ListPartners(ctx context.Context) ([]*RemoteActor, error) {

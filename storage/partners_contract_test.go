@@ -148,9 +148,18 @@ func testRelays(t *testing.T, url string) {
 	s := storagetest.Open(t, url)
 	a, b := newActor(t, s, "icssi"), newActor(t, s, "other")
 	p := newRemote(t, s, "https://partner.example/users/p", "partner.example", "p")
-	o := &storage.RemoteObject{IRI: "https://partner.example/p/1", RemoteActorID: p.ID, Type: "Note", Public: true}
+	o := &storage.RemoteObject{IRI: "https://partner.example/p/1", RemoteActorID: p.ID, Type: "Note", Public: true,
+		URL: "https://partner.example/@p/1"}
 	if err := s.UpsertRemoteObject(ctx, o); err != nil {
 		t.Fatal(err)
+	}
+	for _, addr := range []string{o.IRI, o.URL} {
+		if got, err := s.PartnerPostByURL(ctx, addr); err != nil || got.ID != o.ID {
+			t.Fatalf("PartnerPostByURL(%s): %+v %v", addr, got, err)
+		}
+	}
+	if _, err := s.PartnerPostByURL(ctx, "https://partner.example/@p/2"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("PartnerPostByURL of nothing: %v", err)
 	}
 	if _, err := s.RelayOf(ctx, a.ID, o.ID); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("relay before any: %v", err)
