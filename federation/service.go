@@ -81,9 +81,44 @@ func New(cfg Config, store Store) *Service {
 // clock is now in UTC at the databases' precision.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
+// wake is called after deliveries were queued and committed: it starts this
+// process's delivery workers (Config.Wake) and tells the other processes on
+// the same database, whose workers would otherwise find the rows only at
+// their next poll.
 func (s *Service) wake() {
 	if s.wakeF != nil {
 		s.wakeF()
+	}
+	s.notifyOthers(storage.WakeDelivery)
+}
+
+// inboxQueued is called after an inbound activity was stored: it wakes this
+// process's inbox worker and those of the other processes.
+func (s *Service) inboxQueued() {
+	s.WakeInbox()
+	s.notifyOthers(storage.WakeInbox)
+}
+
+// notifier is a store that can wake the workers of every process on its
+// database: *storage.Store, where PostgreSQL's NOTIFY carries it (on SQLite
+// there is one process, and Notify does nothing).
+type notifier interface {
+	Notify(ctx context.Context, topic string) error
+}
+
+// notifyTimeout bounds one notification: it runs after the work was
+// committed, so a slow database only delays the others until their poll.
+const notifyTimeout = 5 * time.Second
+
+func (s *Service) notifyOthers(topic string) {
+	n, ok := s.store.(notifier)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
+	defer cancel()
+	if err := n.Notify(ctx, topic); err != nil {
+		s.log.Warn("could not wake the other processes; they find the work at their next poll", "topic", topic, "err", err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -71,10 +72,12 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 		host, _ := os.Hostname()
 		iris := fed.IRI()
+		polls := workerPolls(st.CanNotify(), a.cfg.DeliveryLease)
 		dw, err := delivery.New(delivery.Config{
 			WorkerID: fmt.Sprintf("%s-%d", host, os.Getpid()),
 			Workers:  a.cfg.DeliveryWorkers,
 			Lease:    a.cfg.DeliveryLease,
+			Poll:     polls.delivery,
 			// A post must end well inside its lease, or it could be claimed
 			// and sent again while still under way.
 			Timeout: min(10*time.Second, a.cfg.DeliveryLease/3),
@@ -108,8 +111,9 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 		defer stopWorkers()
 		for name, run := range map[string]func(context.Context) error{
 			"delivery":  dw.Run,
-			"inbox":     func(ctx context.Context) error { return fed.RunInbox(ctx, 2*time.Second) },
+			"inbox":     func(ctx context.Context) error { return fed.RunInbox(ctx, polls.inbox) },
 			"scheduler": func(ctx context.Context) error { return fed.RunScheduler(ctx, 30*time.Second) },
+			"wake-ups":  func(ctx context.Context) error { return listenForWakeUps(ctx, a.log, st, dw, fed) },
 		} {
 			wg.Add(1)
 			go func() {
@@ -166,6 +170,57 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 		stopWorkers()
 		a.log.Info("stopped")
 		return nil
+	})
+}
+
+// polls says how often the workers look for work nobody told them about.
+type polls struct{ delivery, inbox time.Duration }
+
+// fallbackPoll is how often workers look for work when LISTEN/NOTIFY wakes
+// them: only for what no notification announced (a retry come due, a lease
+// run out after a crash, a notification lost with its connection).
+const fallbackPoll = 30 * time.Second
+
+// workerPolls picks the polls. On PostgreSQL every process hears at once of
+// work any other queued, so polling is a slow fallback; the delivery worker
+// still looks once per lease, so rows a crashed process held go out again
+// within two leases. On SQLite one process owns the file, and work queued
+// by a command (tadamun publish) beside the server is found by polling.
+func workerPolls(notify bool, lease time.Duration) polls {
+	if notify {
+		return polls{delivery: min(fallbackPoll, lease), inbox: fallbackPoll}
+	}
+	return polls{delivery: time.Second, inbox: 2 * time.Second}
+}
+
+// listenForWakeUps wakes this process's workers when another process on the
+// same PostgreSQL database queued work for them (storage.Store.Notify); on
+// SQLite it returns at once.
+func listenForWakeUps(ctx context.Context, log *slog.Logger, st *storage.Store, dw *delivery.Worker, fed *federation.Service) error {
+	if !st.CanNotify() {
+		return nil
+	}
+	heard := false
+	return st.Listen(ctx, storage.Listener{
+		Wake: func(topic string) {
+			switch topic {
+			case storage.WakeDelivery:
+				dw.Notify()
+			case storage.WakeInbox:
+				fed.WakeInbox()
+			}
+		},
+		Ready: func() {
+			if !heard {
+				heard = true
+				log.Info("listening for work queued by other processes", "channel", storage.WakeChannel)
+			} else {
+				log.Info("listening again for work queued by other processes", "channel", storage.WakeChannel)
+			}
+		},
+		Lost: func(err error) {
+			log.Warn("lost the connection that hears of other processes' work; reconnecting (workers poll meanwhile)", "err", err)
+		},
 	})
 }
 
