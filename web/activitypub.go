@@ -61,12 +61,12 @@ func negotiate(c echo.Context) bool {
 func (s *Server) activityRoutes() {
 	e := s.echo
 	u := iri.UsersPrefix + ":username"
-	e.GET(u, s.actorDoc)
-	e.GET(u+"/"+iri.Outbox, s.actorDocument(s.outbox))
+	e.GET(u, s.negotiated("actor", s.actorsRoute, s.actorDoc))
+	e.GET(u+"/"+iri.Outbox, s.activity("outbox", s.listsRoute, s.actorDocument(s.outbox)))
 	e.GET(u+"/"+iri.Followers, s.actorDocument(s.followers))
 	e.GET(u+"/"+iri.Following, s.actorDocument(s.following))
 	e.GET(u+"/"+iri.Featured, s.actorDocument(s.featured))
-	e.GET(u+"/"+iri.Statements+"/:id", s.statementDoc)
+	e.GET(u+"/"+iri.Statements+"/:id", s.negotiated("statement-doc", s.statementRoute, s.statementDoc))
 	e.GET(u+"/"+iri.Statements+"/:id/"+iri.CreateSuffix, s.createDoc)
 	e.GET(u+"/"+iri.Statements+"/:id/"+iri.Replies, s.repliesDoc)
 	e.GET(u+"/"+iri.Activities+"/:id", s.activityDoc)

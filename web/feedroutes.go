@@ -17,6 +17,10 @@ import (
 	"github.com/tadamun/tadamun/web/feeds"
 )
 
+// feedHeader is what every feed answer carries beyond its validators. Feed
+// readers poll every few minutes.
+var feedHeader = http.Header{"Cache-Control": {"public, max-age=300"}}
+
 // FeedSize is how many statements a feed carries.
 const FeedSize = 50
 
@@ -37,7 +41,7 @@ func (s *Server) feedRoutes() {
 		e.GET(iri.ProfilePrefix+":username/"+name, s.feed(name, s.actorFeed))
 		e.GET(iri.TagsPrefix+":tag/"+name, s.feed(name, s.tagFeed))
 		e.GET("/:lang/"+name, s.feed(name, s.languageFeed))
-		e.GET(iri.PartnersPath+"/"+name, s.partnersFeed(name))
+		e.GET(iri.PartnersPath+"/"+name, s.page("partners-feed", s.partnersRoute, s.partnersFeed(name)))
 	}
 }
 
@@ -159,11 +163,12 @@ func (s *Server) feed(name string, source feedSource) echo.HandlerFunc {
 			if err != nil {
 				return err
 			}
-			e = cache.Entry{Body: body, ContentType: format.ctype, ETag: etagOf(body), Modified: modified, Version: version}
+			// Compressed once here, served many times (respcache.go).
+			e = cache.Entry{Body: body, ContentType: format.ctype, ETag: etagOf(body), Modified: modified, Version: version,
+				Gzip: gzipped(body), Header: feedHeader}
 			s.feeds.Put(f.Self, e)
 		}
-		c.Response().Header().Set("Cache-Control", "public, max-age=300")
-		return serveBody(c, e.ContentType, e.Body, e.ETag, e.Modified)
+		return serveEntry(c, e, "Accept-Encoding")
 	}
 }
 

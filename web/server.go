@@ -43,6 +43,10 @@ type Config struct {
 	// RateLimit is how many requests per second one client address may make
 	// (bursts of twice that pass); 0 turns the limit off.
 	RateLimit float64
+	// ResponseCacheBytes bounds the memory of rendered pages, documents
+	// and feeds kept for reuse, with their gzip forms (respcache.go); 0
+	// means DefaultResponseCacheBytes.
+	ResponseCacheBytes int64
 	// FeedCacheBytes bounds the memory of rendered feeds kept for reuse; 0
 	// means DefaultFeedCacheBytes.
 	FeedCacheBytes int64
@@ -66,6 +70,8 @@ type Server struct {
 	ui    *i18n.UI // the interface's words
 	cfg   Config
 	feeds *cache.LRU
+	// responses is the rendered-response cache (respcache.go).
+	responses *cache.LRU
 	// siteCache keeps the node settings for a few seconds (site.go).
 	siteCache siteCache
 }
@@ -83,6 +89,9 @@ func New(cfg Config, store Store, fed *federation.Service) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.ResponseCacheBytes == 0 {
+		cfg.ResponseCacheBytes = DefaultResponseCacheBytes
 	}
 	if cfg.FeedCacheBytes == 0 {
 		cfg.FeedCacheBytes = DefaultFeedCacheBytes
@@ -103,7 +112,7 @@ func New(cfg Config, store Store, fed *federation.Service) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{echo: echo.New(), store: store, fed: fed, iri: fed.IRI(), log: cfg.Logger, pages: pages, ui: u, cfg: cfg,
-		feeds: cache.New(cfg.FeedCacheBytes)}
+		feeds: cache.New(cfg.FeedCacheBytes), responses: cache.New(cfg.ResponseCacheBytes)}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -125,6 +134,9 @@ func New(cfg Config, store Store, fed *federation.Service) (*Server, error) {
 		return nil, err
 	}
 	if err := registerCache(cfg.Metrics, "feeds", s.feeds); err != nil {
+		return nil, err
+	}
+	if err := registerCache(cfg.Metrics, "responses", s.responses); err != nil {
 		return nil, err
 	}
 	e.Pre(headAsGet)
@@ -178,19 +190,19 @@ func (s *Server) routes(adm *admin.Handler, metrics echo.HandlerFunc) {
 	s.wellKnownRoutes()
 	s.activityRoutes()
 	s.feedRoutes()
-	e.GET("/", s.home)
+	e.GET("/", s.page("home", s.listsRoute, s.home))
 	e.GET("/robots.txt", s.robots)
 	e.GET("/favicon.ico", s.favicon)
 	e.GET(iri.SitemapPath, s.sitemap)
 	e.GET("/search", s.search)
-	e.GET(iri.PartnersPath, s.partners)
+	e.GET(iri.PartnersPath, s.page("partners", s.partnersRoute, s.partners))
 	adm.Register(e.Group(iri.AdminPrefix)) // the admin interface's own table: web/admin.Register
-	e.GET(iri.TagsPrefix+":tag", s.tagPage)
-	e.GET("/:lang", s.languagePage)
-	e.GET(iri.ProfilePrefix+":username", s.profile)
+	e.GET(iri.TagsPrefix+":tag", s.page("tag", s.listsRoute, s.tagPage))
+	e.GET("/:lang", s.page("language", s.listsRoute, s.languagePage))
+	e.GET(iri.ProfilePrefix+":username", s.negotiated("profile", s.profileRoute, s.profile))
 	e.GET(iri.ProfilePrefix+":username/"+iri.Follow, s.remoteFollow) // reserved as a slug: iri.ActorPages
-	e.GET(iri.ProfilePrefix+":username/:slug", s.statementPage)
-	e.GET(iri.ProfilePrefix+":username/:slug/:lang", s.statementPage)
+	e.GET(iri.ProfilePrefix+":username/:slug", s.negotiated("statement", s.statementRoute, s.statementPage))
+	e.GET(iri.ProfilePrefix+":username/:slug/:lang", s.negotiated("statement", s.statementRoute, s.statementPage))
 }
 
 // requestIDMiddleware gives every request an id, answered in X-Request-Id

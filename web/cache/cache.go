@@ -2,6 +2,7 @@ package cache
 
 import (
 	"container/list"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -25,10 +26,27 @@ type Entry struct {
 	// superseded versions never pile up; the caller compares Version to
 	// decide whether an entry is still current.
 	Version string
+	// Gzip is Body compressed once when stored, nil when compressing did
+	// not make it smaller. Its ETag is ETag with a suffix (web/respcache.go).
+	Gzip []byte
+	// Aux is what the caller learned when it stored the entry and needs to
+	// check its version cheaply later (a statement's id for a page keyed by
+	// its slug).
+	Aux string
+	// Header holds the response headers to answer with, beyond the
+	// validators and Content-Type. Shared: callers must not modify it.
+	Header http.Header
 }
 
 func (e *Entry) size(key string) int64 {
-	return int64(len(key)+len(e.Body)+len(e.ContentType)+len(e.ETag)+len(e.Version)) + entryOverhead
+	n := len(key) + len(e.Body) + len(e.Gzip) + len(e.ContentType) + len(e.ETag) + len(e.Version) + len(e.Aux)
+	for k, vs := range e.Header {
+		n += len(k) + 32
+		for _, v := range vs {
+			n += len(v) + 16
+		}
+	}
+	return int64(n) + entryOverhead
 }
 
 // Stats is a snapshot of a cache's counters.

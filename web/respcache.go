@@ -1,0 +1,281 @@
+package web
+
+import (
+	"bytes"
+	"compress/gzip"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tadamun/tadamun/web/cache"
+)
+
+// The rendered-response cache.
+//
+// When a statement is boosted widely, thousands of servers fetch its page,
+// its JSON and its actor within a minute, and feed readers poll every feed
+// every few minutes. Each such response is rendered once and kept, with its
+// gzip form made once at the same time, in a byte-bounded LRU (web/cache).
+//
+// The key names the normalised selection: the route, the path, the query
+// parameters in canonical order and the representation (HTML, or
+// ActivityStreams JSON when the Accept header asks for it). The key never
+// holds a version: a newer rendering replaces the older one under the same
+// key, so superseded versions never pile up.
+//
+// Each request first computes the selection's version with a few cheap
+// queries (versionFunc) and serves the stored bytes only when it matches
+// the version they were rendered from. The version is read before the
+// handler renders, so a change that lands during a rendering leaves an
+// entry labelled older than its content, which the next request replaces:
+// a stale answer is never kept. The versions are scoped, not global: a Like
+// on one statement changes that statement's counts and nothing else, so a
+// popular statement does not flush the cache of every other page.
+//
+// Only 200 answers are kept, never one that sets a cookie or says no-store
+// or private; errors (404, 410 Gone for a deleted statement, 401/403 of
+// authorized fetch) always go to their handler. ActivityStreams answers in
+// authorized-fetch mode check the signature before a stored document is
+// served, exactly as the handler would.
+
+// DefaultResponseCacheBytes is the response cache's bound when none is
+// configured.
+const DefaultResponseCacheBytes = 64 << 20
+
+// versionFunc gives the version of the selection a request names. aux is
+// what the previous call learned and stored with the entry (a statement's
+// or actor's id, "" the first time); the function returns it, or what it
+// learned now, to be stored. An error means the version cannot be known:
+// the request goes to its handler and nothing is stored.
+type versionFunc func(c echo.Context, aux string) (version, newAux string, err error)
+
+// cachedRoute says how one route is cached.
+type cachedRoute struct {
+	name    string // the route's name in keys
+	version versionFunc
+	// negotiated: the URL serves HTML or ActivityStreams JSON by Accept.
+	negotiated bool
+	// activity: every 200 of the URL is ActivityStreams JSON, so a stored
+	// one is served only after the authorized-fetch check.
+	activity bool
+}
+
+// cached wraps a GET handler with the response cache.
+func (s *Server) cached(rt cachedRoute, h echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return h(c)
+		}
+		asActivity := rt.activity || (rt.negotiated && wantsActivity(r))
+		key := responseKey(rt.name, r, asActivity)
+		e, ok := s.responses.Get(key)
+		version, aux, err := rt.version(c, e.Aux)
+		if err != nil {
+			// Not found, gone, or the database unwell: the handler answers.
+			return h(c)
+		}
+		vary := "Accept-Encoding"
+		if rt.negotiated || rt.activity {
+			vary = "Accept, Accept-Encoding"
+		}
+		if ok && e.Version == version {
+			if asActivity {
+				if err := s.authorize(c); err != nil {
+					return err
+				}
+			}
+			return serveEntry(c, e, vary)
+		}
+		e, stored, err := s.fill(c, h, key, version, aux)
+		if err != nil || !stored {
+			return err
+		}
+		return serveEntry(c, e, vary)
+	}
+}
+
+// responseKey names a request's selection: route, path, query in canonical
+// order, representation.
+func responseKey(route string, r *http.Request, asActivity bool) string {
+	rep := "html"
+	if asActivity {
+		rep = "as"
+	}
+	return route + "\x00" + r.URL.Path + "?" + r.URL.Query().Encode() + "\x00" + rep
+}
+
+// recorder takes a handler's response in memory.
+type recorder struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (w *recorder) Header() http.Header         { return w.header }
+func (w *recorder) Write(b []byte) (int, error) { return w.body.Write(b) }
+func (w *recorder) WriteHeader(code int)        { w.code = code }
+
+// fill runs the handler into a recorder. A 200 that may be shared is stored
+// and returned (stored true) for serveEntry to answer; anything else is
+// replayed to the client as the handler wrote it (stored false).
+//
+// The handler runs without the request's conditional headers, so that it
+// renders the whole body even when the client holds a copy; serveEntry
+// answers the condition afterwards, per encoding.
+func (s *Server) fill(c echo.Context, h echo.HandlerFunc, key, version, aux string) (cache.Entry, bool, error) {
+	r, res := c.Request(), c.Response()
+	inm, ims := r.Header.Values("If-None-Match"), r.Header.Values("If-Modified-Since")
+	r.Header.Del("If-None-Match")
+	r.Header.Del("If-Modified-Since")
+	orig := res.Writer
+	rec := &recorder{header: http.Header{}, code: http.StatusOK}
+	res.Writer = rec
+	err := h(c)
+	res.Writer = orig
+	committed := res.Committed
+	res.Committed, res.Size = false, 0
+	restore(r.Header, "If-None-Match", inm)
+	restore(r.Header, "If-Modified-Since", ims)
+	if !committed {
+		// Nothing written: an error for the error handler, or a handler
+		// that answered nothing.
+		mergeHeader(res.Header(), rec.header)
+		return cache.Entry{}, false, err
+	}
+	if err != nil || rec.code != http.StatusOK || !shareable(rec.header) {
+		mergeHeader(res.Header(), rec.header)
+		res.WriteHeader(rec.code)
+		if _, werr := res.Write(rec.body.Bytes()); werr != nil && err == nil {
+			err = werr
+		}
+		return cache.Entry{}, false, err
+	}
+	body := bytes.Clone(rec.body.Bytes())
+	e := cache.Entry{Body: body, ContentType: rec.header.Get(echo.HeaderContentType), ETag: etagOf(body),
+		Version: version, Aux: aux, Gzip: gzipped(body), Header: http.Header{}}
+	if lm := rec.header.Get("Last-Modified"); lm != "" {
+		if t, err := http.ParseTime(lm); err == nil {
+			e.Modified = t
+		}
+	}
+	for k, v := range rec.header {
+		switch k {
+		case "Etag", "Content-Length", "Content-Type", "Content-Encoding", "Vary", "X-Request-Id":
+			continue
+		}
+		e.Header[k] = v
+	}
+	if r.Method == http.MethodGet || len(body) > 0 {
+		s.responses.Put(key, e)
+	}
+	return e, true, nil
+}
+
+func restore(h http.Header, name string, vals []string) {
+	for _, v := range vals {
+		h.Add(name, v)
+	}
+}
+
+func mergeHeader(dst, src http.Header) {
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
+// shareable says whether a response may be kept and served to anyone.
+func shareable(h http.Header) bool {
+	if h.Get("Set-Cookie") != "" {
+		return false
+	}
+	cc := strings.ToLower(h.Get("Cache-Control"))
+	return !strings.Contains(cc, "no-store") && !strings.Contains(cc, "private")
+}
+
+// gzipped compresses a body once, at the best level (it is made once per
+// version and served many times). Nil when gzip would not make it smaller.
+func gzipped(body []byte) []byte {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil
+	}
+	if _, err := zw.Write(body); err != nil {
+		return nil
+	}
+	if err := zw.Close(); err != nil {
+		return nil
+	}
+	if buf.Len() >= len(body) {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// gzipETag is the validator of the gzip form of a body whose validator is
+// etag: a different representation must have a different strong ETag
+// (RFC 9110 §8.8.3), or a cache could answer a client that cannot read
+// gzip with gzip bytes after a 304.
+func gzipETag(etag string) string {
+	return strings.TrimSuffix(etag, `"`) + `-gz"`
+}
+
+// acceptsGzip reads Accept-Encoding (RFC 9110 §12.5.3): gzip (or x-gzip,
+// or *) with a non-zero weight.
+func acceptsGzip(r *http.Request) bool {
+	star := false
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for _, part := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			name = strings.ToLower(strings.TrimSpace(name))
+			q := 1.0
+			for _, p := range strings.Split(params, ";") {
+				if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+						q = f
+					}
+				}
+			}
+			switch name {
+			case "gzip", "x-gzip":
+				return q > 0
+			case "*":
+				star = q > 0
+			}
+		}
+	}
+	return star
+}
+
+// serveEntry answers with a stored response: its gzip form when the client
+// reads gzip, with the ETag of that form, Vary, and 304 when the client's
+// copy is current. Content-Length is set explicitly, so a HEAD answer
+// carries the length its GET would have.
+func serveEntry(c echo.Context, e cache.Entry, vary string) error {
+	h := c.Response().Header()
+	for k, v := range e.Header {
+		h[k] = v[:len(v):len(v)] // an Add by anyone later copies rather than writes into the shared slice
+	}
+	body, etag := e.Body, e.ETag
+	if e.Gzip != nil && acceptsGzip(c.Request()) {
+		body, etag = e.Gzip, gzipETag(e.ETag)
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Vary", vary)
+	h.Set("ETag", etag)
+	if notModified(c.Request(), etag, e.Modified) {
+		h.Del("Content-Encoding")
+		return c.NoContent(http.StatusNotModified)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	return c.Blob(http.StatusOK, e.ContentType, body)
+}
+
+// versionStamp joins version parts.
+func versionStamp(parts ...string) string { return strings.Join(parts, "|") }
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

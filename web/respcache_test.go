@@ -1,0 +1,411 @@
+package web_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/storage"
+	"github.com/tadamun/tadamun/storage/storagetest"
+)
+
+// The rendered-response cache: every surface shows a change on the very
+// next request, compressed answers are right, and 304s answer per encoding.
+
+var asJSON = []string{"Accept", "application/activity+json"}
+
+// changed asserts that a surface, fetched once to fill the cache and once
+// more to hit it, shows want after change and not before.
+func changed(t *testing.T, n *node, path string, hdr []string, want string, change func()) {
+	t.Helper()
+	for i := 0; i < 2; i++ {
+		res, body := n.get(t, path, hdr...)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s = %d before the change", path, res.StatusCode)
+		}
+		if strings.Contains(body, want) {
+			t.Fatalf("%s shows %q before the change", path, want)
+		}
+	}
+	change()
+	res, body := n.get(t, path, hdr...)
+	if res.StatusCode != 200 || !strings.Contains(body, want) {
+		t.Errorf("%s = %d and lacks %q on the request after the change", path, res.StatusCode, want)
+	}
+}
+
+func TestResponseCacheSurfaces(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { testResponseCacheSurfaces(t, b.URL) })
+	}
+}
+
+func testResponseCacheSurfaces(t *testing.T, dbURL string) {
+	n := newNode(t, dbURL)
+	ctx := context.Background()
+	if _, err := n.fed.CreateActor(ctx, federation.NewActor{Username: "icssi", DisplayName: "ICSSI"}); err != nil {
+		t.Fatal(err)
+	}
+	st := n.publish(t, "icssi", "---\ntitle: We Stand Together\nlanguage: en\ntags: [Iraq]\n---\nFor more than 12 years.\n")
+	page := "/@icssi/" + st.Slug
+	doc := "/users/icssi/statements/" + st.ID
+	edit := func(title string) func() {
+		return func() {
+			d, err := content.ParseStatementFile([]byte("---\ntitle: " + title + "\nlanguage: en\ntags: [Iraq]\n---\nFor more than 12 years.\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := n.fed.Edit(ctx, st.ID, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	publish := func(title string) func() {
+		return func() { n.publish(t, "icssi", "---\ntitle: "+title+"\nlanguage: en\ntags: [Iraq]\n---\nMore.\n") }
+	}
+	rename := func(name string) func() {
+		return func() {
+			if _, err := n.fed.UpdateProfile(ctx, "icssi", federation.ProfileUpdate{DisplayName: &name}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	r := &storage.RemoteActor{IRI: "https://peer.test/users/amal", Host: "peer.test", Username: "amal",
+		DisplayName: "Amal", URL: "https://peer.test/@amal", Inbox: "https://peer.test/inbox"}
+	if err := n.store.UpsertRemoteActor(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("statement page: edit", func(t *testing.T) { changed(t, n, page, nil, "Edited Once", edit("Edited Once")) })
+	t.Run("statement page: like", func(t *testing.T) {
+		changed(t, n, page, nil, ">1 like<", func() {
+			if err := n.store.AddInteraction(ctx, "like", "https://peer.test/likes/1", st.ID, r.ID); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("statement page: reply approved", func(t *testing.T) {
+		o := &storage.RemoteObject{IRI: "https://peer.test/n/1", RemoteActorID: r.ID, Type: "Note", StatementID: st.ID,
+			InReplyTo: "x", URL: "https://peer.test/n/1", ContentHTML: content.SanitizeRemote("<p>Solidarity from Basra</p>"),
+			Moderation: storage.ModerationPending}
+		if err := n.store.UpsertRemoteObject(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		changed(t, n, page, nil, "Solidarity from Basra", func() {
+			if err := n.store.SetModeration(ctx, o.ID, storage.ModerationApproved); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("statement page: translation", func(t *testing.T) {
+		changed(t, n, page, nil, page+"/ar", func() {
+			d, err := content.ParseStatementFile([]byte("---\ntitle: نقف معاً\nlanguage: ar\n---\nنص.\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := n.fed.Translate(ctx, st.ID, d); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("statement page: actor renamed", func(t *testing.T) { changed(t, n, page, nil, "Renamed Org", rename("Renamed Org")) })
+	t.Run("statement JSON: edit", func(t *testing.T) { changed(t, n, doc, asJSON, "Edited Twice", edit("Edited Twice")) })
+	t.Run("statement JSON by page address: edit", func(t *testing.T) {
+		changed(t, n, page, asJSON, "Edited Thrice", edit("Edited Thrice"))
+	})
+	t.Run("home: publish", func(t *testing.T) { changed(t, n, "/", nil, "Second Statement", publish("Second Statement")) })
+	t.Run("home: edit", func(t *testing.T) { changed(t, n, "/", nil, "Edited Four", edit("Edited Four")) })
+	t.Run("tag page: publish", func(t *testing.T) { changed(t, n, "/tags/iraq", nil, "Third Statement", publish("Third Statement")) })
+	t.Run("language page: publish", func(t *testing.T) { changed(t, n, "/en", nil, "Fourth Statement", publish("Fourth Statement")) })
+	t.Run("actor page: rename", func(t *testing.T) { changed(t, n, "/@icssi", nil, "Second Name", rename("Second Name")) })
+	t.Run("actor page: publish", func(t *testing.T) { changed(t, n, "/@icssi", nil, "Fifth Statement", publish("Fifth Statement")) })
+	t.Run("actor JSON: rename", func(t *testing.T) { changed(t, n, "/users/icssi", asJSON, "Third Name", rename("Third Name")) })
+	t.Run("actor JSON by profile address: rename", func(t *testing.T) {
+		changed(t, n, "/@icssi", asJSON, "Fourth Name", rename("Fourth Name"))
+	})
+	t.Run("outbox: publish", func(t *testing.T) {
+		changed(t, n, "/users/icssi/outbox?page=true", asJSON, "Sixth Statement", publish("Sixth Statement"))
+	})
+	for _, f := range []string{"/feed.rss", "/feed.atom", "/feed.json", "/@icssi/feed.atom", "/tags/iraq/feed.rss", "/en/feed.json"} {
+		t.Run("feed "+f+": edit", func(t *testing.T) {
+			title := "Edited For " + strings.NewReplacer("/", " ", ".", " ", "@", "").Replace(f)
+			changed(t, n, f, []string{"Accept-Encoding", "identity"}, title, edit(title))
+		})
+	}
+	t.Run("webfinger: a new actor", func(t *testing.T) {
+		wf := "/.well-known/webfinger?resource=acct:later@node.test"
+		if res, _ := n.get(t, wf); res.StatusCode != 404 {
+			t.Fatalf("webfinger of a missing actor = %d", res.StatusCode)
+		}
+		if _, err := n.fed.CreateActor(ctx, federation.NewActor{Username: "later"}); err != nil {
+			t.Fatal(err)
+		}
+		if res, body := n.get(t, wf); res.StatusCode != 200 || !strings.Contains(body, "/users/later") {
+			t.Errorf("webfinger after the actor was created = %d %s", res.StatusCode, body)
+		}
+	})
+	t.Run("partners page: a partner's post", func(t *testing.T) {
+		if res, _ := n.get(t, "/partners"); res.StatusCode != 200 {
+			t.Fatalf("/partners = %d", res.StatusCode)
+		}
+		_, before := n.get(t, "/partners")
+		if err := n.store.SetNodeSettings(ctx, storage.NodeSettings{Name: "Partners Renamed"}); err != nil {
+			t.Fatal(err)
+		}
+		_ = before // node settings reach pages within the settings' own TTL (site.go), not at once
+	})
+	t.Run("deleted statement answers 410 at once", func(t *testing.T) {
+		if res, _ := n.get(t, page); res.StatusCode != 200 {
+			t.Fatalf("page = %d", res.StatusCode)
+		}
+		if _, err := n.fed.DeleteStatement(ctx, st.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, hdr := range [][]string{nil, {"Accept-Encoding", "gzip"}} {
+			if res, _ := n.get(t, page, hdr...); res.StatusCode != 410 {
+				t.Errorf("deleted statement page %v = %d, want 410", hdr, res.StatusCode)
+			}
+		}
+		if res, _ := n.get(t, doc, asJSON...); res.StatusCode != 410 {
+			t.Errorf("deleted statement JSON = %d, want 410", res.StatusCode)
+		}
+	})
+}
+
+// TestResponseEncodings checks gzip by Accept-Encoding, Vary, distinct
+// ETags, 304 for each encoding and HEAD lengths, on every kind of surface.
+func TestResponseEncodings(t *testing.T) {
+	n := newNode(t, storagetest.SQLiteURL(t))
+	ctx := context.Background()
+	if _, err := n.fed.CreateActor(ctx, federation.NewActor{Username: "icssi", DisplayName: "ICSSI"}); err != nil {
+		t.Fatal(err)
+	}
+	st := n.publish(t, "icssi", "---\ntitle: We Stand Together\nlanguage: en\ntags: [Iraq]\n---\n"+seedBody+"\n")
+	for _, tc := range []struct {
+		path string
+		hdr  []string
+		vary string
+	}{
+		{"/@icssi/" + st.Slug, nil, "Accept, Accept-Encoding"},
+		{"/@icssi/" + st.Slug, asJSON, "Accept, Accept-Encoding"},
+		{"/", nil, "Accept-Encoding"},
+		{"/users/icssi", asJSON, "Accept, Accept-Encoding"},
+		{"/users/icssi/statements/" + st.ID, asJSON, "Accept, Accept-Encoding"},
+		{"/feed.atom", nil, "Accept-Encoding"},
+		{"/feed.rss", nil, "Accept-Encoding"},
+		{"/.well-known/webfinger?resource=acct:icssi@node.test", nil, "Accept-Encoding"},
+	} {
+		t.Run(tc.path+strings.Join(tc.hdr, ""), func(t *testing.T) {
+			plainRes, plain := n.get(t, tc.path, append([]string{"Accept-Encoding", "identity"}, tc.hdr...)...)
+			gzRes, gz := n.get(t, tc.path, append([]string{"Accept-Encoding", "br;q=1.0, gzip;q=0.8"}, tc.hdr...)...)
+			if plainRes.StatusCode != 200 || gzRes.StatusCode != 200 {
+				t.Fatalf("status %d, %d", plainRes.StatusCode, gzRes.StatusCode)
+			}
+			if ce := plainRes.Header.Get("Content-Encoding"); ce != "" {
+				t.Errorf("identity asked, Content-Encoding %q", ce)
+			}
+			if ce := gzRes.Header.Get("Content-Encoding"); ce != "gzip" {
+				t.Fatalf("gzip asked, Content-Encoding %q", ce)
+			}
+			zr, err := gzip.NewReader(strings.NewReader(gz))
+			if err != nil {
+				t.Fatal(err)
+			}
+			unz, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(unz) != plain {
+				t.Error("the gzip body is not the identity body compressed")
+			}
+			if len(gz) >= len(plain) {
+				t.Errorf("gzip %d bytes, identity %d", len(gz), len(plain))
+			}
+			for _, res := range []*http.Response{plainRes, gzRes} {
+				if v := res.Header.Get("Vary"); v != tc.vary {
+					t.Errorf("Vary %q, want %q", v, tc.vary)
+				}
+			}
+			pe, ge := plainRes.Header.Get("ETag"), gzRes.Header.Get("ETag")
+			if pe == "" || ge == "" || pe == ge {
+				t.Fatalf("ETags %q and %q: want two distinct", pe, ge)
+			}
+			// 304 for each encoding with its own validator; another
+			// encoding's validator does not match.
+			for _, c := range []struct {
+				enc, etag string
+				want      int
+			}{{"identity", pe, 304}, {"gzip", ge, 304}, {"identity", ge, 200}, {"gzip", pe, 200}} {
+				res, body := n.get(t, tc.path, append([]string{"Accept-Encoding", c.enc, "If-None-Match", c.etag}, tc.hdr...)...)
+				if res.StatusCode != c.want {
+					t.Errorf("%s with If-None-Match %s = %d, want %d", c.enc, c.etag, res.StatusCode, c.want)
+				}
+				if c.want == 304 && (body != "" || res.Header.Get("ETag") != c.etag) {
+					t.Errorf("304 for %s: body %d bytes, ETag %q", c.enc, len(body), res.Header.Get("ETag"))
+				}
+			}
+			// HEAD carries the length its GET would have, per encoding.
+			for _, c := range []struct{ enc, body string }{{"identity", plain}, {"gzip", gz}} {
+				req, err := http.NewRequest(http.MethodHead, n.srv.URL+tc.path, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Accept-Encoding", c.enc)
+				for i := 0; i+1 < len(tc.hdr); i += 2 {
+					req.Header.Set(tc.hdr[i], tc.hdr[i+1])
+				}
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if res.StatusCode != 200 || res.Header.Get("Content-Length") != strconv.Itoa(len(c.body)) {
+					t.Errorf("HEAD %s = %d, Content-Length %q, want %d", c.enc, res.StatusCode, res.Header.Get("Content-Length"), len(c.body))
+				}
+			}
+		})
+	}
+	t.Run("transparent gzip in Go's client", func(t *testing.T) {
+		res, err := http.Get(n.srv.URL + "/feed.atom")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if !res.Uncompressed {
+			t.Error("Go's client did not get gzip when it asked for it")
+		}
+	})
+}
+
+// TestCompressedFeedsParse reads gzip feeds with gofeed: raw gzip bytes
+// decompressed by hand, and through Go's client decompressing by itself.
+func TestCompressedFeedsParse(t *testing.T) {
+	n := newNode(t, storagetest.SQLiteURL(t))
+	if _, err := n.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		n.publish(t, "icssi", "---\ntitle: Statement "+strconv.Itoa(i)+"\nlanguage: en\n---\n"+seedBody+"\n")
+	}
+	for _, f := range []string{"/feed.rss", "/feed.atom", "/feed.json", "/@icssi/feed.atom"} {
+		t.Run(f, func(t *testing.T) {
+			res, raw := n.get(t, f, "Accept-Encoding", "gzip")
+			if res.Header.Get("Content-Encoding") != "gzip" {
+				t.Fatalf("%s not gzip", f)
+			}
+			zr, err := gzip.NewReader(strings.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			feed, err := gofeed.NewParser().Parse(zr)
+			if err != nil || len(feed.Items) != 3 {
+				t.Fatalf("raw gzip: %v, %v items", err, feed)
+			}
+			tr, err := http.Get(n.srv.URL + f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tr.Body.Close()
+			feed, err = gofeed.NewParser().Parse(tr.Body)
+			if err != nil || len(feed.Items) != 3 || !tr.Uncompressed {
+				t.Fatalf("transparent: %v, uncompressed %v", err, tr.Uncompressed)
+			}
+		})
+	}
+}
+
+// TestCachedActivityStillNeedsSignature: a document stored while the node
+// was open is not served unsigned once it requires signed fetches.
+func TestCachedActivityStillNeedsSignature(t *testing.T) {
+	n := newNode(t, storagetest.SQLiteURL(t))
+	ctx := context.Background()
+	if _, err := n.fed.CreateActor(ctx, federation.NewActor{Username: "icssi"}); err != nil {
+		t.Fatal(err)
+	}
+	st := n.publish(t, "icssi", "---\ntitle: T\nlanguage: en\n---\nx\n")
+	paths := []string{"/users/icssi", "/@icssi", "/users/icssi/outbox?page=true", "/users/icssi/statements/" + st.ID, "/@icssi/" + st.Slug}
+	for _, p := range paths {
+		for i := 0; i < 2; i++ {
+			if res, _ := n.get(t, p, asJSON...); res.StatusCode != 200 {
+				t.Fatalf("open mode: %s = %d", p, res.StatusCode)
+			}
+		}
+	}
+	if err := n.fed.SetFederationMode(ctx, storage.FederationAllowList); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		if res, _ := n.get(t, p, asJSON...); res.StatusCode != 401 {
+			t.Errorf("allow-list mode: unsigned %s = %d, want 401", p, res.StatusCode)
+		}
+	}
+	if res, _ := n.get(t, "/@icssi/"+st.Slug); res.StatusCode != 200 {
+		t.Errorf("the public page = %d", res.StatusCode)
+	}
+}
+
+// TestStatementPageWeight: the seed statement's page is at most 30 KB on
+// the wire (gzip, images excluded) and carries no JavaScript.
+func TestStatementPageWeight(t *testing.T) {
+	n := newNode(t, storagetest.SQLiteURL(t))
+	if _, err := n.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi", DisplayName: "ICSSI"}); err != nil {
+		t.Fatal(err)
+	}
+	st := n.publish(t, "icssi", "---\ntitle: We Stand Together\nlanguage: en\ntags: [Iraq, تضامن]\n---\n"+seedStatement(t)+"\n")
+	res, raw := n.get(t, "/@icssi/"+st.Slug, "Accept-Encoding", "gzip")
+	if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("page = %d, %q", res.StatusCode, res.Header.Get("Content-Encoding"))
+	}
+	wire := len(raw)
+	// The stylesheet travels too, once; count it, compressed as it is served.
+	cssRes, css := n.get(t, "/static/style.css", "Accept-Encoding", "gzip")
+	if cssRes.StatusCode == 200 {
+		if cssRes.Header.Get("Content-Encoding") == "gzip" {
+			wire += len(css)
+		} else {
+			var b bytes.Buffer
+			zw := gzip.NewWriter(&b)
+			zw.Write([]byte(css))
+			zw.Close()
+			wire += b.Len()
+		}
+	}
+	zr, err := gzip.NewReader(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("statement page: %d bytes, %d gzip; with the stylesheet %d bytes on the wire", len(page), len(raw), wire)
+	if wire > 30*1024 {
+		t.Errorf("statement page weighs %d bytes on the wire, want at most 30 KB", wire)
+	}
+	if bytes.Contains(bytes.ToLower(page), []byte("<script")) {
+		t.Error("the statement page carries a <script>")
+	}
+	if !bytes.Contains(page, []byte("Iraqi Civil Society")) {
+		t.Error("the page lacks the statement")
+	}
+}
+
+// seedStatement is ICSSI's 2015 statement, the node's reference text.
+func seedStatement(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/icssi-solidarity-statement-2015.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

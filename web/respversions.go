@@ -1,0 +1,146 @@
+package web
+
+import (
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tadamun/tadamun/storage"
+)
+
+// The versions of the response cache's selections (respcache.go). Each is
+// made of cheap reads, and each covers what its responses show:
+//
+//   - the visible statements: how many there are now and when the newest
+//     of them last changed (an edit, a translation, a deletion, a scheduled
+//     statement reaching its time all move one of the two);
+//   - the actors: when any of them last changed (items carry their actor's
+//     name, so a rename reaches every list);
+//   - the node settings (name, description, language), in every page's
+//     header;
+//   - for one statement, its counts: likes, boosts and approved replies
+//     (approving, rejecting or deleting a reply moves the last);
+//   - for one actor, its follower count (on its profile).
+//
+// A Like changes the counts of its statement only: it leaves every other
+// page's version, and the lists, as they were.
+
+// listsVersion is the version of everything that lists statements, and the
+// base of every page's version.
+func (s *Server) listsVersion(c echo.Context) (string, error) {
+	ctx := c.Request().Context()
+	n, newest, err := s.store.StatementsVersion(ctx, storage.StatementQuery{VisibleAt: s.cfg.Now()})
+	if err != nil {
+		return "", err
+	}
+	actors, err := s.store.ActorsChanged(ctx)
+	if err != nil {
+		return "", err
+	}
+	si, err := s.site(ctx)
+	if err != nil {
+		return "", err
+	}
+	return versionStamp(strconv.Itoa(n), stamp(newest), stamp(actors), si.Name, si.Description, si.Language), nil
+}
+
+// listsRoute versions a page or document that depends on the lists only.
+func (s *Server) listsRoute(c echo.Context, _ string) (string, string, error) {
+	v, err := s.listsVersion(c)
+	return v, "", err
+}
+
+// actorsRoute versions a document made of an actor alone (actor JSON,
+// WebFinger).
+func (s *Server) actorsRoute(c echo.Context, _ string) (string, string, error) {
+	ctx := c.Request().Context()
+	actors, err := s.store.ActorsChanged(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	si, err := s.site(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return versionStamp(stamp(actors), si.Name), "", nil
+}
+
+// profileRoute versions an actor's profile: the lists and its follower
+// count. aux is the actor's id.
+func (s *Server) profileRoute(c echo.Context, aux string) (string, string, error) {
+	ctx := c.Request().Context()
+	if aux == "" {
+		a, err := s.store.ActorByUsername(ctx, c.Param("username"))
+		if err != nil {
+			return "", "", err
+		}
+		aux = a.ID
+	}
+	v, err := s.listsVersion(c)
+	if err != nil {
+		return "", "", err
+	}
+	n, err := s.store.CountFollowers(ctx, aux)
+	if err != nil {
+		return "", "", err
+	}
+	return versionStamp(v, strconv.Itoa(n)), aux, nil
+}
+
+// statementRoute versions a statement's page or document: the lists (its
+// own content changes move them) and its counts. aux is the statement's
+// id, found once from the slug or taken from the address.
+func (s *Server) statementRoute(c echo.Context, aux string) (string, string, error) {
+	ctx := c.Request().Context()
+	if aux == "" {
+		if id := c.Param("id"); id != "" {
+			aux = id
+		} else {
+			a, err := s.store.ActorByUsername(ctx, c.Param("username"))
+			if err != nil {
+				return "", "", err
+			}
+			st, err := s.store.StatementBySlug(ctx, a.ID, c.Param("slug"))
+			if err != nil {
+				return "", "", err
+			}
+			aux = st.ID
+		}
+	}
+	v, err := s.listsVersion(c)
+	if err != nil {
+		return "", "", err
+	}
+	n, err := s.store.InteractionCounts(ctx, aux)
+	if err != nil {
+		return "", "", err
+	}
+	return versionStamp(v, strconv.Itoa(n.Likes), strconv.Itoa(n.Announces), strconv.Itoa(n.Replies)), aux, nil
+}
+
+// partnersRoute versions the partners page and feeds.
+func (s *Server) partnersRoute(c echo.Context, _ string) (string, string, error) {
+	ctx := c.Request().Context()
+	p, err := s.store.PartnerVersion(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	si, err := s.site(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return versionStamp(p, si.Name, si.Description, si.Language), "", nil
+}
+
+// page, document and activity name cached routes of each kind.
+func (s *Server) page(name string, v versionFunc, h echo.HandlerFunc) echo.HandlerFunc {
+	return s.cached(cachedRoute{name: name, version: v}, h)
+}
+
+func (s *Server) negotiated(name string, v versionFunc, h echo.HandlerFunc) echo.HandlerFunc {
+	return s.cached(cachedRoute{name: name, version: v, negotiated: true}, h)
+}
+
+func (s *Server) activity(name string, v versionFunc, h echo.HandlerFunc) echo.HandlerFunc {
+	return s.cached(cachedRoute{name: name, version: v, activity: true}, h)
+}
