@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -221,15 +222,23 @@ func (s *Store) claimedDeliveries(ctx context.Context, ids []any) ([]*ClaimedDel
 	}
 	defer rows.Close()
 	var out []*ClaimedDelivery
+	// A fan-out claims many rows of one activity: they share one copy of
+	// its body, which nobody modifies.
+	bodies := map[string][]byte{}
 	for rows.Next() {
 		var c ClaimedDelivery
-		var body string
+		var body sql.RawBytes
 		dest := append(deliveryDest(&c.Delivery), &body, &c.ActivityCreatedAt, &c.SignerUsername, &c.SignerKeyPEM, &c.SignerIsInstance)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		c.finish()
-		c.Body = []byte(body)
+		b, ok := bodies[c.ActivityID]
+		if !ok {
+			b = append([]byte{}, body...)
+			bodies[c.ActivityID] = b
+		}
+		c.Body = b
 		c.ActivityCreatedAt = c.ActivityCreatedAt.UTC()
 		out = append(out, &c)
 	}
@@ -551,4 +560,146 @@ func clip(s string, n int) string {
 		s = s[:len(s)-1]
 	}
 	return s
+}
+
+// DeliveredAnswer is one successful delivery for DeliveriesDone: the row
+// and the 2xx status its inbox answered.
+type DeliveredAnswer struct {
+	ID     int64
+	Status int
+	Host   string
+}
+
+// settleChunk bounds the ids one batched UPDATE carries.
+const settleChunk = 500
+
+// DeliveriesDone records a batch of successful deliveries at once: each row
+// becomes done, its lease released, as DeliveryDone does for one; and each
+// distinct host among them is recorded as having answered, as
+// HostSucceeded does for one. It costs one UPDATE per distinct status and
+// one upsert of the hosts, instead of three statements per row, which is
+// what lets a fan-out settle as fast as it signs. It returns the ids it
+// found; a row missing from the result is gone (its activity was deleted
+// meanwhile). Call it inside a Tx to settle the batch atomically.
+func (s *Store) DeliveriesDone(ctx context.Context, done []DeliveredAnswer) (map[int64]bool, error) {
+	found := make(map[int64]bool, len(done))
+	if len(done) == 0 {
+		return found, nil
+	}
+	t := s.now()
+	byStatus := map[int][]int64{}
+	var statuses []int
+	for _, d := range done {
+		if _, ok := byStatus[d.Status]; !ok {
+			statuses = append(statuses, d.Status)
+		}
+		byStatus[d.Status] = append(byStatus[d.Status], d.ID)
+	}
+	err := s.Tx(ctx, func(tx *Store) error {
+		for _, status := range statuses {
+			ids := byStatus[status]
+			for start := 0; start < len(ids); start += settleChunk {
+				chunk := ids[start:min(start+settleChunk, len(ids))]
+				args := make([]any, 0, 2+len(chunk))
+				args = append(args, status, t)
+				for _, id := range chunk {
+					args = append(args, id)
+				}
+				rows, err := tx.q.QueryContext(ctx, `UPDATE deliveries SET state = 'done', attempts = attempts + 1,
+						locked_until = NULL, locked_by = '', last_status = $1, last_error = '', updated_at = $2
+					WHERE id IN (`+placeholders(3, len(chunk))+`) RETURNING id`, args...)
+				if err != nil {
+					return err
+				}
+				for rows.Next() {
+					var id int64
+					if err := rows.Scan(&id); err != nil {
+						rows.Close()
+						return err
+					}
+					found[id] = true
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return err
+				}
+			}
+		}
+		seen := map[string]bool{}
+		var hosts []string
+		for _, d := range done {
+			if d.Host != "" && found[d.ID] && !seen[d.Host] {
+				seen[d.Host] = true
+				hosts = append(hosts, d.Host)
+			}
+		}
+		return tx.hostsAnswered(ctx, hosts, t)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: deliveries done: %w", err)
+	}
+	return found, nil
+}
+
+// hostsAnswered is HostSucceeded for many hosts, inside a transaction: the
+// held ones among them have their pushed-back rows made due, and every one
+// has its run of failures ended. Hosts are written in sorted order, so that
+// two processes settling overlapping batches on PostgreSQL take the row
+// locks in the same order and cannot deadlock.
+func (s *Store) hostsAnswered(ctx context.Context, hosts []string, t time.Time) error {
+	if len(hosts) == 0 {
+		return nil
+	}
+	slices.Sort(hosts)
+	for start := 0; start < len(hosts); start += settleChunk {
+		chunk := hosts[start:min(start+settleChunk, len(hosts))]
+		args := make([]any, 0, len(chunk))
+		for _, h := range chunk {
+			args = append(args, h)
+		}
+		// Usually no host of the batch was held: one indexed look-up each,
+		// and no scan of the queue.
+		rows, err := s.q.QueryContext(ctx, `SELECT host FROM hosts WHERE unavailable_since IS NOT NULL
+			AND host IN (`+placeholders(1, len(chunk))+`) ORDER BY host`, args...)
+		if err != nil {
+			return err
+		}
+		var held []string
+		for rows.Next() {
+			var h string
+			if err := rows.Scan(&h); err != nil {
+				rows.Close()
+				return err
+			}
+			held = append(held, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, h := range held {
+			if _, err := s.q.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = $2, updated_at = $2
+				WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2`, h, t); err != nil {
+				return err
+			}
+		}
+		var q strings.Builder
+		q.WriteString(`INSERT INTO hosts (host, failures, last_success_at, updated_at) VALUES `)
+		args = append(args[:0], t, t.Add(-successRefresh))
+		for i, h := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			args = append(args, h)
+			q.WriteString("($" + strconv.Itoa(len(args)) + ", 0, $1, $1)")
+		}
+		q.WriteString(` ON CONFLICT (host) DO UPDATE SET failures = 0, failing_since = NULL, unavailable_since = NULL,
+				hold_until = NULL, last_error = '', last_success_at = excluded.last_success_at, updated_at = excluded.updated_at
+			WHERE hosts.failures <> 0 OR hosts.unavailable_since IS NOT NULL OR hosts.hold_until IS NOT NULL
+				OR hosts.last_success_at IS NULL OR hosts.last_success_at < $2`)
+		if _, err := s.q.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

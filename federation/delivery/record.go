@@ -17,9 +17,8 @@ const maxBatch = 64
 // settlement is an attempt on its way into the database, and what
 // recording it decided.
 type settlement struct {
-	d    *storage.ClaimedDelivery
-	r    result
-	done chan struct{} // closed once recorded (or recording failed)
+	d *storage.ClaimedDelivery
+	r result
 
 	next    time.Time  // when a retry is due
 	since   *time.Time // the host is unavailable since then
@@ -32,9 +31,10 @@ type settlement struct {
 // have arrived while the previous one committed (group commit). Each commit
 // costs an fsync, and SQLite has one writer: a transaction per attempt
 // would make the database, not the network, the limit of a fan-out. An
-// attempt's post slot is freed only once its outcome is stored, so a crash
-// loses at most the outcomes of posts under way, whose rows are then sent
-// again after their lease.
+// attempt's post slot is freed as soon as its outcome is queued here (at
+// most Workers wait), but its row keeps its place in its host's limit until
+// the outcome is stored. A crash loses at most the outcomes of posts under
+// way or queued, whose rows are then sent again after their lease.
 func (w *Worker) recorder(ctx context.Context, in <-chan *settlement) {
 	ctx = context.WithoutCancel(ctx) // outcomes are stored through shutdown
 	for first := range in {
@@ -52,9 +52,14 @@ func (w *Worker) recorder(ctx context.Context, in <-chan *settlement) {
 			}
 		}
 		w.recordBatch(ctx, batch)
+		w.mu.Lock()
 		for _, s := range batch {
-			close(s.done)
+			if w.load[s.d.Host]--; w.load[s.d.Host] <= 0 {
+				delete(w.load, s.d.Host)
+			}
 		}
+		w.mu.Unlock()
+		w.Notify() // hosts may have room again
 	}
 }
 
@@ -64,10 +69,29 @@ func (w *Worker) recordBatch(ctx context.Context, batch []*settlement) {
 	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
 	defer cancel()
 	err := w.store.Tx(ctx, func(tx *storage.Store) error {
+		// Successes, nearly every attempt of a fan-out, are settled
+		// together in a few statements; the rest one by one.
+		var done []storage.DeliveredAnswer
+		var delivered []*settlement
 		for _, s := range batch {
+			if s.r.outcome == outcomeDelivered {
+				done = append(done, storage.DeliveredAnswer{ID: s.d.ID, Status: s.r.status, Host: s.d.Host})
+				delivered = append(delivered, s)
+				continue
+			}
 			if err := w.apply(ctx, tx, s); err != nil {
 				return err
 			}
+		}
+		if len(done) == 0 {
+			return nil
+		}
+		found, err := tx.DeliveriesDone(ctx, done)
+		if err != nil {
+			return err
+		}
+		for _, s := range delivered {
+			s.gone = !found[s.d.ID]
 		}
 		return nil
 	})
@@ -78,7 +102,7 @@ func (w *Worker) recordBatch(ctx context.Context, batch []*settlement) {
 		return
 	}
 	for _, s := range batch {
-		*s = settlement{d: s.d, r: s.r, done: s.done}
+		*s = settlement{d: s.d, r: s.r}
 		err := w.store.Tx(ctx, func(tx *storage.Store) error { return w.apply(ctx, tx, s) })
 		w.report(ctx, s, err)
 	}

@@ -20,9 +20,11 @@ type Store interface {
 	Tx(ctx context.Context, fn func(tx *storage.Store) error) (err error)
 }
 
-// settleStore is what settling one outcome does inside its transaction:
-// record the delivery's fate and the facts about its host.
+// settleStore is what settling outcomes does inside a transaction: record
+// the deliveries' fate and the facts about their hosts (DeliveriesDone for
+// a batch of successes).
 type settleStore interface {
+	DeliveriesDone(ctx context.Context, done []storage.DeliveredAnswer) (map[int64]bool, error)
 	DeliveryDone(ctx context.Context, id int64, status int) error
 	DeliveryFailed(ctx context.Context, id int64, status int, errText string) error
 	DeliveryRetry(ctx context.Context, id int64, status int, errText string, next time.Time) error

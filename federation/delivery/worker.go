@@ -316,17 +316,14 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.deliver(ctx, d)
+			w.deliver(ctx, d) // the recorder frees the row's place in w.load
 			w.mu.Lock()
-			if w.load[d.Host]--; w.load[d.Host] <= 0 {
-				delete(w.load, d.Host)
-			}
 			w.busy--
 			w.mu.Unlock()
 			if w.m != nil {
 				w.m.inFlight.Dec()
 			}
-			w.Notify() // a worker, and maybe a host, is free
+			w.Notify() // a worker is free
 		}()
 	}
 }

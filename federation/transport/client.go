@@ -33,6 +33,13 @@ const (
 	keepAlive             = 30 * time.Second
 	idleConnTimeout       = 90 * time.Second
 	maxIdleConnsPerHost   = 4
+	// maxIdleConns is how many kept-alive connections the client holds
+	// over all hosts. A fan-out reaches every follower's server about
+	// once a minute or more; a pool smaller than the number of hosts would
+	// close connections it needs again seconds later and pay a new TCP
+	// and TLS handshake (itself public-key work) for each. An idle
+	// connection costs some 30 KB.
+	maxIdleConns = 1024
 	maxResponseHeader     = 64 << 10
 )
 
@@ -168,7 +175,7 @@ func (c *Client) newTransport() *http.Transport {
 		TLSHandshakeTimeout:    tlsHandshakeTimeout,
 		ResponseHeaderTimeout:  responseHeaderTimeout,
 		ExpectContinueTimeout:  time.Second,
-		MaxIdleConns:           100,
+		MaxIdleConns:           maxIdleConns,
 		MaxIdleConnsPerHost:    maxIdleConnsPerHost,
 		IdleConnTimeout:        idleConnTimeout,
 		MaxResponseHeaderBytes: maxResponseHeader,

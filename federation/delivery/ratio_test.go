@@ -1,0 +1,228 @@
+package delivery_test
+
+import (
+	"bufio"
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tadamun/tadamun/federation/delivery"
+)
+
+// Targets of BenchmarkFanOutRatio.
+const (
+	fanOutTarget  = 0.8 // fan-out POSTs/s over RSA-2048 signatures/s
+	peakRSSTarget = 150 // MB resident during the fan-out
+)
+
+// BenchmarkFanOutRatio measures, in one run, the fan-out of one statement to
+// 10,000 followers on 1,000 servers (1,000 signed POSTs, end to end: the
+// publishing transaction, then the worker claiming, signing, posting and
+// settling every row) against the signing limit: RSA-2048 signatures per
+// second of one signing string on every core at once. Every signed POST
+// costs one signature, so the limit bounds any fan-out; the ratio says how
+// much of it the queue, the database and HTTP leave.
+//
+// One op is one POST of the fan-out: b.N rounds up to whole fan-outs of
+// 1,000 POSTs. Each round measures the signing limit and the bare signed
+// POSTs (the same 1,000 POSTs from memory, no queue) next to its fan-out,
+// so that a noisy machine slows all three alike. It reports the ratio and
+// its target (0.8), the raw rates, and the peak resident memory sampled
+// during the fan-outs ("peak-rss-MB", target 150). Every server must get
+// exactly one POST per fan-out. With TADAMUN_BENCH_STRICT=1 it fails below
+// a target.
+func BenchmarkFanOutRatio(b *testing.B) {
+	f := getFleet(b)
+	w, err := delivery.New(delivery.Config{WorkerID: "ratio", KeyID: keyID}, f.store, f.client)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); _ = w.Run(ctx) }()
+	defer func() { cancel(); <-stopped }()
+
+	rounds := max(1, (b.N+fleetHosts-1)/fleetHosts)
+	var signing, bare, fanout time.Duration
+	var peak atomic.Int64
+	b.ResetTimer()
+	b.StopTimer()
+	for r := 0; r < rounds; r++ {
+		signing += signingLimit(b, f, fleetHosts)
+		bare += f.barePosts(b, delivery.DefaultWorkers)
+
+		before := f.serverHits()
+		stop := sampleRSS(&peak)
+		b.StartTimer()
+		start := time.Now()
+		act := f.publish(b)
+		w.Notify()
+		target := f.hits.Load() + fleetHosts
+		for f.hits.Load() < target {
+			time.Sleep(time.Millisecond)
+		}
+		for pending(b, f.store, act) > 0 {
+			time.Sleep(time.Millisecond)
+		}
+		fanout += time.Since(start)
+		b.StopTimer()
+		stop()
+		f.checkOneEach(b, before)
+	}
+	posts := float64(rounds * fleetHosts)
+	limit := posts / signing.Seconds()
+	node := posts / fanout.Seconds()
+	ratio := node / limit
+	rss := float64(peak.Load()) / (1 << 20)
+	b.ReportMetric(ratio, "ratio")
+	b.ReportMetric(fanOutTarget, "target")
+	b.ReportMetric(node, "node-posts/s")
+	b.ReportMetric(limit, "signing-limit-sigs/s")
+	b.ReportMetric(posts/bare.Seconds(), "bare-posts/s")
+	b.ReportMetric(rss, "peak-rss-MB")
+	b.ReportMetric(peakRSSTarget, "rss-target-MB")
+	b.Logf("%d fan-outs of %d POSTs: %.0f POSTs/s, signing limit %.0f/s on %d cores (ratio %.2f, target %.1f), bare %.0f POSTs/s, peak RSS %.0f MB",
+		rounds, fleetHosts, node, limit, runtime.GOMAXPROCS(0), ratio, fanOutTarget, posts/bare.Seconds(), rss)
+	if os.Getenv("TADAMUN_BENCH_STRICT") == "1" {
+		if ratio < fanOutTarget {
+			b.Errorf("fan-out at %.2f of the signing limit, want at least %.1f", ratio, fanOutTarget)
+		}
+		if rss > peakRSSTarget {
+			b.Errorf("peak RSS %.0f MB during the fan-out, want at most %d", rss, peakRSSTarget)
+		}
+	}
+}
+
+// signingLimit times n RSA-2048 signatures of one signing string, the shape
+// of a delivery's, spread over one goroutine per core.
+func signingLimit(b *testing.B, f *benchFleet, n int) time.Duration {
+	b.Helper()
+	sum := sha256.Sum256([]byte("(request-target): post /inbox\nhost: 127.0.1.1:40000\n" +
+		"date: Mon, 30 Nov 2026 23:00:00 GMT\ndigest: SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for g := 0; g < runtime.GOMAXPROCS(0); g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				if _, err := rsa.SignPKCS1v15(nil, f.key.Key, crypto.SHA256, sum[:]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start)
+}
+
+// barePosts sends one signed POST to every server from memory, with
+// workers at once, and returns how long that took.
+func (f *benchFleet) barePosts(b *testing.B, workers int) time.Duration {
+	b.Helper()
+	body := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","type":"Create","id":"bare"}`)
+	jobs := make(chan *benchServer)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for g := 0; g < workers; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range jobs {
+				if _, err := f.client.Post(context.Background(), s.url+"/inbox", body, f.key); err != nil {
+					b.Error(err)
+				}
+			}
+		}()
+	}
+	for _, s := range f.servers {
+		jobs <- s
+	}
+	close(jobs)
+	wg.Wait()
+	return time.Since(start)
+}
+
+// serverHits is every server's count of POSTs so far.
+func (f *benchFleet) serverHits() []int64 {
+	out := make([]int64, len(f.servers))
+	for i, s := range f.servers {
+		out[i] = s.hits.Load()
+	}
+	return out
+}
+
+// checkOneEach asserts that every server got exactly one POST since before
+// and that nothing else arrived.
+func (f *benchFleet) checkOneEach(b *testing.B, before []int64) {
+	b.Helper()
+	for i, s := range f.servers {
+		if n := s.hits.Load() - before[i]; n != 1 {
+			b.Fatalf("%s got %d POSTs in one fan-out, want exactly 1", s.url, n)
+		}
+	}
+	if n := f.stray.Load(); n != 0 {
+		b.Fatalf("%d unexpected requests", n)
+	}
+}
+
+// sampleRSS records the process's resident memory into peak every 5ms
+// until the returned function is called, which takes a last sample.
+func sampleRSS(peak *atomic.Int64) (stop func()) {
+	sample := func() {
+		if n := residentBytes(); n > peak.Load() {
+			peak.Store(n)
+		}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			sample()
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		sample()
+	}
+}
+
+// residentBytes is VmRSS from /proc/self/status, 0 where there is none.
+func residentBytes() int64 {
+	fh, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer fh.Close()
+	sc := bufio.NewScanner(fh)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
