@@ -39,8 +39,8 @@ const (
 	// close connections it needs again seconds later and pay a new TCP
 	// and TLS handshake (itself public-key work) for each. An idle
 	// connection costs some 30 KB.
-	maxIdleConns = 1024
-	maxResponseHeader     = 64 << 10
+	maxIdleConns      = 1024
+	maxResponseHeader = 64 << 10
 )
 
 // Config configures a Client. The zero value is usable and safe: private
