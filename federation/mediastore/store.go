@@ -1,0 +1,100 @@
+package mediastore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+// ErrNotFound is returned for a key that holds nothing.
+var ErrNotFound = errors.New("mediastore: not found")
+
+// ErrInvalidKey is returned for a key ValidKey refuses.
+var ErrInvalidKey = errors.New("mediastore: invalid key")
+
+// Info describes one stored object.
+type Info struct {
+	Key         string
+	Size        int64
+	ModTime     time.Time
+	ContentType string // "" if unknown
+}
+
+// Store keeps media objects by key. Implementations are safe for concurrent
+// use, also by several processes on the same directory or bucket: a Put
+// replaces an object whole, so a reader sees the old bytes or the new,
+// never a mixture.
+type Store interface {
+	// Put stores r's bytes under key, replacing what was there. size is the
+	// length of r, or -1 if unknown.
+	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
+	// Get opens the object for reading; it can seek, so Serve can answer
+	// range requests. The caller closes it.
+	Get(ctx context.Context, key string) (io.ReadSeekCloser, Info, error)
+	// Stat describes the object without reading it.
+	Stat(ctx context.Context, key string) (Info, error)
+	// Delete removes the object; a missing one is not an error.
+	Delete(ctx context.Context, key string) error
+	// Walk calls fn for every object whose key starts with prefix (a
+	// folder, "" for all), in no set order, until fn returns an error.
+	Walk(ctx context.Context, prefix string, fn func(Info) error) error
+}
+
+// ValidKey reports whether key is a relative slash-separated path whose
+// segments are neither empty, "." nor "..", with no backslash or control
+// character: a key can never reach outside the store's directory or prefix.
+func ValidKey(key string) bool {
+	if key == "" || len(key) > 512 {
+		return false
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	for _, r := range key {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// validPrefix accepts "" (everything) or a valid key, with or without a
+// trailing slash.
+func validPrefix(prefix string) bool {
+	p := strings.TrimSuffix(prefix, "/")
+	return p == "" || ValidKey(p)
+}
+
+func checkKey(key string) error {
+	if !ValidKey(key) {
+		return fmt.Errorf("%w: %q", ErrInvalidKey, key)
+	}
+	return nil
+}
+
+// typeOf guesses a content type from the key's extension.
+func typeOf(key string) string { return mime.TypeByExtension(path.Ext(key)) }
+
+// Serve answers a GET or HEAD for the object under key: Content-Type,
+// Last-Modified, conditional requests and ranges, as for a file. A missing
+// object is ErrNotFound, for the caller's error handler (404).
+func Serve(w http.ResponseWriter, r *http.Request, st Store, key string) error {
+	obj, info, err := st.Get(r.Context(), key)
+	if err != nil {
+		return err
+	}
+	defer obj.Close()
+	if info.ContentType != "" && w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", info.ContentType)
+	}
+	http.ServeContent(w, r, path.Base(key), info.ModTime, obj)
+	return nil
+}
