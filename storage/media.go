@@ -3,8 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -86,29 +84,6 @@ func (s *Store) listMedia(ctx context.Context, where string, args ...any) ([]*Me
 		out = append(out, &m)
 	}
 	return out, rows.Err()
-}
-
-// loadMedia fills the Media of the given statements (one query).
-func (s *Store) loadMedia(ctx context.Context, byID map[string]*Statement) error {
-	if len(byID) == 0 {
-		return nil
-	}
-	var ph []string
-	var args []any
-	for id := range byID {
-		args = append(args, id)
-		ph = append(ph, "$"+strconv.Itoa(len(args)))
-	}
-	list, err := s.listMedia(ctx, `m.statement_id IN (`+strings.Join(ph, ", ")+`)`, args...)
-	if err != nil {
-		return err
-	}
-	for _, m := range list {
-		if st := byID[m.StatementID]; st != nil {
-			st.Media = append(st.Media, *m)
-		}
-	}
-	return nil
 }
 
 // MediaWithoutBlurhash returns the media rows stored before images were

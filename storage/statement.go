@@ -257,21 +257,7 @@ type Cursor struct {
 
 // ListStatements returns statements newest first, with translations and tags.
 func (s *Store) ListStatements(ctx context.Context, q StatementQuery) ([]*Statement, error) {
-	where, args := q.where()
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 20
-	}
-	if limit > 200 {
-		limit = 200
-	}
-	// Drafts have no publish time; they sort first for editors, by creation.
-	sqlText := `SELECT ` + statementColumns + statementFrom + ` WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY COALESCE(s.published_at, s.created_at) DESC, s.id DESC LIMIT ` + arg(limit)
+	sqlText, args := q.listSQL()
 	rows, err := s.q.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: list statements: %w", err)
@@ -292,6 +278,33 @@ func (s *Store) ListStatements(ctx context.Context, q StatementQuery) ([]*Statem
 		return nil, fmt.Errorf("storage: list statements: %w", err)
 	}
 	return out, nil
+}
+
+// listSQL is the query of ListStatements and its arguments.
+func (q StatementQuery) listSQL() (string, []any) {
+	where, args := q.where()
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	if limit > 200 {
+		limit = 200
+	}
+	// Readers' lists order by (published_at, id), which an index keeps in
+	// that order (migration 0008): the database reads the page and stops,
+	// however long the list, and Before continues it exactly (keyset
+	// paging, no OFFSET). Drafts have no publish time; in editors' lists
+	// they sort first, by creation.
+	order := ` ORDER BY s.published_at DESC, s.id DESC`
+	if q.VisibleAt.IsZero() {
+		order = ` ORDER BY COALESCE(s.published_at, s.created_at) DESC, s.id DESC`
+	}
+	return `SELECT ` + statementColumns + statementFrom + ` WHERE ` + strings.Join(where, " AND ") + order +
+		` LIMIT ` + arg(limit), args
 }
 
 // where builds the WHERE terms of a statement query and their arguments.
@@ -325,26 +338,32 @@ func (q StatementQuery) where() ([]string, []any) {
 	return where, args
 }
 
-// StatementsVersion is a cheap fingerprint of what a query selects: how
-// many statements and the newest change among them. Caches of rendered
-// lists (feeds) key on it: any publish, edit, delete or scheduled statement
-// coming due changes it.
+// StatementsVersion is a cheap fingerprint of what a query selects, for
+// caches of rendered lists (feeds). n moves with every write to any
+// statement, translation, tag or media row (the change counter of
+// migration 0008; not a count of rows); newest is the later of the newest
+// write to any statement (an edit or a deletion anywhere may be the one
+// that changed this selection) and the newest publish time in the
+// selection, so a scheduled statement coming due moves it too. All are
+// read in one query from indexes, in the same time with 100,000
+// statements as with 1,000; the selection's own newest edit would need a
+// sort of the whole selection.
 func (s *Store) StatementsVersion(ctx context.Context, q StatementQuery) (n int, newest time.Time, err error) {
 	where, args := q.where()
 	cond := strings.Join(where, " AND ")
-	if err = s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM statements s WHERE `+cond, args...).Scan(&n); err != nil {
-		return 0, time.Time{}, fmt.Errorf("storage: statements version: %w", err)
-	}
-	if n == 0 {
-		return 0, time.Time{}, nil
-	}
-	// ORDER BY rather than MAX(): SQLite types the column, not the aggregate, as a time.
-	err = s.q.QueryRowContext(ctx, `SELECT s.updated_at FROM statements s WHERE `+cond+` ORDER BY s.updated_at DESC LIMIT 1`,
-		args...).Scan(&newest)
+	var edited, published any
+	err = s.q.QueryRowContext(ctx, `SELECT (SELECT n FROM change_counters WHERE name = 'statements'),
+		(SELECT s.updated_at FROM statements s ORDER BY s.updated_at DESC LIMIT 1),
+		(SELECT s.published_at FROM statements s WHERE `+cond+` ORDER BY s.published_at DESC, s.id DESC LIMIT 1)`,
+		args...).Scan(&n, &edited, &published)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("storage: statements version: %w", err)
 	}
-	return n, newest.UTC(), nil
+	newest, _ = timeValue(edited)
+	if p, ok := timeValue(published); ok && p.After(newest) {
+		newest = p
+	}
+	return n, newest, nil
 }
 
 // DeleteStatement turns a statement into a tombstone: its content, translations
@@ -507,7 +526,34 @@ func scanStatement(r scanner) (*Statement, error) {
 	return &st, nil
 }
 
-// loadExtras fills Translations and Tags of the given statements with two queries.
+// Kinds of row in loadExtras' one query.
+const (
+	extraTranslation = 1
+	extraTag         = 2
+	extraMention     = 3
+	extraMedia       = 4
+)
+
+// extrasQuery reads the translations, tags, mentions and media of a list
+// of statements in one round trip: a UNION ALL of the four tables in
+// common columns (kind, statement, six texts, three numbers, two times),
+// in the order each kind is shown in. IN is replaced by the placeholders.
+const extrasQuery = `SELECT 1 AS kind, statement_id, language AS a, title AS b, summary AS c, body_markdown AS d,
+		body_html AS e, content_warning AS f, 0 AS i1, 0 AS i2, 0 AS i3, created_at AS t1, updated_at AS t2
+		FROM statement_translations WHERE statement_id IN (IN)
+	UNION ALL
+	SELECT 2, statement_id, tag, display, '', '', '', '', 0, 0, 0, NULL, NULL
+		FROM statement_tags WHERE statement_id IN (IN)
+	UNION ALL
+	SELECT 3, statement_id, handle, actor_iri, inbox, '', '', '', 0, 0, 0, NULL, NULL
+		FROM statement_mentions WHERE statement_id IN (IN)
+	UNION ALL
+	SELECT 4, statement_id, id, actor_id, path, media_type, alt_text, blurhash, width, height, position, created_at, NULL
+		FROM media WHERE statement_id IN (IN)
+	ORDER BY 1, 11, 3`
+
+// loadExtras fills the Translations, Tags, Mentions and Media of the given
+// statements with one query.
 func (s *Store) loadExtras(ctx context.Context, sts []*Statement) error {
 	if len(sts) == 0 {
 		return nil
@@ -520,87 +566,73 @@ func (s *Store) loadExtras(ctx context.Context, sts []*Statement) error {
 		ph[i] = "$" + strconv.Itoa(i+1)
 		args[i] = st.ID
 	}
-	in := strings.Join(ph, ", ")
-	rows, err := s.q.QueryContext(ctx, `SELECT statement_id, language, title, summary, body_markdown, body_html,
-		content_warning, created_at, updated_at FROM statement_translations WHERE statement_id IN (`+in+`)
-		ORDER BY language`, args...)
+	rows, err := s.q.QueryContext(ctx, strings.ReplaceAll(extrasQuery, "(IN)", "("+strings.Join(ph, ", ")+")"), args...)
 	if err != nil {
-		return fmt.Errorf("load translations: %w", err)
+		return fmt.Errorf("load translations, tags, mentions and media: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id string
-		var tr Translation
-		if err := rows.Scan(&id, &tr.Language, &tr.Title, &tr.Summary, &tr.BodyMarkdown, &tr.BodyHTML,
-			&tr.ContentWarning, &tr.CreatedAt, &tr.UpdatedAt); err != nil {
-			return fmt.Errorf("load translations: %w", err)
+		var kind, i1, i2, i3 int
+		var id, a, b, c, d, e, f string
+		var t1, t2 any
+		if err := rows.Scan(&kind, &id, &a, &b, &c, &d, &e, &f, &i1, &i2, &i3, &t1, &t2); err != nil {
+			return fmt.Errorf("load translations, tags, mentions and media: %w", err)
 		}
-		tr.CreatedAt, tr.UpdatedAt = tr.CreatedAt.UTC(), tr.UpdatedAt.UTC()
-		byID[id].Translations = append(byID[id].Translations, tr)
+		st := byID[id]
+		if st == nil {
+			continue
+		}
+		created, _ := timeValue(t1)
+		updated, _ := timeValue(t2)
+		switch kind {
+		case extraTranslation:
+			st.Translations = append(st.Translations, Translation{Language: a, Title: b, Summary: c, BodyMarkdown: d,
+				BodyHTML: e, ContentWarning: f, CreatedAt: created, UpdatedAt: updated})
+		case extraTag:
+			st.Tags = append(st.Tags, Tag{Name: a, Display: b})
+		case extraMention:
+			st.Mentions = append(st.Mentions, Mention{Handle: a, ActorIRI: b, Inbox: c})
+		case extraMedia:
+			st.Media = append(st.Media, Media{ID: a, ActorID: b, StatementID: id, Path: c, MediaType: d, AltText: e,
+				Blurhash: f, Width: i1, Height: i2, Position: i3, CreatedAt: created})
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("load translations: %w", err)
+		return fmt.Errorf("load translations, tags, mentions and media: %w", err)
 	}
-	rows.Close()
-	trows, err := s.q.QueryContext(ctx, `SELECT statement_id, tag, display FROM statement_tags
-		WHERE statement_id IN (`+in+`) ORDER BY tag`, args...)
-	if err != nil {
-		return fmt.Errorf("load tags: %w", err)
-	}
-	defer trows.Close()
-	for trows.Next() {
-		var id string
-		var t Tag
-		if err := trows.Scan(&id, &t.Name, &t.Display); err != nil {
-			return fmt.Errorf("load tags: %w", err)
-		}
-		byID[id].Tags = append(byID[id].Tags, t)
-	}
-	if err := trows.Err(); err != nil {
-		return err
-	}
-	trows.Close()
-	mrows, err := s.q.QueryContext(ctx, `SELECT statement_id, actor_iri, handle, inbox FROM statement_mentions
-		WHERE statement_id IN (`+in+`) ORDER BY handle`, args...)
-	if err != nil {
-		return fmt.Errorf("load mentions: %w", err)
-	}
-	defer mrows.Close()
-	for mrows.Next() {
-		var id string
-		var m Mention
-		if err := mrows.Scan(&id, &m.ActorIRI, &m.Handle, &m.Inbox); err != nil {
-			return fmt.Errorf("load mentions: %w", err)
-		}
-		byID[id].Mentions = append(byID[id].Mentions, m)
-	}
-	if err := mrows.Err(); err != nil {
-		return err
-	}
-	mrows.Close()
-	return s.loadMedia(ctx, byID)
+	return nil
 }
 
 // CountVisible counts statements readers may see at time at, of one actor
-// ("" for all).
+// ("" for all). The count is kept until ReadersVersion moves, so the
+// outbox head and NodeInfo do not count the whole table on every request.
 func (s *Store) CountVisible(ctx context.Context, actorID string, at time.Time) (int, error) {
-	var n int
-	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM statements WHERE state IN ('published', 'scheduled')
-		AND published_at <= $1 AND ($2 = '' OR actor_id = $2)`, utc(at), actorID).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("storage: count statements: %w", err)
-	}
-	return n, nil
+	return remember(ctx, s, "count-visible:"+actorID, at, func() (int, error) {
+		var n int
+		err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM statements WHERE state IN ('published', 'scheduled')
+			AND published_at <= $1 AND ($2 = '' OR actor_id = $2)`, utc(at), actorID).Scan(&n)
+		if err != nil {
+			return 0, fmt.Errorf("storage: count statements: %w", err)
+		}
+		return n, nil
+	})
 }
 
 // Languages lists the languages readers can read statements in at time at
-// (primary languages and translations), most used first.
+// (primary languages and translations), most used first. Like CountVisible
+// it is kept until ReadersVersion moves: the home page asks on every visit.
 func (s *Store) Languages(ctx context.Context, at time.Time) ([]string, error) {
-	return s.queryStrings(ctx, "storage: languages", `SELECT lang FROM (
-			SELECT s.language AS lang FROM statements s
-			WHERE s.state IN ('published', 'scheduled') AND s.published_at <= $1
-			UNION ALL
-			SELECT t.language FROM statement_translations t JOIN statements s ON s.id = t.statement_id
-			WHERE s.state IN ('published', 'scheduled') AND s.published_at <= $1
-		) AS l GROUP BY lang ORDER BY COUNT(*) DESC, lang`, utc(at))
+	list, err := remember(ctx, s, "languages", at, func() ([]string, error) {
+		return s.queryStrings(ctx, "storage: languages", `SELECT lang FROM (
+				SELECT s.language AS lang FROM statements s
+				WHERE s.state IN ('published', 'scheduled') AND s.published_at <= $1
+				UNION ALL
+				SELECT t.language FROM statement_translations t JOIN statements s ON s.id = t.statement_id
+				WHERE s.state IN ('published', 'scheduled') AND s.published_at <= $1
+			) AS l GROUP BY lang ORDER BY COUNT(*) DESC, lang`, utc(at))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append([]string(nil), list...), nil
 }

@@ -39,6 +39,8 @@ type Store struct {
 	dialect dialect
 	inTx    bool
 	clock   func() time.Time
+	prep    *statements // counts queries; on SQLite keeps them prepared
+	memo    *memo       // answers computed from the whole table, kept while the data has not changed
 }
 
 // queryer is what *sql.DB and *sql.Tx have in common.
@@ -150,7 +152,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if clock == nil {
 		clock = time.Now
 	}
-	s := &Store{db: db, q: db, dialect: dialects[name], clock: clock}
+	prep := newStatements(db, name == "sqlite")
+	s := &Store{db: db, q: poolQueryer{prep}, dialect: dialects[name], clock: clock, prep: prep, memo: &memo{}}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
@@ -179,7 +182,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 func (s *Store) Dialect() string { return s.dialect.name }
 
 // Close releases the connections.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.prep.close()
+	return s.db.Close()
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -209,7 +215,8 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) (err error) {
 			_ = t.Rollback()
 		}
 	}()
-	if err = fn(&Store{db: s.db, q: t, dialect: s.dialect, inTx: true, clock: s.clock}); err != nil {
+	if err = fn(&Store{db: s.db, q: txQueryer{s.prep, t}, dialect: s.dialect, inTx: true, clock: s.clock,
+		prep: s.prep, memo: s.memo}); err != nil {
 		return err
 	}
 	if err = t.Commit(); err != nil {
