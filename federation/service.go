@@ -12,6 +12,7 @@ import (
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/httpsig"
 	"github.com/tadamun/tadamun/federation/iri"
+	"github.com/tadamun/tadamun/federation/mediastore"
 	"github.com/tadamun/tadamun/federation/transport"
 	"github.com/tadamun/tadamun/storage"
 )
@@ -25,6 +26,9 @@ type Config struct {
 	Now func() time.Time
 	// MediaDir is where images attached to statements are stored.
 	MediaDir string
+	// Media is where media are shared between processes (mediastore);
+	// nil means a local directory store on MediaDir.
+	Media mediastore.Store
 	// Client is the outbound HTTP client (signed fetches).
 	Client *transport.Client
 	// InsecureRemote makes WebFinger look-ups use http:// (local test
@@ -48,6 +52,7 @@ type Service struct {
 
 	client          *transport.Client
 	mediaDir        string
+	media           mediastore.Store
 	insecureRemote  bool
 	authorizedFetch bool
 	signerMu        sync.Mutex
@@ -71,6 +76,9 @@ func New(cfg Config, store Store) *Service {
 		fetches: newFetchLimiter(fetchesMax, fetchesPerHost), subscribes: newBoundedCache[string](subscribeEntries, subscribeTTL)}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.media = cfg.Media; s.media == nil && cfg.MediaDir != "" {
+		s.media = mediastore.NewDir(cfg.MediaDir)
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -125,6 +133,10 @@ func (s *Service) notifyOthers(topic string) {
 // SetWake sets the function called after deliveries are queued (the delivery
 // worker is built after the service, so it is wired in afterwards).
 func (s *Service) SetWake(f func()) { s.wakeF = f }
+
+// Media returns the media store: Config.Media, or a directory store on
+// Config.MediaDir (nil if neither is set).
+func (s *Service) Media() mediastore.Store { return s.media }
 
 // IRI returns the node's address builder.
 func (s *Service) IRI() iri.Builder { return s.iri }
