@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -22,13 +23,19 @@ import (
 //     (approving, rejecting or deleting a reply moves the last);
 //   - for one actor, its follower count (on its profile).
 //
+// Every read goes through the version gate (respgate.go), which shares one
+// read between the requests that arrive while another read runs.
+//
 // A Like changes the counts of its statement only: it leaves every other
 // page's version, and the lists, as they were.
 
 // listsVersion is the version of everything that lists statements, and the
 // base of every page's version.
 func (s *Server) listsVersion(c echo.Context) (string, error) {
-	ctx := c.Request().Context()
+	return s.gate.do(c.Request().Context(), "lists", s.readListsVersion)
+}
+
+func (s *Server) readListsVersion(ctx context.Context) (string, error) {
 	n, newest, err := s.store.StatementsVersion(ctx, storage.StatementQuery{VisibleAt: s.cfg.Now()})
 	if err != nil {
 		return "", err
@@ -53,16 +60,18 @@ func (s *Server) listsRoute(c echo.Context, _ string) (string, string, error) {
 // actorsRoute versions a document made of an actor alone (actor JSON,
 // WebFinger).
 func (s *Server) actorsRoute(c echo.Context, _ string) (string, string, error) {
-	ctx := c.Request().Context()
-	actors, err := s.store.ActorsChanged(ctx)
-	if err != nil {
-		return "", "", err
-	}
-	si, err := s.site(ctx)
-	if err != nil {
-		return "", "", err
-	}
-	return versionStamp(stamp(actors), si.Name), "", nil
+	v, err := s.gate.do(c.Request().Context(), "actors", func(ctx context.Context) (string, error) {
+		actors, err := s.store.ActorsChanged(ctx)
+		if err != nil {
+			return "", err
+		}
+		si, err := s.site(ctx)
+		if err != nil {
+			return "", err
+		}
+		return versionStamp(stamp(actors), si.Name), nil
+	})
+	return v, "", err
 }
 
 // profileRoute versions an actor's profile: the lists and its follower
@@ -80,11 +89,14 @@ func (s *Server) profileRoute(c echo.Context, aux string) (string, string, error
 	if err != nil {
 		return "", "", err
 	}
-	n, err := s.store.CountFollowers(ctx, aux)
+	f, err := s.gate.do(ctx, "followers:"+aux, func(ctx context.Context) (string, error) {
+		n, err := s.store.CountFollowers(ctx, aux)
+		return strconv.Itoa(n), err
+	})
 	if err != nil {
 		return "", "", err
 	}
-	return versionStamp(v, strconv.Itoa(n)), aux, nil
+	return versionStamp(v, f), aux, nil
 }
 
 // statementRoute versions a statement's page or document: the lists (its
@@ -111,25 +123,30 @@ func (s *Server) statementRoute(c echo.Context, aux string) (string, string, err
 	if err != nil {
 		return "", "", err
 	}
-	n, err := s.store.InteractionCounts(ctx, aux)
+	counts, err := s.gate.do(ctx, "counts:"+aux, func(ctx context.Context) (string, error) {
+		n, err := s.store.InteractionCounts(ctx, aux)
+		return versionStamp(strconv.Itoa(n.Likes), strconv.Itoa(n.Announces), strconv.Itoa(n.Replies)), err
+	})
 	if err != nil {
 		return "", "", err
 	}
-	return versionStamp(v, strconv.Itoa(n.Likes), strconv.Itoa(n.Announces), strconv.Itoa(n.Replies)), aux, nil
+	return versionStamp(v, counts), aux, nil
 }
 
 // partnersRoute versions the partners page and feeds.
 func (s *Server) partnersRoute(c echo.Context, _ string) (string, string, error) {
-	ctx := c.Request().Context()
-	p, err := s.store.PartnerVersion(ctx)
-	if err != nil {
-		return "", "", err
-	}
-	si, err := s.site(ctx)
-	if err != nil {
-		return "", "", err
-	}
-	return versionStamp(p, si.Name, si.Description, si.Language), "", nil
+	v, err := s.gate.do(c.Request().Context(), "partners", func(ctx context.Context) (string, error) {
+		p, err := s.store.PartnerVersion(ctx)
+		if err != nil {
+			return "", err
+		}
+		si, err := s.site(ctx)
+		if err != nil {
+			return "", err
+		}
+		return versionStamp(p, si.Name, si.Description, si.Language), nil
+	})
+	return v, "", err
 }
 
 // page, document and activity name cached routes of each kind.

@@ -72,6 +72,7 @@ type Server struct {
 	feeds *cache.LRU
 	// responses is the rendered-response cache (respcache.go).
 	responses *cache.LRU
+	gate      versionGate // shares version reads between requests (respgate.go)
 	// siteCache keeps the node settings for a few seconds (site.go).
 	siteCache siteCache
 }
