@@ -3,8 +3,10 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -339,15 +341,15 @@ func (q StatementQuery) where() ([]string, []any) {
 }
 
 // StatementsVersion is a cheap fingerprint of what a query selects, for
-// caches of rendered lists (feeds). n moves with every write to any
-// statement, translation, tag or media row (the change counter of
-// migration 0008; not a count of rows); newest is the later of the newest
-// write to any statement (an edit or a deletion anywhere may be the one
-// that changed this selection) and the newest publish time in the
-// selection, so a scheduled statement coming due moves it too. All are
-// read in one query from indexes, in the same time with 100,000
-// statements as with 1,000; the selection's own newest edit would need a
-// sort of the whole selection.
+// caches of rendered lists (feeds). n is a version number, not a count of
+// rows: it moves with every write to any statement, translation, tag or
+// media row (the change counter of migration 0008) and when a statement of
+// the selection comes due (the selection's newest publish time). newest,
+// for Last-Modified, is the later of the newest write to any statement (an
+// edit or a deletion anywhere may be the one that changed this selection)
+// and that newest publish time. All are read in one query from indexes, in
+// the same time with 100,000 statements as with 1,000; the selection's own
+// newest edit would need a sort of the whole selection.
 func (s *Store) StatementsVersion(ctx context.Context, q StatementQuery) (n int, newest time.Time, err error) {
 	where, args := q.where()
 	cond := strings.Join(where, " AND ")
@@ -360,10 +362,21 @@ func (s *Store) StatementsVersion(ctx context.Context, q StatementQuery) (n int,
 		return 0, time.Time{}, fmt.Errorf("storage: statements version: %w", err)
 	}
 	newest, _ = timeValue(edited)
-	if p, ok := timeValue(published); ok && p.After(newest) {
+	p, ok := timeValue(published)
+	if ok && p.After(newest) {
 		newest = p
 	}
-	return n, newest, nil
+	// The newest publish time moves when a scheduled statement comes due,
+	// with nothing written; it is folded into n because newest, the time of
+	// the last write, may already be later than that publish time.
+	h := fnv.New64a()
+	var buf [16]byte
+	binary.BigEndian.PutUint64(buf[:8], uint64(n))
+	if ok {
+		binary.BigEndian.PutUint64(buf[8:], uint64(p.UnixMicro()))
+	}
+	h.Write(buf[:])
+	return int(h.Sum64() >> 2), newest, nil
 }
 
 // DeleteStatement turns a statement into a tombstone: its content, translations
