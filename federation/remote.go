@@ -193,8 +193,12 @@ func (s *Service) fetchActorDoc(ctx context.Context, actorIRI string) (*storage.
 // slot under the overall and per-host caps.
 func (s *Service) keyOwner(ctx context.Context, keyID string, refresh bool) (owner *storage.RemoteActor, fetched bool, err error) {
 	if !refresh {
+		if r, ok := s.cachedOwner(keyID); ok {
+			return r, false, nil
+		}
 		r, err := s.store.RemoteActorByKeyID(ctx, keyID)
 		if err == nil && s.clock().Before(r.ExpiresAt) {
+			s.cacheOwner(r)
 			return r, false, nil
 		}
 	}
@@ -210,6 +214,9 @@ func (s *Service) keyOwner(ctx context.Context, keyID string, refresh bool) (own
 		r, err := s.fetchKeyOwner(ctx, keyID)
 		if err != nil && ctx.Err() == nil {
 			s.keyFailures.put(keyID, err, s.clock())
+		}
+		if err == nil {
+			s.cacheOwner(r)
 		}
 		return r, err
 	})

@@ -5,8 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
+	"strings"
+	"sync"
 	"time"
+	"weak"
 )
 
 // Activity directions.
@@ -40,7 +44,20 @@ const activityColumns = `id, iri, direction, activity_type, actor_iri, object_ir
 // SaveActivity stores an activity. For an inbound one whose IRI is already
 // stored it stores nothing and returns false: the sender is redelivering.
 // Outbound activities are marked processed at once.
+//
+// Inbound activities saved outside a transaction are committed in groups:
+// each waits until the transaction holding it has committed, so it is on
+// disk when SaveActivity returns (the inbox answers 202 only then), but the
+// concurrent POSTs of a busy inbox share one commit, and one fsync, rather
+// than queueing for one each.
 func (s *Store) SaveActivity(ctx context.Context, a *Activity) (bool, error) {
+	if a.Direction == Inbound && !s.inTx {
+		return s.saveGrouped(ctx, a)
+	}
+	return s.insertActivity(ctx, a)
+}
+
+func (s *Store) insertActivity(ctx context.Context, a *Activity) (bool, error) {
 	if a.ID == "" {
 		a.ID = NewID()
 	}
@@ -63,6 +80,170 @@ func (s *Store) SaveActivity(ctx context.Context, a *Activity) (bool, error) {
 		return false, fmt.Errorf("storage: save activity %s: %w", a.IRI, err)
 	}
 	return n == 1, nil
+}
+
+// maxGroup bounds how many activities one group commit holds.
+const maxGroup = 128
+
+// saveGroup is the queue of inbound activities waiting to be committed on
+// one database. A caller that finds fewer than groupLeaders groups being
+// committed leads one: it takes every activity queued (up to maxGroup) into
+// one statement, answers their callers, and hands the lead to the first one
+// still queued, if any. No goroutine runs between saves.
+type saveGroup struct {
+	mu      sync.Mutex
+	leaders int
+	queue   []*groupedSave
+}
+
+// groupLeaders is how many groups may be committing at once: SQLite has one
+// writer, so one; PostgreSQL commits side by side, and a commit there waits
+// mostly for the server's flush and the network, so several.
+func (s *Store) groupLeaders() int {
+	if s.dialect.name == "postgres" {
+		return 4
+	}
+	return 1
+}
+
+type groupedSave struct {
+	a     *Activity
+	fresh bool
+	err   error
+	done  chan bool // receives false when saved (or failed), true when this caller is to lead
+}
+
+// saveGroups holds one saveGroup per open database. It is keyed weakly, and
+// an entry goes when its *sql.DB is collected, so stores opened and closed
+// (tests open thousands) leave nothing behind.
+var saveGroups struct {
+	mu sync.Mutex
+	m  map[weak.Pointer[sql.DB]]*saveGroup
+}
+
+func groupFor(db *sql.DB) *saveGroup {
+	k := weak.Make(db)
+	saveGroups.mu.Lock()
+	defer saveGroups.mu.Unlock()
+	g := saveGroups.m[k]
+	if g == nil {
+		if saveGroups.m == nil {
+			saveGroups.m = map[weak.Pointer[sql.DB]]*saveGroup{}
+		}
+		g = &saveGroup{}
+		saveGroups.m[k] = g
+		runtime.AddCleanup(db, func(k weak.Pointer[sql.DB]) {
+			saveGroups.mu.Lock()
+			delete(saveGroups.m, k)
+			saveGroups.mu.Unlock()
+		}, k)
+	}
+	return g
+}
+
+func (s *Store) saveGrouped(ctx context.Context, a *Activity) (bool, error) {
+	g := groupFor(s.db)
+	me := &groupedSave{a: a, done: make(chan bool, 1)}
+	// A caller leads when fewer than groupLeaders groups are committing, and
+	// queues otherwise. Nothing is queued while a lead is free: the queue
+	// fills only when every lead is taken, and a lead is given up only when
+	// the queue is empty.
+	g.mu.Lock()
+	lead := g.leaders < s.groupLeaders()
+	if lead {
+		g.leaders++
+	} else {
+		g.queue = append(g.queue, me)
+	}
+	g.mu.Unlock()
+	// A queued caller does not give up on its context: a leader may be
+	// writing its activity already. It hears once: saved (false), or taken
+	// off the queue to lead (true).
+	if !lead && !<-me.done {
+		return me.fresh, me.err
+	}
+	g.mu.Lock()
+	n := min(len(g.queue), maxGroup-1)
+	batch := append([]*groupedSave{me}, g.queue[:n]...)
+	g.queue = append(g.queue[:0:0], g.queue[n:]...)
+	g.mu.Unlock()
+	s.commitGroup(context.WithoutCancel(ctx), batch)
+	for _, w := range batch[1:] {
+		w.done <- false
+	}
+	g.mu.Lock()
+	if len(g.queue) > 0 {
+		next := g.queue[0]
+		g.queue = g.queue[1:]
+		next.done <- true
+	} else {
+		g.leaders--
+	}
+	g.mu.Unlock()
+	return me.fresh, me.err
+}
+
+// commitGroup stores a batch with one multi-row INSERT, a single statement
+// and so a single commit. If that fails, each is stored on its own, so one
+// bad activity fails only its own caller.
+func (s *Store) commitGroup(ctx context.Context, batch []*groupedSave) {
+	if len(batch) == 1 {
+		batch[0].fresh, batch[0].err = s.insertActivity(ctx, batch[0].a)
+		return
+	}
+	if err := s.insertInbound(ctx, batch); err == nil {
+		return
+	}
+	for _, w := range batch {
+		w.fresh, w.err = s.insertActivity(ctx, w.a)
+	}
+}
+
+// insertInbound inserts inbound activities in one statement. The ids it
+// returns are those of the rows inserted; an activity whose IRI was stored
+// already (or earlier in the same batch) is not among them.
+func (s *Store) insertInbound(ctx context.Context, batch []*groupedSave) error {
+	const cols = 11
+	var q strings.Builder
+	q.WriteString(`INSERT INTO activities (` + activityColumns + `) VALUES `)
+	args := make([]any, 0, cols*len(batch))
+	now := s.now()
+	for i, w := range batch {
+		a := w.a
+		if a.ID == "" {
+			a.ID = NewID()
+		}
+		a.CreatedAt = now
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		n := i * cols
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, 0, '', $%d, $%d)",
+			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11)
+		args = append(args, a.ID, a.IRI, a.Direction, a.Type, a.ActorIRI, a.ObjectIRI, nullString(a.LocalActorID),
+			nullString(a.StatementID), string(a.Body), nil, a.CreatedAt)
+	}
+	q.WriteString(` ON CONFLICT (iri) DO NOTHING RETURNING id`)
+	rows, err := s.q.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return fmt.Errorf("storage: save activities: %w", err)
+	}
+	defer rows.Close()
+	inserted := make(map[string]bool, len(batch))
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("storage: save activities: %w", err)
+		}
+		inserted[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("storage: save activities: %w", err)
+	}
+	for _, w := range batch {
+		w.fresh = inserted[w.a.ID]
+	}
+	return nil
 }
 
 // ActivityByIRI returns a stored activity, or ErrNotFound.
