@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -96,5 +97,38 @@ func Serve(w http.ResponseWriter, r *http.Request, st Store, key string) error {
 		w.Header().Set("Content-Type", info.ContentType)
 	}
 	http.ServeContent(w, r, path.Base(key), info.ModTime, obj)
+	return nil
+}
+
+// DeleteAll removes every object under the folder prefix (a statement's
+// images, say); a directory store removes the folder itself too. prefix
+// must not be empty: nothing removes the whole store by accident.
+func DeleteAll(ctx context.Context, st Store, prefix string) error {
+	prefix = strings.TrimSuffix(prefix, "/")
+	if !ValidKey(prefix) {
+		return fmt.Errorf("%w: prefix %q", ErrInvalidKey, prefix)
+	}
+	if d, ok := st.(*Dir); ok {
+		p, err := d.Path(prefix)
+		if err != nil {
+			return err
+		}
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("mediastore: delete %s/: %w", prefix, err)
+		}
+		return nil
+	}
+	var keys []string
+	if err := st.Walk(ctx, prefix, func(i Info) error {
+		keys = append(keys, i.Key)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := st.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
 	return nil
 }

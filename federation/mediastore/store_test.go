@@ -154,6 +154,19 @@ func TestStoreContract(t *testing.T) {
 				t.Fatalf("Stat of a folder: %v, want ErrNotFound", err)
 			}
 
+			// A folder removed whole, and only it.
+			if err := mediastore.DeleteAll(ctx, two, "actors/"); err != nil {
+				t.Fatal(err)
+			}
+			if keys := walk(t, one, ""); strings.Join(keys, " ") != "partners/p1.jpg st1/photo.webp" {
+				t.Fatalf("after DeleteAll(actors/): %v", keys)
+			}
+			for _, p := range []string{"", "/", "../st1"} {
+				if err := mediastore.DeleteAll(ctx, two, p); !errors.Is(err, mediastore.ErrInvalidKey) {
+					t.Fatalf("DeleteAll(%q) = %v, want ErrInvalidKey", p, err)
+				}
+			}
+
 			// Keys that could reach outside are refused before any I/O.
 			for _, k := range []string{"", "../x.png", "a/../../x.png", "/etc/passwd", "a//b.png", `a\b.png`, "a/./b.png", "a\x00b"} {
 				if err := one.Put(ctx, k, strings.NewReader("x"), 1, ""); !errors.Is(err, mediastore.ErrInvalidKey) {
