@@ -207,19 +207,16 @@ func (s *Service) Receive(ctx context.Context, r *http.Request, body []byte, use
 	// Domain policy comes before the key is fetched: a blocked server must
 	// not be able to make us fetch from it (or from anywhere else, by naming
 	// a key there).
-	// The key is nearly always on the actor's domain; then one look-up
-	// answers for both.
-	if err := s.checkDomain(ctx, env.Actor); err != nil {
+	// So does a block of the account itself (account_blocks.go). The key
+	// is nearly always on the actor's domain; then one look-up answers for
+	// both.
+	if err := s.admit(ctx, env.Actor); err != nil {
 		return err
 	}
 	if domainOf(sig.KeyID) != domainOf(env.Actor) {
 		if err := s.checkDomain(ctx, sig.KeyID); err != nil {
 			return err
 		}
-	}
-	// So does a block of the account itself (account_blocks.go).
-	if err := s.checkAccount(ctx, env.Actor); err != nil {
-		return err
 	}
 	owner, err := s.verifiedOwner(ctx, sig)
 	if err != nil {
@@ -292,6 +289,39 @@ func hasProof(doc map[string]any) bool {
 	}
 	_, ok = obj["proof"]
 	return ok
+}
+
+// inboxGate is a store that answers the domain policy and the account
+// block of an actor in one look-up (*storage.Store).
+type inboxGate interface {
+	InboxGate(ctx context.Context, host, actorIRI string) (policy string, accountBlocked bool, err error)
+}
+
+// admit refuses (403) an actor whose domain is refused (as checkDomain) or
+// whose account is blocked (as checkAccount), in that order.
+func (s *Service) admit(ctx context.Context, actorIRI string) error {
+	g, ok := s.store.(inboxGate)
+	if !ok {
+		if err := s.checkDomain(ctx, actorIRI); err != nil {
+			return err
+		}
+		return s.checkAccount(ctx, actorIRI)
+	}
+	policy, blocked, err := g.InboxGate(ctx, domainOf(actorIRI), actorIRI)
+	if err != nil {
+		return fmt.Errorf("federation: %w", err)
+	}
+	mode, err := s.FederationMode(ctx)
+	if err != nil {
+		return err
+	}
+	if refused(policy, mode) {
+		return refuse(http.StatusForbidden, "this server does not accept activities from your domain", nil)
+	}
+	if blocked {
+		return refuse(http.StatusForbidden, "this server does not accept activities from you", nil)
+	}
+	return nil
 }
 
 // checkDomain refuses (403) a URL whose domain, or a parent of it, is
