@@ -320,7 +320,15 @@ func (q StatementQuery) where() ([]string, []any) {
 	if q.VisibleAt.IsZero() {
 		where = append(where, `s.state <> 'deleted'`)
 	} else {
-		where = append(where, `s.state IN ('published', 'scheduled') AND s.published_at <= `+arg(utc(q.VisibleAt)))
+		// With a cursor older than the time, the cursor's time is the upper
+		// bound: the same rows, but the planners then start the index range
+		// at the cursor instead of reading every newer row and filtering
+		// them out (the OR below is not an index bound in either database).
+		upper := utc(q.VisibleAt)
+		if q.Before != nil && q.Before.PublishedAt.Before(upper) {
+			upper = utc(q.Before.PublishedAt)
+		}
+		where = append(where, `s.state IN ('published', 'scheduled') AND s.published_at <= `+arg(upper))
 	}
 	if q.ActorID != "" {
 		where = append(where, `s.actor_id = `+arg(q.ActorID))

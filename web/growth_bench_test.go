@@ -26,8 +26,8 @@ const growthTarget = 1.5
 // when populate changes so that old cached files are not reused.
 const growthFixtureVersion = 2
 
-// BenchmarkGrowthRatio renders the home page, the first outbox page and
-// the node's Atom feed from a node holding 1,000 statements and from one
+// BenchmarkGrowthRatio renders the home page and an outbox page (each the
+// first page, and one halfway down the list) and the node's Atom feed from a node holding 1,000 statements and from one
 // holding 100,000, with the response and feed caches off so that every
 // request runs its handler and its queries. The two nodes are asked in
 // turn within each iteration, so the machine's noise falls on both alike.
@@ -41,13 +41,28 @@ const growthFixtureVersion = 2
 // schema version and the fixture's shape, so only the first run pays for
 // inserting 101,000 statements; each run works on a copy.
 func BenchmarkGrowthRatio(b *testing.B) {
-	small := growthNode(b, 1000)
-	large := growthNode(b, 100000)
-	surfaces := []struct{ name, path, accept string }{
-		{"home", "/", ""},
-		{"outbox", "/users/icssi/outbox?page=true", "application/activity+json"},
-		{"feed", "/feed.atom", ""},
+	small, smallMid := growthNode(b, 1000)
+	large, largeMid := growthNode(b, 100000)
+	surfaces := []struct{ name, path, accept, deep string }{
+		{"home", "/", "", ""},
+		{"home-deep", "/?before=", "", "mid"},
+		{"outbox", "/users/icssi/outbox?page=true", "application/activity+json", ""},
+		{"outbox-deep", "/users/icssi/outbox?page=true&before=", "application/activity+json", "mid"},
+		{"feed", "/feed.atom", "", ""},
 	}
+	// A deep page starts halfway down the list: 500 statements down on
+	// the small node, 50,000 on the large one.
+	paths := func(mid string) []string {
+		out := make([]string, len(surfaces))
+		for i, s := range surfaces {
+			out[i] = s.path
+			if s.deep != "" {
+				out[i] += mid
+			}
+		}
+		return out
+	}
+	smallPaths, largePaths := paths(smallMid), paths(largeMid)
 	get := func(base, path, accept string) time.Duration {
 		req, err := http.NewRequest(http.MethodGet, base+path, nil)
 		if err != nil {
@@ -71,17 +86,17 @@ func BenchmarkGrowthRatio(b *testing.B) {
 	}
 	// Warm both: templates, prepared statements, the page cache of SQLite.
 	for i := 0; i < 5; i++ {
-		for _, s := range surfaces {
-			get(small, s.path, s.accept)
-			get(large, s.path, s.accept)
+		for j, s := range surfaces {
+			get(small, smallPaths[j], s.accept)
+			get(large, largePaths[j], s.accept)
 		}
 	}
 	times := make([][2][]time.Duration, len(surfaces))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for j, s := range surfaces {
-			times[j][0] = append(times[j][0], get(small, s.path, s.accept))
-			times[j][1] = append(times[j][1], get(large, s.path, s.accept))
+			times[j][0] = append(times[j][0], get(small, smallPaths[j], s.accept))
+			times[j][1] = append(times[j][1], get(large, largePaths[j], s.accept))
 		}
 	}
 	b.StopTimer()
@@ -115,8 +130,9 @@ func median(ds []time.Duration) time.Duration {
 }
 
 // growthNode returns the address of a node with count statements of one
-// actor, caches off, on a copy of a populated SQLite file.
-func growthNode(b *testing.B, count int) string {
+// actor, caches off, on a copy of a populated SQLite file, and the page
+// cursor of the statement halfway down its list.
+func growthNode(b *testing.B, count int) (url, mid string) {
 	b.Helper()
 	all, err := migrations.For(migrations.SQLite)
 	if err != nil {
@@ -126,7 +142,8 @@ func growthNode(b *testing.B, count int) string {
 	path := filepath.Join(b.TempDir(), "growth.db")
 	off := func(c *web.Config) { c.ResponseCacheBytes, c.FeedCacheBytes = -1, -1 }
 	if err := copyFile(cached, path); err == nil {
-		return newNodeConfig(b, "sqlite:"+path, off).srv.URL
+		n := newNodeConfig(b, "sqlite:"+path, off)
+		return n.srv.URL, middle(b, n, count)
 	}
 	n := newNodeConfig(b, "sqlite:"+path, off)
 	populate(b, n, count)
@@ -140,7 +157,20 @@ func growthNode(b *testing.B, count int) string {
 	if err := copyFile(path, tmp); err == nil {
 		_ = os.Rename(tmp, cached)
 	}
-	return n.srv.URL
+	return n.srv.URL, middle(b, n, count)
+}
+
+// middle is the page cursor (published time in microseconds, id) of the
+// statement halfway down the list.
+func middle(b *testing.B, n *node, count int) string {
+	b.Helper()
+	var id string
+	var at time.Time
+	if err := n.store.DB().QueryRow(`SELECT id, published_at FROM statements ORDER BY published_at DESC, id DESC
+		LIMIT 1 OFFSET $1`, count/2).Scan(&id, &at); err != nil {
+		b.Fatal(err)
+	}
+	return strconv.FormatInt(at.UnixMicro(), 10) + "_" + id
 }
 
 // populate creates the actor and count published statements, an hour
