@@ -175,8 +175,12 @@ func (s *Store) ClaimDeliveries(ctx context.Context, workerID string, lease time
 	}
 	// The innermost SELECT takes (and on PostgreSQL locks, skipping rows
 	// another claimer holds) the oldest due rows; the window keeps the
-	// first of each host; the UPDATE leases those.
-	rows, err := s.q.QueryContext(ctx, `UPDATE deliveries SET locked_until = $1, locked_by = $2, updated_at = $3
+	// first of each host; the UPDATE leases those. Lease and load share a
+	// transaction: a claim cut short (a cancelled context) leaves no row
+	// leased to a worker that never learnt of it.
+	var out []*ClaimedDelivery
+	err := s.Tx(ctx, func(tx *Store) error {
+		rows, err := tx.q.QueryContext(ctx, `UPDATE deliveries SET locked_until = $1, locked_by = $2, updated_at = $3
 		WHERE id IN (SELECT id FROM (
 			SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY host ORDER BY next_attempt_at, id) AS n FROM (
 				SELECT id, host, next_attempt_at FROM deliveries d
@@ -185,26 +189,28 @@ func (s *Store) ClaimDeliveries(ctx context.Context, workerID string, lease time
 				ORDER BY next_attempt_at, id LIMIT $4`+s.dialect.skipLocked+`) due
 			) firsts WHERE n = 1 ORDER BY next_attempt_at, id LIMIT $5)
 		RETURNING id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
-	}
-	var ids []any
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("storage: claim deliveries: %w", err)
+		if err != nil {
+			return err
 		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
-	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out, err := s.claimedDeliveries(ctx, ids)
+		var ids []any
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		out, err = tx.claimedDeliveries(ctx, ids)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
 	}

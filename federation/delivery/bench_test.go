@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -101,7 +102,7 @@ func newBenchFleet() (*benchFleet, error) {
 		}
 		s := &benchServer{url: "http://" + ln.Addr().String()}
 		s.srv = &http.Server{Handler: f.handler(s), ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = s.srv.Serve(ln) }()
+		go pprof.Do(context.Background(), pprof.Labels("part", "fleet"), func(context.Context) { _ = s.srv.Serve(ln) })
 		f.servers = append(f.servers, s)
 	}
 	f.addrs = "one address each, 127.0.1.1 to 127.0.4.250"

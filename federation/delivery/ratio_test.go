@@ -8,10 +8,12 @@ import (
 	"crypto/sha256"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -48,32 +50,44 @@ func BenchmarkFanOutRatio(b *testing.B) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
-	go func() { defer close(stopped); _ = w.Run(ctx) }()
+	go func() {
+		defer close(stopped)
+		pprof.Do(ctx, pprof.Labels("part", "worker"), func(ctx context.Context) { _ = w.Run(ctx) })
+	}()
 	defer func() { cancel(); <-stopped }()
 
 	rounds := max(1, (b.N+fleetHosts-1)/fleetHosts)
-	var signing, bare, fanout time.Duration
+	var signing, bare, fanout, enqueue time.Duration
+	var signingCPU, bareCPU, fanoutCPU time.Duration
 	var peak atomic.Int64
 	b.ResetTimer()
 	b.StopTimer()
 	for r := 0; r < rounds; r++ {
-		signing += signingLimit(b, f, fleetHosts)
-		bare += f.barePosts(b, delivery.DefaultWorkers)
+		c0 := processCPU()
+		pprof.Do(context.Background(), pprof.Labels("part", "limit"), func(context.Context) { signing += signingLimit(b, f, fleetHosts) })
+		c1 := processCPU()
+		pprof.Do(context.Background(), pprof.Labels("part", "bare"), func(context.Context) { bare += f.barePosts(b, delivery.DefaultWorkers) })
+		c2 := processCPU()
+		signingCPU += c1 - c0
+		bareCPU += c2 - c1
 
 		before := f.serverHits()
 		stop := sampleRSS(&peak)
 		b.StartTimer()
+		c3 := processCPU()
 		start := time.Now()
 		act := f.publish(b)
+		enqueue += time.Since(start)
 		w.Notify()
 		target := f.hits.Load() + fleetHosts
 		for f.hits.Load() < target {
 			time.Sleep(time.Millisecond)
 		}
 		for pending(b, f.store, act) > 0 {
-			time.Sleep(time.Millisecond)
+			time.Sleep(2 * time.Millisecond)
 		}
 		fanout += time.Since(start)
+		fanoutCPU += processCPU() - c3
 		b.StopTimer()
 		stop()
 		f.checkOneEach(b, before)
@@ -89,9 +103,15 @@ func BenchmarkFanOutRatio(b *testing.B) {
 	b.ReportMetric(limit, "signing-limit-sigs/s")
 	b.ReportMetric(posts/bare.Seconds(), "bare-posts/s")
 	b.ReportMetric(rss, "peak-rss-MB")
+	perPost := func(d time.Duration) float64 { return float64(d.Microseconds()) / posts }
+	b.ReportMetric(perPost(fanoutCPU), "node-cpu-us/post")
+	b.ReportMetric(perPost(bareCPU), "bare-cpu-us/post")
+	b.ReportMetric(perPost(signingCPU), "cpu-us/sig")
+	b.ReportMetric(float64(enqueue.Microseconds())/1000/float64(rounds), "enqueue-ms")
 	b.ReportMetric(peakRSSTarget, "rss-target-MB")
-	b.Logf("%d fan-outs of %d POSTs: %.0f POSTs/s, signing limit %.0f/s on %d cores (ratio %.2f, target %.1f), bare %.0f POSTs/s, peak RSS %.0f MB",
-		rounds, fleetHosts, node, limit, runtime.GOMAXPROCS(0), ratio, fanOutTarget, posts/bare.Seconds(), rss)
+	b.Logf("%d fan-outs of %d POSTs: %.0f POSTs/s, signing limit %.0f/s on %d cores (ratio %.2f, target %.1f), bare %.0f POSTs/s, peak RSS %.0f MB, publishing %.1f ms; CPU per POST %.0f µs (bare %.0f, one signature %.0f)",
+		rounds, fleetHosts, node, limit, runtime.GOMAXPROCS(0), ratio, fanOutTarget, posts/bare.Seconds(), rss, float64(enqueue.Microseconds())/1000/float64(rounds),
+		perPost(fanoutCPU), perPost(bareCPU), perPost(signingCPU))
 	if os.Getenv("TADAMUN_BENCH_STRICT") == "1" {
 		if ratio < fanOutTarget {
 			b.Errorf("fan-out at %.2f of the signing limit, want at least %.1f", ratio, fanOutTarget)
@@ -177,7 +197,7 @@ func (f *benchFleet) checkOneEach(b *testing.B, before []int64) {
 	}
 }
 
-// sampleRSS records the process's resident memory into peak every 5ms
+// sampleRSS records the process's resident memory into peak every 10ms
 // until the returned function is called, which takes a last sample.
 func sampleRSS(peak *atomic.Int64) (stop func()) {
 	sample := func() {
@@ -189,7 +209,7 @@ func sampleRSS(peak *atomic.Int64) (stop func()) {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(5 * time.Millisecond)
+		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		for {
 			sample()
@@ -225,4 +245,13 @@ func residentBytes() int64 {
 		}
 	}
 	return 0
+}
+
+// processCPU is the CPU time, user and system, the process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

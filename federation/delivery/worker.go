@@ -279,7 +279,11 @@ func (w *Worker) claim(ctx context.Context) (int, error) {
 	if have > w.cfg.Workers {
 		return 0, nil
 	}
-	list, err := w.store.ClaimDeliveries(ctx, w.cfg.WorkerID, w.cfg.Lease, limit, skip)
+	// A claim is not cut short by shutdown: the rows it leases are handed
+	// back by release, instead of waiting out their lease.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	list, err := w.store.ClaimDeliveries(cctx, w.cfg.WorkerID, w.cfg.Lease, limit, skip)
 	if err != nil {
 		return 0, err
 	}
