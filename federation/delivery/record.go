@@ -11,8 +11,19 @@ import (
 	"github.com/tadamun/tadamun/storage"
 )
 
-// maxBatch is the most attempts recorded in one transaction.
-const maxBatch = 64
+// maxBatch is the most attempts recorded in one transaction; batchGap is
+// how long the recorder waits for one more while posts are under way.
+const (
+	maxBatch = 64
+	batchGap = 2 * time.Millisecond
+)
+
+// posting reports whether posts are under way.
+func (w *Worker) posting() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.busy > 0
+}
 
 // settlement is an attempt on its way into the database, and what
 // recording it decided.
@@ -28,7 +39,8 @@ type settlement struct {
 }
 
 // recorder writes the outcomes of attempts, as many per transaction as
-// have arrived while the previous one committed (group commit). Each commit
+// have arrived while the previous one committed, or arrive less than
+// batchGap apart while posts are under way (group commit). Each commit
 // costs an fsync, and SQLite has one writer: a transaction per attempt
 // would make the database, not the network, the limit of a fan-out. An
 // attempt's post slot is freed as soon as its outcome is queued here (at
@@ -37,6 +49,8 @@ type settlement struct {
 // way or queued, whose rows are then sent again after their lease.
 func (w *Worker) recorder(ctx context.Context, in <-chan *settlement) {
 	ctx = context.WithoutCancel(ctx) // outcomes are stored through shutdown
+	gap := time.NewTimer(batchGap)
+	defer gap.Stop()
 	for first := range in {
 		batch := []*settlement{first}
 	more:
@@ -47,7 +61,24 @@ func (w *Worker) recorder(ctx context.Context, in <-chan *settlement) {
 					break more
 				}
 				batch = append(batch, s)
+				continue
 			default:
+			}
+			// Nothing more has arrived. While posts are under way, their
+			// outcomes follow within a fraction of a millisecond each: a
+			// short wait fills the batch and saves commits.
+			if !w.posting() {
+				break
+			}
+			gap.Reset(batchGap)
+			select {
+			case s, ok := <-in:
+				gap.Stop() // since Go 1.23 a stopped or reset timer delivers no stale tick
+				if !ok {
+					break more
+				}
+				batch = append(batch, s)
+			case <-gap.C:
 				break more
 			}
 		}
