@@ -153,6 +153,14 @@ func growthNode(b *testing.B, count int) (url, mid string) {
 	if _, err := n.store.DB().Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		b.Fatal(err)
 	}
+	// Files of older schemas or shapes will not be read again: remove
+	// them so that they do not pile up (each large one is about 100 MB).
+	old, _ := filepath.Glob(filepath.Join(os.TempDir(), fmt.Sprintf("tadamun-growth-s*-f*-%d.db", count)))
+	for _, f := range old {
+		if f != cached {
+			_ = os.Remove(f)
+		}
+	}
 	tmp := cached + ".part" + strconv.Itoa(os.Getpid())
 	if err := copyFile(path, tmp); err == nil {
 		_ = os.Rename(tmp, cached)
