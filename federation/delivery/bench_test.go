@@ -42,6 +42,10 @@ type benchFleet struct {
 	stray   atomic.Int64 // anything else
 	addrs   string       // how the servers are addressed, for the log
 	n       atomic.Int64 // activities published
+	// goal, when set, is a count of hits at which reached gets a value:
+	// a waiter need not poll.
+	goal    atomic.Int64
+	reached chan struct{}
 }
 
 type benchServer struct {
@@ -81,7 +85,7 @@ func newBenchFleet() (*benchFleet, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &benchFleet{dir: dir, client: transport.New(transport.Config{AllowPrivate: true})}
+	f := &benchFleet{dir: dir, client: transport.New(transport.Config{AllowPrivate: true}), reached: make(chan struct{}, 1)}
 	// Linux routes all of 127.0.0.0/8 to lo, so every server can have an
 	// address, and thus a host, of its own, as on the Internet. Elsewhere
 	// only 127.0.0.1 may exist: the servers then differ by port.
@@ -162,7 +166,12 @@ func (f *benchFleet) handler(s *benchServer) http.Handler {
 			return
 		}
 		s.hits.Add(1)
-		f.hits.Add(1)
+		if f.hits.Add(1) == f.goal.Load() {
+			select {
+			case f.reached <- struct{}{}:
+			default:
+			}
+		}
 		w.WriteHeader(http.StatusAccepted)
 	})
 }

@@ -76,13 +76,11 @@ func BenchmarkFanOutRatio(b *testing.B) {
 		b.StartTimer()
 		c3 := processCPU()
 		start := time.Now()
+		f.goal.Store(f.hits.Load() + fleetHosts)
 		act := f.publish(b)
 		enqueue += time.Since(start)
 		w.Notify()
-		target := f.hits.Load() + fleetHosts
-		for f.hits.Load() < target {
-			time.Sleep(time.Millisecond)
-		}
+		f.awaitHits(b, f.hits.Load()+fleetHosts)
 		for pending(b, f.store, act) > 0 {
 			time.Sleep(2 * time.Millisecond)
 		}
@@ -265,4 +263,19 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// awaitHits waits until the fleet has counted target POSTs; goal must have
+// been set to target before they could arrive.
+func (f *benchFleet) awaitHits(b *testing.B, target int64) {
+	b.Helper()
+	timeout := time.After(2 * time.Minute)
+	for f.hits.Load() < target {
+		select {
+		case <-f.reached:
+		case <-timeout:
+			b.Fatalf("%d of %d POSTs arrived", f.hits.Load(), target)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
