@@ -162,25 +162,58 @@ func (s *Store) saveGrouped(ctx context.Context, a *Activity) (bool, error) {
 	if !lead && !<-me.done {
 		return me.fresh, me.err
 	}
-	g.mu.Lock()
-	n := min(len(g.queue), maxGroup-1)
-	batch := append([]*groupedSave{me}, g.queue[:n]...)
-	g.queue = append(g.queue[:0:0], g.queue[n:]...)
-	g.mu.Unlock()
-	s.commitGroup(context.WithoutCancel(ctx), batch)
-	for _, w := range batch[1:] {
-		w.done <- false
+	// Leading: this caller's activity goes first, then as many queued ones
+	// as make a group of a size in groupSize's short list; the leader then
+	// goes on with the queue for up to leadRounds groups, which saves waking
+	// another caller to commit each one, before handing the lead on.
+	batch := []*groupedSave{me}
+	for round := 0; ; round++ {
+		g.mu.Lock()
+		n := groupSize(len(batch)+len(g.queue)) - len(batch)
+		batch = append(batch, g.queue[:n]...)
+		g.queue = append(g.queue[:0:0], g.queue[n:]...)
+		g.mu.Unlock()
+		s.commitGroup(context.WithoutCancel(ctx), batch)
+		for _, w := range batch {
+			if w != me {
+				w.done <- false
+			}
+		}
+		g.mu.Lock()
+		if len(g.queue) == 0 {
+			g.leaders--
+			g.mu.Unlock()
+			break
+		}
+		if round+1 >= leadRounds {
+			next := g.queue[0]
+			g.queue = g.queue[1:]
+			next.done <- true
+			g.mu.Unlock()
+			break
+		}
+		g.mu.Unlock()
+		batch = batch[:0]
 	}
-	g.mu.Lock()
-	if len(g.queue) > 0 {
-		next := g.queue[0]
-		g.queue = g.queue[1:]
-		next.done <- true
-	} else {
-		g.leaders--
-	}
-	g.mu.Unlock()
 	return me.fresh, me.err
+}
+
+// leadRounds bounds how many groups one caller commits before it hands the
+// lead on (its own answer waits meanwhile).
+const leadRounds = 4
+
+// groupSize is the largest power of two up to n, at most maxGroup: the
+// statement that inserts a group has one text per size, and a few sizes
+// keep each of them prepared and hot.
+func groupSize(n int) int {
+	if n >= maxGroup {
+		return maxGroup
+	}
+	size := 1
+	for size*2 <= n {
+		size *= 2
+	}
+	return size
 }
 
 // commitGroup stores a batch with one multi-row INSERT, a single statement
