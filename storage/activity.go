@@ -87,9 +87,10 @@ const maxGroup = 128
 
 // saveGroup is the queue of inbound activities waiting to be committed on
 // one database. A caller that finds fewer than groupLeaders groups being
-// committed leads one: it takes every activity queued (up to maxGroup) into
-// one statement, answers their callers, and hands the lead to the first one
-// still queued, if any. No goroutine runs between saves.
+// committed leads: it takes queued activities with its own into one
+// statement (groupSize), answers their callers, goes on for a few more
+// groups while any are queued (leadRounds), and then hands the lead to the
+// first one still queued. No goroutine runs between saves.
 type saveGroup struct {
 	mu      sync.Mutex
 	leaders int
@@ -173,7 +174,7 @@ func (s *Store) saveGrouped(ctx context.Context, a *Activity) (bool, error) {
 		batch = append(batch, g.queue[:n]...)
 		g.queue = append(g.queue[:0:0], g.queue[n:]...)
 		g.mu.Unlock()
-		s.commitGroup(context.WithoutCancel(ctx), batch)
+		s.commitGroupSafe(context.WithoutCancel(ctx), batch)
 		for _, w := range batch {
 			if w != me {
 				w.done <- false
@@ -214,6 +215,21 @@ func groupSize(n int) int {
 		size *= 2
 	}
 	return size
+}
+
+// commitGroupSafe is commitGroup, with a panic turned into every caller's
+// error: the callers waiting on the group, and those queued behind it,
+// must hear back whatever happens.
+func (s *Store) commitGroupSafe(ctx context.Context, batch []*groupedSave) {
+	defer func() {
+		if p := recover(); p != nil {
+			err := fmt.Errorf("storage: save activities: %v", p)
+			for _, w := range batch {
+				w.fresh, w.err = false, err
+			}
+		}
+	}()
+	s.commitGroup(ctx, batch)
 }
 
 // commitGroup stores a batch with one multi-row INSERT, a single statement
