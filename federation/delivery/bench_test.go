@@ -283,7 +283,7 @@ func pending(b *testing.B, s *storage.Store, act *storage.Activity) int {
 }
 
 // BenchmarkBareSignedPosts: the same 1,000 signed POSTs with the same
-// client and concurrency as the worker's default (16), straight from
+// client and concurrency as the worker's default (32), straight from
 // memory: no queue, no database. The floor BenchmarkFanOut10k is measured
 // against.
 func BenchmarkBareSignedPosts(b *testing.B) {

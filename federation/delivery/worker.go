@@ -25,7 +25,7 @@ type Poster interface {
 
 // Defaults for the zero values of Config.
 const (
-	DefaultWorkers    = 16
+	DefaultWorkers    = 32
 	DefaultPerHost    = 2
 	DefaultLease      = 2 * time.Minute
 	DefaultMaxAge     = 7 * 24 * time.Hour
@@ -56,7 +56,8 @@ type Config struct {
 	// WorkerID names this worker in the rows it leases (locked_by). Empty
 	// means host name, process id and a random suffix.
 	WorkerID string
-	// Workers is how many posts may be under way at once (default 16).
+	// Workers is how many posts may be under way at once (default 32;
+	// signatures, the CPU-bound part, run one per core however many).
 	Workers int
 	// PerHost is how many posts may be under way to one host (default 2).
 	PerHost int
