@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -54,92 +56,103 @@ func benchClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128, DisableCompression: true}}
 }
 
-// throughput measures requests per second for url with hdr under parallel
-// keep-alive load.
-func throughput(b *testing.B, url string, hdr []string) float64 {
+// benchClients is how many requests run at once, as wrk's 32 connections.
+const benchClients = 32
+
+// throughput sends total requests for url with hdr from benchClients
+// keep-alive clients at once and gives requests per second. (It is not
+// testing.Benchmark: that cannot run inside a running benchmark.)
+func throughput(b *testing.B, url string, hdr []string, total int) float64 {
 	b.Helper()
 	client := benchClient()
 	defer client.CloseIdleConnections()
 	var failed sync.Once
 	var failure error
-	r := testing.Benchmark(func(b *testing.B) {
-		b.SetParallelism(16) // 32 goroutines on 2 cores
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				req, err := http.NewRequest(http.MethodGet, url, nil)
-				if err != nil {
-					failed.Do(func() { failure = err })
-					return
+	get := func() bool {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			failed.Do(func() { failure = err })
+			return false
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			failed.Do(func() { failure = err })
+			return false
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			failed.Do(func() { failure = fmt.Errorf("%s: status %d", url, res.StatusCode) })
+			return false
+		}
+		return true
+	}
+	run := func(total int) time.Duration {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		for w := 0; w < benchClients; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for next.Add(1) <= int64(total) {
+					if !get() {
+						return
+					}
 				}
-				for i := 0; i+1 < len(hdr); i += 2 {
-					req.Header.Set(hdr[i], hdr[i+1])
-				}
-				res, err := client.Do(req)
-				if err != nil {
-					failed.Do(func() { failure = err })
-					return
-				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				if res.StatusCode != http.StatusOK {
-					failed.Do(func() { failure = fmt.Errorf("%s: status %d", url, res.StatusCode) })
-					return
-				}
-			}
-		})
-	})
+			}()
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	run(benchClients) // open the connections
+	d := run(total)
 	if failure != nil {
 		b.Fatal(failure)
 	}
-	if r.T <= 0 {
-		return 0
-	}
-	return float64(r.N) / r.T.Seconds()
+	return float64(total) / d.Seconds()
 }
 
-// ratioResults keeps each benchmark's measurement: the testing package
-// calls a benchmark function more than once (b.N = 1 first), and the
-// measurement, made with testing.Benchmark inside, is done once.
-var ratioResults sync.Map
-
 // ratio measures the node at path against echo serving the node's own
-// answer from memory, and reports both and their ratio next to target.
-// setup builds the node and names the request (run once per benchmark).
+// answer from memory, b.N requests each, and reports both and their ratio
+// next to target. setup builds the node and names the request; it is not
+// timed. Runs of fewer than 50 requests (the testing package's first probe
+// with b.N = 1) measure nothing.
 func ratio(b *testing.B, target float64, setup func() (n *node, path string, hdr []string)) {
 	b.Helper()
-	type result struct{ node, base float64 }
-	v, ok := ratioResults.Load(b.Name())
-	if !ok {
-		n, path, hdr := setup()
-		res, body := n.get(b, path, hdr...)
-		if res.StatusCode != http.StatusOK {
-			b.Fatalf("%s = %d", path, res.StatusCode)
-		}
-		raw := []byte(body)
-		e := echo.New()
-		e.GET("/bytes", func(c echo.Context) error {
-			h := c.Response().Header()
-			for _, k := range []string{"Content-Encoding", "Vary", "ETag", "Cache-Control", "Last-Modified"} {
-				if v := res.Header.Get(k); v != "" {
-					h.Set(k, v)
-				}
+	if b.N < 50 {
+		return
+	}
+	b.StopTimer()
+	n, path, hdr := setup()
+	res, body := n.get(b, path, hdr...)
+	if res.StatusCode != http.StatusOK {
+		b.Fatalf("%s = %d", path, res.StatusCode)
+	}
+	raw := []byte(body)
+	e := echo.New()
+	e.GET("/bytes", func(c echo.Context) error {
+		h := c.Response().Header()
+		for _, k := range []string{"Content-Encoding", "Vary", "ETag", "Cache-Control", "Last-Modified"} {
+			if v := res.Header.Get(k); v != "" {
+				h.Set(k, v)
 			}
-			return c.Blob(http.StatusOK, res.Header.Get("Content-Type"), raw)
-		})
-		srv := httptest.NewServer(e)
-		defer srv.Close()
-		r := result{node: throughput(b, n.srv.URL+path, hdr), base: throughput(b, srv.URL+"/bytes", hdr)}
-		ratioResults.Store(b.Name(), r)
-		v = r
-		b.Logf("%s: %d bytes on the wire (%s)", path, len(raw), res.Header.Get("Content-Encoding"))
-	}
-	r := v.(result)
-	got := 0.0
-	if r.base > 0 {
-		got = r.node / r.base
-	}
-	b.ReportMetric(r.node, "node-req/s")
-	b.ReportMetric(r.base, "baseline-req/s")
+		}
+		return c.Blob(http.StatusOK, res.Header.Get("Content-Type"), raw)
+	})
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	b.Logf("%s: %d bytes on the wire (%s)", path, len(raw), res.Header.Get("Content-Encoding"))
+	b.StartTimer()
+	node := throughput(b, n.srv.URL+path, hdr, b.N)
+	base := throughput(b, srv.URL+"/bytes", hdr, b.N)
+	b.StopTimer()
+	got := node / base
+	b.ReportMetric(node, "node-req/s")
+	b.ReportMetric(base, "baseline-req/s")
 	b.ReportMetric(got, "ratio")
 	b.ReportMetric(target, "target")
 	if os.Getenv("TADAMUN_BENCH_STRICT") == "1" && got < target {
