@@ -128,21 +128,34 @@ func (s *Server) feed(name string, source feedSource) echo.HandlerFunc {
 		}
 		q.VisibleAt, q.Limit = s.cfg.Now(), FeedSize
 		ctx := c.Request().Context()
-		count, modified, err := s.store.StatementsVersion(ctx, q)
+		// The version is read through the gate (respgate.go): requests
+		// arriving together share one read, never one begun before them.
+		stamp, err := s.gate.do(ctx, "feed:"+f.Self, func(ctx context.Context) (string, error) {
+			count, modified, err := s.store.StatementsVersion(ctx, q)
+			if err != nil {
+				return "", err
+			}
+			actorsChanged, err := s.store.ActorsChanged(ctx)
+			if err != nil {
+				return "", err
+			}
+			newest := modified
+			if actorsChanged.After(newest) {
+				newest = actorsChanged
+			}
+			return strconv.Itoa(count) + "|" + modified.Format(time.RFC3339Nano) + "|" + actorsChanged.Format(time.RFC3339Nano) +
+				"|" + newest.Format(time.RFC3339Nano), nil
+		})
 		if err != nil {
 			return err
 		}
-		actorsChanged, err := s.store.ActorsChanged(ctx)
+		modified, err := time.Parse(time.RFC3339Nano, stamp[strings.LastIndexByte(stamp, '|')+1:])
 		if err != nil {
 			return err
 		}
 		// The feed's own title and description (node settings) are part of
 		// the version, so a renamed site reaches the cached feeds too.
-		version := strconv.Itoa(count) + "|" + modified.Format(time.RFC3339Nano) + "|" + actorsChanged.Format(time.RFC3339Nano) +
-			"|" + f.Title + "|" + f.Description + "|" + f.Language
-		if actorsChanged.After(modified) {
-			modified = actorsChanged
-		}
+		version := stamp + "|" + f.Title + "|" + f.Description + "|" + f.Language
 		e, ok := s.feeds.Get(f.Self)
 		if !ok || e.Version != version {
 			list, err := s.store.ListStatements(ctx, q)

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -84,7 +85,7 @@ func (s *Server) cached(rt cachedRoute, h echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if ok && e.Version == version {
 			if asActivity {
-				if err := s.authorize(c); err != nil {
+				if err := s.authorizeStored(c); err != nil {
 					return err
 				}
 			}
@@ -279,3 +280,22 @@ func serveEntry(c echo.Context, e cache.Entry, vary string) error {
 func versionStamp(parts ...string) string { return strings.Join(parts, "|") }
 
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// authorizeStored is the authorized-fetch check before a stored
+// ActivityStreams document is served. Whether the node requires signed
+// fetches is read through the version gate (a mode switched on applies to
+// every request that arrives after it); the signature itself is checked
+// per request, exactly as the handler checks it.
+func (s *Server) authorizeStored(c echo.Context) error {
+	required, err := s.gate.do(c.Request().Context(), "signed-fetch", func(ctx context.Context) (string, error) {
+		r, err := s.fed.SignedFetchRequired(ctx)
+		return strconv.FormatBool(r), err
+	})
+	if err != nil {
+		return err
+	}
+	if required != "true" {
+		return nil
+	}
+	return s.authorize(c)
+}
