@@ -2,10 +2,7 @@ package federation
 
 import (
 	"crypto"
-	"runtime"
-	"sync"
 	"time"
-	"weak"
 
 	"github.com/tadamun/tadamun/federation/httpsig"
 	"github.com/tadamun/tadamun/storage"
@@ -37,32 +34,7 @@ type cachedKey struct {
 	pub   crypto.PublicKey
 }
 
-// keyCaches holds each Service's key cache, weakly keyed so that a Service
-// no longer used takes its cache with it.
-var keyCaches struct {
-	mu sync.Mutex
-	m  map[weak.Pointer[Service]]*boundedCache[*cachedKey]
-}
-
-func (s *Service) keyCache() *boundedCache[*cachedKey] {
-	k := weak.Make(s)
-	keyCaches.mu.Lock()
-	defer keyCaches.mu.Unlock()
-	c := keyCaches.m[k]
-	if c == nil {
-		if keyCaches.m == nil {
-			keyCaches.m = map[weak.Pointer[Service]]*boundedCache[*cachedKey]{}
-		}
-		c = newBoundedCache[*cachedKey](keyCacheEntries, keyCacheTTL)
-		keyCaches.m[k] = c
-		runtime.AddCleanup(s, func(k weak.Pointer[Service]) {
-			keyCaches.mu.Lock()
-			delete(keyCaches.m, k)
-			keyCaches.mu.Unlock()
-		}, k)
-	}
-	return c
-}
+func (s *Service) keyCache() *boundedCache[*cachedKey] { return s.keys }
 
 // cachedOwner returns keyID's owner from the cache if it is there and
 // neither the entry nor the stored actor has expired.

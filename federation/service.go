@@ -49,6 +49,7 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 	wakeF func()
+	keys  *boundedCache[*cachedKey] // signing keys' owners, parsed (keycache.go)
 
 	client          *transport.Client
 	mediaDir        string
@@ -71,6 +72,7 @@ type Service struct {
 // New returns a Service for the node described by cfg.
 func New(cfg Config, store Store) *Service {
 	s := &Service{store: store, iri: iri.New(cfg.Scheme, cfg.Host), log: cfg.Logger, now: cfg.Now, wakeF: cfg.Wake,
+		keys:   newBoundedCache[*cachedKey](keyCacheEntries, keyCacheTTL),
 		client: cfg.Client, mediaDir: cfg.MediaDir, insecureRemote: cfg.InsecureRemote, authorizedFetch: cfg.AuthorizedFetch,
 		inboxWake: make(chan struct{}, 1), keyFailures: newBoundedCache[error](keyFailureEntries, keyFailureTTL),
 		fetches: newFetchLimiter(fetchesMax, fetchesPerHost), subscribes: newBoundedCache[string](subscribeEntries, subscribeTTL)}
@@ -98,13 +100,6 @@ func (s *Service) wake() {
 		s.wakeF()
 	}
 	s.notifyOthers(storage.WakeDelivery)
-}
-
-// inboxQueued is called after an inbound activity was stored: it wakes this
-// process's inbox worker and those of the other processes.
-func (s *Service) inboxQueued() {
-	s.WakeInbox()
-	s.notifyOthers(storage.WakeInbox)
 }
 
 // notifier is a store that can wake the workers of every process on its

@@ -5,12 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 )
 
 // Activity directions.
@@ -114,36 +112,8 @@ type groupedSave struct {
 	done  chan bool // receives false when saved (or failed), true when this caller is to lead
 }
 
-// saveGroups holds one saveGroup per open database. It is keyed weakly, and
-// an entry goes when its *sql.DB is collected, so stores opened and closed
-// (tests open thousands) leave nothing behind.
-var saveGroups struct {
-	mu sync.Mutex
-	m  map[weak.Pointer[sql.DB]]*saveGroup
-}
-
-func groupFor(db *sql.DB) *saveGroup {
-	k := weak.Make(db)
-	saveGroups.mu.Lock()
-	defer saveGroups.mu.Unlock()
-	g := saveGroups.m[k]
-	if g == nil {
-		if saveGroups.m == nil {
-			saveGroups.m = map[weak.Pointer[sql.DB]]*saveGroup{}
-		}
-		g = &saveGroup{}
-		saveGroups.m[k] = g
-		runtime.AddCleanup(db, func(k weak.Pointer[sql.DB]) {
-			saveGroups.mu.Lock()
-			delete(saveGroups.m, k)
-			saveGroups.mu.Unlock()
-		}, k)
-	}
-	return g
-}
-
 func (s *Store) saveGrouped(ctx context.Context, a *Activity) (bool, error) {
-	g := groupFor(s.db)
+	g := s.saves
 	me := &groupedSave{a: a, done: make(chan bool, 1)}
 	// A caller leads when fewer than groupLeaders groups are committing, and
 	// queues otherwise. Nothing is queued while a lead is free: the queue

@@ -41,6 +41,7 @@ type Store struct {
 	clock   func() time.Time
 	prep    *statements // counts queries; on SQLite keeps them prepared
 	memo    *memo       // answers computed from the whole table, kept while the data has not changed
+	saves   *saveGroup  // inbound activities waiting to be written in one commit (activity.go)
 }
 
 // queryer is what *sql.DB and *sql.Tx have in common.
@@ -153,7 +154,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		clock = time.Now
 	}
 	prep := newStatements(db, name == "sqlite")
-	s := &Store{db: db, q: poolQueryer{prep}, dialect: dialects[name], clock: clock, prep: prep, memo: &memo{}}
+	s := &Store{db: db, q: poolQueryer{prep}, dialect: dialects[name], clock: clock, prep: prep, memo: &memo{}, saves: &saveGroup{}}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
@@ -216,7 +217,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) (err error) {
 		}
 	}()
 	if err = fn(&Store{db: s.db, q: txQueryer{s.prep, t}, dialect: s.dialect, inTx: true, clock: s.clock,
-		prep: s.prep, memo: s.memo}); err != nil {
+		prep: s.prep, memo: s.memo, saves: s.saves}); err != nil {
 		return err
 	}
 	if err = t.Commit(); err != nil {
