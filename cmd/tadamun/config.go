@@ -40,7 +40,7 @@ var settings = []setting{
 	{key: "tls-cert", env: "TADAMUN_TLS_CERT", forServ: true, help: "certificate file (PEM) to serve HTTPS directly"},
 	{key: "tls-key", env: "TADAMUN_TLS_KEY", forServ: true, help: "private key file (PEM) for --tls-cert"},
 	{key: "authorized-fetch", env: "TADAMUN_AUTHORIZED_FETCH", isBool: true, forServ: true, help: "answer ActivityPub GETs only when they carry a valid signature (Mastodon's secure mode)"},
-	{key: "delivery-workers", env: "TADAMUN_DELIVERY_WORKERS", def: "16", forServ: true, help: "how many deliveries run at once (at most 2 per remote host)"},
+	{key: "delivery-workers", env: "TADAMUN_DELIVERY_WORKERS", def: "32", forServ: true, help: "how many deliveries run at once (at most 2 per remote host)"},
 	{key: "delivery-lease", env: "TADAMUN_DELIVERY_LEASE", def: "30s", forServ: true, help: "how long a claimed delivery stays reserved to its worker; after a crash it is retried when this runs out (keep it above the 10s request timeout)"},
 	{key: "rate-limit", env: "TADAMUN_RATE_LIMIT", def: "50", forServ: true, help: "requests per second one client address may make, bursts of twice that (0: no limit)"},
 	{key: "trusted-proxies", env: "TADAMUN_TRUSTED_PROXIES", forServ: true, help: "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed"},
