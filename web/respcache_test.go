@@ -266,6 +266,27 @@ func TestResponseEncodings(t *testing.T) {
 			}
 		})
 	}
+	t.Run("HEAD before any GET", func(t *testing.T) {
+		for _, enc := range []string{"gzip", "identity"} {
+			path := "/tags/iraq?enc=" + enc // a selection nobody has asked for yet
+			req, err := http.NewRequest(http.MethodHead, n.srv.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Accept-Encoding", enc)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			getRes, body := n.get(t, path, "Accept-Encoding", enc)
+			if res.StatusCode != 200 || res.Header.Get("Content-Length") != strconv.Itoa(len(body)) ||
+				res.Header.Get("ETag") != getRes.Header.Get("ETag") {
+				t.Errorf("HEAD %s = %d, length %q, ETag %q; GET: %d bytes, ETag %q", enc, res.StatusCode,
+					res.Header.Get("Content-Length"), res.Header.Get("ETag"), len(body), getRes.Header.Get("ETag"))
+			}
+		}
+	})
 	t.Run("transparent gzip in Go's client", func(t *testing.T) {
 		res, err := http.Get(n.srv.URL + "/feed.atom")
 		if err != nil {
