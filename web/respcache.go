@@ -226,25 +226,30 @@ func gzipETag(etag string) string {
 }
 
 // acceptsGzip reads Accept-Encoding (RFC 9110 §12.5.3): gzip (or x-gzip,
-// or *) with a non-zero weight.
+// or *) with a non-zero weight. It runs on every cached answer, so it walks
+// the header without allocating.
 func acceptsGzip(r *http.Request) bool {
 	star := false
 	for _, v := range r.Header.Values("Accept-Encoding") {
-		for _, part := range strings.Split(v, ",") {
-			name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			name = strings.ToLower(strings.TrimSpace(name))
+		for v != "" {
+			var part string
+			part, v, _ = strings.Cut(v, ",")
+			name, params, _ := strings.Cut(part, ";")
+			name = strings.TrimSpace(name)
 			q := 1.0
-			for _, p := range strings.Split(params, ";") {
+			for params != "" {
+				var p string
+				p, params, _ = strings.Cut(params, ";")
 				if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
 					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
 						q = f
 					}
 				}
 			}
-			switch name {
-			case "gzip", "x-gzip":
+			switch {
+			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
 				return q > 0
-			case "*":
+			case name == "*":
 				star = q > 0
 			}
 		}
