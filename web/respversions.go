@@ -119,18 +119,20 @@ func (s *Server) statementRoute(c echo.Context, aux string) (string, string, err
 			aux = st.ID
 		}
 	}
-	v, err := s.listsVersion(c)
-	if err != nil {
-		return "", "", err
-	}
-	counts, err := s.gate.do(ctx, "counts:"+aux, func(ctx context.Context) (string, error) {
+	// One read for both parts: a statement boosted widely is asked for by
+	// hundreds of servers at once, and they share it.
+	v, err := s.gate.do(ctx, "statement:"+aux, func(ctx context.Context) (string, error) {
+		lists, err := s.readListsVersion(ctx)
+		if err != nil {
+			return "", err
+		}
 		n, err := s.store.InteractionCounts(ctx, aux)
-		return versionStamp(strconv.Itoa(n.Likes), strconv.Itoa(n.Announces), strconv.Itoa(n.Replies)), err
+		if err != nil {
+			return "", err
+		}
+		return versionStamp(lists, strconv.Itoa(n.Likes), strconv.Itoa(n.Announces), strconv.Itoa(n.Replies)), nil
 	})
-	if err != nil {
-		return "", "", err
-	}
-	return versionStamp(v, counts), aux, nil
+	return v, aux, err
 }
 
 // partnersRoute versions the partners page and feeds.
