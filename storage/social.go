@@ -43,18 +43,30 @@ func (s *Store) RemoveInteraction(ctx context.Context, kind, activityIRI, remote
 // Counts are the interactions with one statement.
 type Counts struct {
 	Likes, Announces, Replies int
+	// RepliesChanged is the newest change among the approved replies and
+	// their authors' profiles, as text ("" if none): a version of what the
+	// statement's page shows of them, for caches.
+	RepliesChanged string
 }
 
 // InteractionCounts counts likes, announces and approved replies of a statement.
 func (s *Store) InteractionCounts(ctx context.Context, statementID string) (Counts, error) {
 	var c Counts
+	// Times scanned as text: SQLite gives an aggregate of times as a string.
+	var objects, authors sql.NullString
 	err := s.q.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM interactions WHERE statement_id = $1 AND kind = 'like'),
 		(SELECT COUNT(*) FROM interactions WHERE statement_id = $1 AND kind = 'announce'),
-		(SELECT COUNT(*) FROM remote_objects WHERE statement_id = $1 AND moderation = 'approved' AND deleted_at IS NULL)`,
-		statementID).Scan(&c.Likes, &c.Announces, &c.Replies)
+		(SELECT COUNT(*) FROM remote_objects WHERE statement_id = $1 AND moderation = 'approved' AND deleted_at IS NULL),
+		(SELECT MAX(updated_at) FROM remote_objects WHERE statement_id = $1 AND moderation = 'approved'),
+		(SELECT MAX(r.updated_at) FROM remote_objects o JOIN remote_actors r ON r.id = o.remote_actor_id
+			WHERE o.statement_id = $1 AND o.moderation = 'approved')`,
+		statementID).Scan(&c.Likes, &c.Announces, &c.Replies, &objects, &authors)
 	if err != nil {
 		return c, fmt.Errorf("storage: interaction counts: %w", err)
+	}
+	if objects.Valid || authors.Valid {
+		c.RepliesChanged = objects.String + "|" + authors.String
 	}
 	return c, nil
 }

@@ -108,6 +108,23 @@ func testResponseCacheSurfaces(t *testing.T, dbURL string) {
 			}
 		})
 	})
+	t.Run("statement page: approved reply edited", func(t *testing.T) {
+		changed(t, n, page, nil, "Solidarity from Basra and Mosul", func() {
+			o := &storage.RemoteObject{IRI: "https://peer.test/n/1", RemoteActorID: r.ID, Type: "Note", StatementID: st.ID,
+				InReplyTo: "x", URL: "https://peer.test/n/1", ContentHTML: content.SanitizeRemote("<p>Solidarity from Basra and Mosul</p>")}
+			if err := n.store.UpsertRemoteObject(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	t.Run("statement page: replier renamed", func(t *testing.T) {
+		changed(t, n, page, nil, "Amal Renamed", func() {
+			r.DisplayName = "Amal Renamed"
+			if err := n.store.UpsertRemoteActor(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
 	t.Run("statement page: translation", func(t *testing.T) {
 		changed(t, n, page, nil, page+"/ar", func() {
 			d, err := content.ParseStatementFile([]byte("---\ntitle: نقف معاً\nlanguage: ar\n---\nنص.\n"))

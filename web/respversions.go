@@ -19,7 +19,8 @@ import (
 //     name, so a rename reaches every list);
 //   - the node settings (name, description, language), in every page's
 //     header;
-//   - for one statement, its counts: likes, boosts and approved replies
+//   - for one statement, its counts: likes, boosts and approved replies,
+//     and the newest change among those replies and their authors
 //     (approving, rejecting or deleting a reply moves the last);
 //   - for one actor, its follower count (on its profile).
 //
@@ -130,7 +131,7 @@ func (s *Server) statementRoute(c echo.Context, aux string) (string, string, err
 		if err != nil {
 			return "", err
 		}
-		return versionStamp(lists, strconv.Itoa(n.Likes), strconv.Itoa(n.Announces), strconv.Itoa(n.Replies)), nil
+		return versionStamp(lists, strconv.Itoa(n.Likes), strconv.Itoa(n.Announces), strconv.Itoa(n.Replies), n.RepliesChanged), nil
 	})
 	return v, aux, err
 }
