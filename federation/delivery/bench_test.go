@@ -288,28 +288,10 @@ func pending(b *testing.B, s *storage.Store, act *storage.Activity) int {
 // against.
 func BenchmarkBareSignedPosts(b *testing.B) {
 	f := getFleet(b)
-	body := []byte(`{"@context":"https://www.w3.org/ns/activitystreams","type":"Create","id":"bare"}`)
 	base := f.servers[0].hits.Load()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		jobs := make(chan *benchServer)
-		var wg sync.WaitGroup
-		for g := 0; g < delivery.DefaultWorkers; g++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for s := range jobs {
-					if _, err := f.client.Post(context.Background(), s.url+"/inbox", body, f.key); err != nil {
-						b.Error(err)
-					}
-				}
-			}()
-		}
-		for _, s := range f.servers {
-			jobs <- s
-		}
-		close(jobs)
-		wg.Wait()
+		f.barePosts(b, delivery.DefaultWorkers)
 	}
 	b.StopTimer()
 	f.check(b, base+int64(b.N))
