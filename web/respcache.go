@@ -106,6 +106,9 @@ func responseKey(route string, r *http.Request, asActivity bool) string {
 	if asActivity {
 		rep = "as"
 	}
+	if r.URL.RawQuery == "" { // most requests: no query to parse and sort
+		return route + "\x00" + r.URL.Path + "?\x00" + rep
+	}
 	return route + "\x00" + r.URL.Path + "?" + r.URL.Query().Encode() + "\x00" + rep
 }
 

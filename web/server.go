@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -267,10 +268,24 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // httpMetrics counts requests by route and status and times them.
+//
+// The labelled children are kept once resolved: WithLabelValues hashes its
+// labels and takes the vector's lock on every call, and the status code
+// would be formatted anew each time. The keys are the vectors' own label
+// values, so the memo holds no more series than the vectors do.
 type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	counters sync.Map // counterKey -> prometheus.Counter
+	timers   sync.Map // timerKey -> prometheus.Observer
 }
+
+type counterKey struct {
+	method, route string
+	code          int
+}
+
+type timerKey struct{ method, route string }
 
 func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 	m := &httpMetrics{
@@ -290,6 +305,28 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 	return m, nil
 }
 
+// counter is the request counter of one method, route and status.
+func (m *httpMetrics) counter(method, route string, code int) prometheus.Counter {
+	k := counterKey{method, route, code}
+	if v, ok := m.counters.Load(k); ok {
+		return v.(prometheus.Counter)
+	}
+	ctr := m.requests.WithLabelValues(method, route, strconv.Itoa(code))
+	m.counters.Store(k, ctr)
+	return ctr
+}
+
+// timer is the duration histogram of one method and route.
+func (m *httpMetrics) timer(method, route string) prometheus.Observer {
+	k := timerKey{method, route}
+	if v, ok := m.timers.Load(k); ok {
+		return v.(prometheus.Observer)
+	}
+	obs := m.duration.WithLabelValues(method, route)
+	m.timers.Store(k, obs)
+	return obs
+}
+
 func (m *httpMetrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -302,8 +339,9 @@ func (m *httpMetrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		m.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
-		m.duration.WithLabelValues(c.Request().Method, route).Observe(time.Since(start).Seconds())
+		method := c.Request().Method
+		m.counter(method, route, status).Inc()
+		m.timer(method, route).Observe(time.Since(start).Seconds())
 		return err
 	}
 }
