@@ -336,3 +336,28 @@ func benchEnqueue(b *testing.B, url string) {
 		}
 	}
 }
+
+// BenchmarkFanOutPublish: the publishing transaction of the fan-out alone
+// (the activity, the follower inboxes of 10,000 followers on 1,000 servers,
+// 1,000 delivery rows), no worker running.
+func BenchmarkFanOutPublish(b *testing.B) {
+	f := getFleet(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f.publish(b)
+	}
+}
+
+// BenchmarkFollowerInboxes10k: reading the distinct inboxes of 10,000
+// followers on 1,000 servers.
+func BenchmarkFollowerInboxes10k(b *testing.B) {
+	f := getFleet(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		inboxes, err := f.store.FollowerInboxes(ctx, f.actor.ID)
+		if err != nil || len(inboxes) != fleetHosts {
+			b.Fatal(len(inboxes), err)
+		}
+	}
+}
