@@ -170,31 +170,26 @@ func partnerRemoveCmd(*flag.FlagSet) runFunc {
 
 // partnerRelayCmd is "tadamun partner relay USERNAME POST_URL".
 func partnerRelayCmd(*flag.FlagSet) runFunc {
-	return func(ctx context.Context, a *app, args []string) error {
-		if len(args) != 2 {
-			return usagef("give USERNAME and the partner post's URL (its id)")
-		}
-		return a.withStore(ctx, func(st *storage.Store) error {
-			if err := a.federation(st).RelayPost(ctx, args[0], args[1]); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "relayed %s\n", cell(args[1]))
-			return nil
-		})
-	}
+	return relayByHand((*federation.Service).RelayPost, "relayed %s\n")
 }
 
 // partnerUnrelayCmd is "tadamun partner unrelay USERNAME POST_URL".
 func partnerUnrelayCmd(*flag.FlagSet) runFunc {
+	return relayByHand((*federation.Service).UnrelayPost, "relay of %s undone\n")
+}
+
+// relayByHand runs one of the by-hand relay calls on a partner post given
+// by its id or web address, and says what was done.
+func relayByHand(do func(*federation.Service, context.Context, string, string) error, done string) runFunc {
 	return func(ctx context.Context, a *app, args []string) error {
 		if len(args) != 2 {
-			return usagef("give USERNAME and the partner post's URL (its id)")
+			return usagef("give USERNAME and the partner post's URL (its id or web address)")
 		}
 		return a.withStore(ctx, func(st *storage.Store) error {
-			if err := a.federation(st).UnrelayPost(ctx, args[0], args[1]); err != nil {
+			if err := do(a.federation(st), ctx, args[0], args[1]); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "relay of %s undone\n", cell(args[1]))
+			fmt.Fprintf(a.stdout, done, cell(args[1]))
 			return nil
 		})
 	}
