@@ -47,6 +47,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	code := errorStatus(err)
+	if code == http.StatusNotFound && s.legacyRedirect(c) {
+		return // an imported statement's old address (redirects.go)
+	}
 	msg := http.StatusText(code)
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

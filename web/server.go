@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,7 +17,6 @@ import (
 
 	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/iri"
-	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/web/admin"
 	"github.com/tadamun/tadamun/web/cache"
 	"github.com/tadamun/tadamun/web/i18n"
@@ -55,6 +52,12 @@ type Config struct {
 	MetricsAccess MetricsAccess
 	// MetricsToken is the bearer token /metrics asks for under MetricsToken.
 	MetricsToken string
+	// Language is the interface language when neither the address, the
+	// reader's choice nor Accept-Language names a shipped one; "" means the
+	// node setting, then English.
+	Language string
+	// WebSub is the feeds' push to feed readers (websub.go).
+	WebSub WebSubConfig
 }
 
 // DefaultFeedCacheBytes is the feed cache's bound when none is configured.
@@ -192,12 +195,13 @@ func (s *Server) routes(adm *admin.Handler, metrics echo.HandlerFunc) {
 	s.wellKnownRoutes()
 	s.activityRoutes()
 	s.feedRoutes()
-	e.GET("/", s.page("home", s.listsRoute, s.home))
+	e.GET("/", s.legacyQuery(s.page("home", s.listsRoute, s.home)))
 	e.GET("/robots.txt", s.robots)
 	e.GET("/favicon.ico", s.favicon)
 	e.GET(iri.SitemapPath, s.sitemap)
 	e.GET("/search", s.search)
 	e.GET(iri.PartnersPath, s.page("partners", s.partnersRoute, s.partners))
+	s.websubRoutes(e)
 	adm.Register(e.Group(iri.AdminPrefix)) // the admin interface's own table: web/admin.Register
 	e.GET(iri.TagsPrefix+":tag", s.page("tag", s.listsRoute, s.tagPage))
 	e.GET("/:lang", s.page("language", s.listsRoute, s.languagePage))
@@ -205,145 +209,6 @@ func (s *Server) routes(adm *admin.Handler, metrics echo.HandlerFunc) {
 	e.GET(iri.ProfilePrefix+":username/"+iri.Follow, s.remoteFollow) // reserved as a slug: iri.ActorPages
 	e.GET(iri.ProfilePrefix+":username/:slug", s.negotiated("statement", s.statementRoute, s.statementPage))
 	e.GET(iri.ProfilePrefix+":username/:slug/:lang", s.negotiated("statement", s.statementRoute, s.statementPage))
-}
-
-// requestIDMiddleware gives every request an id, answered in X-Request-Id
-// and written in every log line about it. An id sent by a proxy in front is
-// kept if it looks like one; anything else is replaced, so that log lines
-// cannot be forged through the header.
-func requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id := c.Request().Header.Get(echo.HeaderXRequestID)
-		if !validRequestID(id) {
-			id = storage.NewID()
-		}
-		c.Response().Header().Set(echo.HeaderXRequestID, id)
-		return next(c)
-	}
-}
-
-func validRequestID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-func requestID(c echo.Context) string {
-	return c.Response().Header().Get(echo.HeaderXRequestID)
-}
-
-// accessLog writes one line per request, after it is answered.
-func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		if err != nil {
-			// Let the error handler write the response now so the status is known.
-			c.Error(err)
-		}
-		req, res := c.Request(), c.Response()
-		level := slog.LevelInfo
-		if res.Status >= 500 {
-			level = slog.LevelError
-		}
-		s.log.LogAttrs(req.Context(), level, "request",
-			slog.String("method", req.Method),
-			slog.String("path", req.URL.Path),
-			slog.Int("status", res.Status),
-			slog.Int64("bytes", res.Size),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("remote_ip", c.RealIP()),
-			slog.String("request_id", requestID(c)),
-			slog.String("user_agent", req.UserAgent()),
-		)
-		return nil
-	}
-}
-
-// httpMetrics counts requests by route and status and times them.
-//
-// The labelled children are kept once resolved: WithLabelValues hashes its
-// labels and takes the vector's lock on every call, and the status code
-// would be formatted anew each time. The keys are the vectors' own label
-// values, so the memo holds no more series than the vectors do.
-type httpMetrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	counters sync.Map // counterKey -> prometheus.Counter
-	timers   sync.Map // timerKey -> prometheus.Observer
-}
-
-type counterKey struct {
-	method, route string
-	code          int
-}
-
-type timerKey struct{ method, route string }
-
-func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
-	m := &httpMetrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tadamun_http_requests_total", Help: "HTTP requests answered, by route and status code.",
-		}, []string{"method", "route", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "tadamun_http_request_duration_seconds", Help: "Time to answer HTTP requests, by route.",
-			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"method", "route"}),
-	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration} {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("web: register metrics: %w", err)
-		}
-	}
-	return m, nil
-}
-
-// counter is the request counter of one method, route and status.
-func (m *httpMetrics) counter(method, route string, code int) prometheus.Counter {
-	k := counterKey{method, route, code}
-	if v, ok := m.counters.Load(k); ok {
-		return v.(prometheus.Counter)
-	}
-	ctr := m.requests.WithLabelValues(method, route, strconv.Itoa(code))
-	m.counters.Store(k, ctr)
-	return ctr
-}
-
-// timer is the duration histogram of one method and route.
-func (m *httpMetrics) timer(method, route string) prometheus.Observer {
-	k := timerKey{method, route}
-	if v, ok := m.timers.Load(k); ok {
-		return v.(prometheus.Observer)
-	}
-	obs := m.duration.WithLabelValues(method, route)
-	m.timers.Store(k, obs)
-	return obs
-}
-
-func (m *httpMetrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		status := c.Response().Status
-		if err != nil {
-			status = errorStatus(err)
-		}
-		route := c.Path() // the pattern, never the raw path: bounded label values
-		if route == "" {
-			route = "unmatched"
-		}
-		method := c.Request().Method
-		m.counter(method, route, status).Inc()
-		m.timer(method, route).Observe(time.Since(start).Seconds())
-		return err
-	}
 }
 
 // Shutdown is for tests that run the echo server directly.

@@ -33,6 +33,7 @@ func init() {
 		{name: "node set", summary: "change the node settings (--name, --description, --language)", flags: nodeSetCmd},
 
 		{name: "publish", args: "FILE.md", summary: "publish a statement from a Markdown file with front matter; prints its URL", flags: publishCmd},
+		{name: "import", args: "SOURCE", summary: "import an archive (WordPress export, RSS or Atom feed or file, folder of Markdown) as statements, without delivering them", flags: importCmd},
 		{name: "statement list", summary: "list statements (all states) newest first", flags: statementListCmd},
 		{name: "statement edit", args: "ID FILE.md", summary: "replace a statement's text from a file; followers get an Update if what they see changed", flags: statementEditCmd},
 		{name: "statement translate", args: "ID FILE.md", summary: "add (or replace) a translation from a file whose front matter names its language", flags: statementTranslateCmd},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -45,6 +46,9 @@ var settings = []setting{
 	{key: "rate-limit", env: "TADAMUN_RATE_LIMIT", def: "50", forServ: true, help: "requests per second one client address may make, bursts of twice that (0: no limit)"},
 	{key: "trusted-proxies", env: "TADAMUN_TRUSTED_PROXIES", forServ: true, help: "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed"},
 	{key: "metrics", env: "TADAMUN_METRICS", def: "loopback", forServ: true, help: "who may read /metrics: off, loopback (this machine, never through a proxy) or token"},
+	{key: "language", env: "TADAMUN_LANGUAGE", forServ: true, help: "interface language when neither the address, the reader's choice nor the browser names a shipped one (default: the node setting, then en)"},
+	{key: "websub-hubs", env: "TADAMUN_WEBSUB_HUBS", forServ: true, help: "comma-separated https:// WebSub hubs the feeds advertise and notify on publish, edit and delete"},
+	{key: "websub-self-hub", env: "TADAMUN_WEBSUB_SELF_HUB", def: "true", forServ: true, help: "be the feeds' own WebSub hub: accept subscriptions and push new feed content (true or false)"},
 	{key: "metrics-token", env: "TADAMUN_METRICS_TOKEN", forServ: true, help: "bearer token /metrics asks for with --metrics token (at least 16 characters; better in the environment than on the command line)"},
 }
 
@@ -68,6 +72,9 @@ type config struct {
 	RateLimit       float64
 	Metrics         string // who may read /metrics (web.MetricsAccess)
 	MetricsToken    string
+	Language        string   // default interface language ("" : the node setting)
+	WebSubHubs      []string // external WebSub hubs
+	WebSubSelfHub   bool     // the node is its own WebSub hub
 }
 
 // Scheme is the scheme of the node's public addresses: https, except for a
@@ -235,6 +242,19 @@ func buildConfig(value, source map[string]string, serve bool) (*config, error) {
 		}
 	default:
 		return nil, bad("metrics", "%q: use off, loopback or token", c.Metrics)
+	}
+	c.Language = strings.TrimSpace(value["language"])
+	for _, h := range strings.Split(value["websub-hubs"], ",") {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		if u, err := url.Parse(h); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, bad("websub-hubs", "%q is not an http(s) address", h)
+		}
+		c.WebSubHubs = append(c.WebSubHubs, h)
+	}
+	if c.WebSubSelfHub, err = strconv.ParseBool(value["websub-self-hub"]); err != nil {
+		return nil, bad("websub-self-hub", "%q is not true or false", value["websub-self-hub"])
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return nil, bad("tls-cert", "--tls-cert and --tls-key go together")

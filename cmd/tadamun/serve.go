@@ -124,10 +124,18 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 			}()
 		}
 		srv, err := web.New(web.Config{TrustedProxies: a.cfg.TrustedProxies, Version: version, Logger: a.log, Metrics: reg,
-			RateLimit: a.cfg.RateLimit, MetricsAccess: web.MetricsAccess(a.cfg.Metrics), MetricsToken: a.cfg.MetricsToken}, st, fed)
+			RateLimit: a.cfg.RateLimit, MetricsAccess: web.MetricsAccess(a.cfg.Metrics), MetricsToken: a.cfg.MetricsToken,
+			Language: a.cfg.Language, WebSub: web.WebSubConfig{Hubs: a.cfg.WebSubHubs, SelfHub: a.cfg.WebSubSelfHub}}, st, fed)
 		if err != nil {
 			return err
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.RunWebSub(wctx); err != nil {
+				a.log.Error("worker stopped", "worker", "websub", "err", err)
+			}
+		}()
 		hs := &http.Server{
 			Handler:           srv.Handler(),
 			ReadHeaderTimeout: 10 * time.Second,
