@@ -41,7 +41,7 @@ func (s *Server) feedRoutes() {
 		e.GET(iri.ProfilePrefix+":username/"+name, s.feed(name, s.actorFeed))
 		e.GET(iri.TagsPrefix+":tag/"+name, s.feed(name, s.tagFeed))
 		e.GET("/:lang/"+name, s.feed(name, s.languageFeed))
-		e.GET(iri.PartnersPath+"/"+name, s.page("partners-feed", s.partnersRoute, s.partnersFeed(name)))
+		e.GET(iri.PartnersPath+"/"+name, s.document("partners-feed", s.partnersRoute, s.partnersFeed(name)))
 	}
 }
 

@@ -62,6 +62,9 @@ type cachedRoute struct {
 	// activity: every 200 of the URL is ActivityStreams JSON, so a stored
 	// one is served only after the authorized-fetch check.
 	activity bool
+	// words: its HTML carries interface words, so the interface language
+	// (language.go) is part of its key and of Vary.
+	words bool
 }
 
 // cached wraps a GET handler with the response cache.
@@ -82,6 +85,10 @@ func (s *Server) cached(rt cachedRoute, h echo.HandlerFunc) echo.HandlerFunc {
 		vary := "Accept-Encoding"
 		if rt.negotiated || rt.activity {
 			vary = "Accept, Accept-Encoding"
+		}
+		if rt.words && !asActivity {
+			key += "\x00" + s.uiLanguage(c)
+			vary += ", Accept-Language, Cookie"
 		}
 		if ok && e.Version == version {
 			if asActivity {

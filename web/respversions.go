@@ -152,13 +152,20 @@ func (s *Server) partnersRoute(c echo.Context, _ string) (string, string, error)
 	return v, "", err
 }
 
-// page, document and activity name cached routes of each kind.
+// page, negotiated, document and activity name cached routes of each kind:
+// a page (HTML with interface words), a URL that serves such a page or
+// ActivityStreams JSON, a document without interface words (WebFinger, a
+// feed), an ActivityStreams document.
 func (s *Server) page(name string, v versionFunc, h echo.HandlerFunc) echo.HandlerFunc {
-	return s.cached(cachedRoute{name: name, version: v}, h)
+	return s.cached(cachedRoute{name: name, version: v, words: true}, h)
 }
 
 func (s *Server) negotiated(name string, v versionFunc, h echo.HandlerFunc) echo.HandlerFunc {
-	return s.cached(cachedRoute{name: name, version: v, negotiated: true}, h)
+	return s.cached(cachedRoute{name: name, version: v, negotiated: true, words: true}, h)
+}
+
+func (s *Server) document(name string, v versionFunc, h echo.HandlerFunc) echo.HandlerFunc {
+	return s.cached(cachedRoute{name: name, version: v}, h)
 }
 
 func (s *Server) activity(name string, v versionFunc, h echo.HandlerFunc) echo.HandlerFunc {

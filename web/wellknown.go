@@ -152,7 +152,7 @@ func (s *Server) nodeInfo(c echo.Context) error {
 // wellKnownRoutes are the discovery endpoints.
 func (s *Server) wellKnownRoutes() {
 	e := s.echo
-	e.GET(iri.WebFingerPath, s.page("webfinger", s.actorsRoute, s.webfinger))
+	e.GET(iri.WebFingerPath, s.document("webfinger", s.actorsRoute, s.webfinger))
 	e.GET(iri.HostMetaPath, s.hostMeta)
 	e.GET(iri.HostMetaJSONPath, s.hostMeta)
 	e.GET(iri.NodeInfoPath, s.nodeInfoIndex)
