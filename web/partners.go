@@ -5,17 +5,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/storage"
@@ -310,62 +306,3 @@ func (p partnerPost) feedHTML(s *Server) string {
 var attrEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
 
 func escapeAttr(s string) string { return attrEscaper.Replace(s) }
-
-// partnerMediaPrefix starts the media paths of our processed copies of
-// partners' pictures (federation's partner media folder).
-const partnerMediaPrefix = federation.PartnerMediaFolder + "/"
-
-// safeMediaPath reports whether a stored local path is one the media route
-// serves: below the partners' folder, plain segments only.
-func safeMediaPath(p string) bool {
-	rest, ok := strings.CutPrefix(p, partnerMediaPrefix)
-	if !ok || rest == "" || len(p) > 512 {
-		return false
-	}
-	for _, seg := range strings.Split(rest, "/") {
-		if seg == "" || strings.HasPrefix(seg, ".") || strings.ContainsAny(seg, `\`+"\x00") || !utf8.ValidString(seg) {
-			return false
-		}
-	}
-	return true
-}
-
-// partnerImageTypes are the types a partner picture may be served as: the
-// image processing re-encodes to JPEG or PNG.
-var partnerImageTypes = map[string]bool{"image/jpeg": true, "image/png": true, "image/gif": true, "image/webp": true}
-
-// partnerMedia serves our processed copy of a partner's picture
-// (media/partners/...). Only pictures are served, with the type read from
-// the file itself, so a file of another kind in that folder is never
-// handed out as something a browser would run.
-func (s *Server) partnerMedia(c echo.Context, p string) error {
-	notFound := echo.NewHTTPError(http.StatusNotFound, "No such file.")
-	if !safeMediaPath(p) {
-		return notFound
-	}
-	full := filepath.Join(s.fed.MediaDir(), filepath.FromSlash(p))
-	f, err := os.Open(full)
-	if err != nil {
-		return notFound
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		return notFound
-	}
-	head := make([]byte, 512)
-	n, _ := f.Read(head)
-	ctype := http.DetectContentType(head[:n])
-	if !partnerImageTypes[ctype] {
-		return notFound
-	}
-	if _, err := f.Seek(0, 0); err != nil {
-		return err
-	}
-	h := c.Response().Header()
-	h.Set("Content-Type", ctype)
-	h.Set("Cache-Control", "public, max-age=86400")
-	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(c.Response(), c.Request(), "", st.ModTime(), f)
-	return nil
-}
