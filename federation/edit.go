@@ -162,8 +162,8 @@ func (s *Service) Translate(ctx context.Context, id string, d *content.Draft) (*
 	if err != nil {
 		return nil, err
 	}
-	tr := storage.Translation{Language: lang, Title: d.Title, Summary: d.Summary, BodyMarkdown: d.Body, BodyHTML: body,
-		ContentWarning: d.ContentWarning}
+	tr := storage.Translation{Language: lang, Title: d.Title, Summary: d.Summary, BodyMarkdown: d.Body,
+		BodyHTML: s.linkHashtags(st, body), ContentWarning: d.ContentWarning}
 	replaced := false
 	for i := range st.Translations {
 		if st.Translations[i].Language == lang {

@@ -133,6 +133,12 @@ func (s *Service) applyDraft(ctx context.Context, st *storage.Statement, d *cont
 			st.Tags = append(st.Tags, storage.Tag{Name: name, Display: t})
 		}
 	}
+	// Hashtags written in the text are linked and federated like those of
+	// the front matter (hashtags.go).
+	st.BodyHTML = s.linkHashtags(st, st.BodyHTML)
+	for _, tr := range st.Translations {
+		s.linkHashtags(st, tr.BodyHTML)
+	}
 	return nil
 }
 
