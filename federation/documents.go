@@ -213,19 +213,45 @@ func noteHTML(v statementVersion, tags []storage.Tag, b iri.Builder) string {
 		sb.WriteString("<p>" + html.EscapeString(v.summary) + "</p>")
 	}
 	sb.WriteString(v.body)
-	sb.WriteString(`<p><a href="` + html.EscapeString(v.url) + `">` + html.EscapeString(v.url) + `</a></p>`)
-	sb.WriteString(tagsHTML(tags, b))
+	sb.WriteString("<p>" + readableLink(v.url) + "</p>")
+	sb.WriteString(tagsHTML(tags, b, v.body))
 	return sb.String()
 }
 
-func tagsHTML(tags []storage.Tag, b iri.Builder) string {
-	if len(tags) == 0 {
-		return ""
+// readableLink is a link to u whose text is the address as a reader would
+// type it, decoded and shortened (node.example/@icssi/نقف-معاً…), in
+// Mastodon's markup: the scheme and the tail are in "invisible" spans and
+// the shown part in an "ellipsis" one, so Mastodon shows the short form and
+// a server that drops the classes shows the whole address, still decoded.
+func readableLink(u string) string {
+	scheme, visible, rest := content.ReadableURL(u, 30)
+	var sb strings.Builder
+	sb.WriteString(`<a href="` + html.EscapeString(u) + `" translate="no"><span class="invisible">` +
+		html.EscapeString(scheme) + `</span>`)
+	if rest == "" {
+		sb.WriteString(`<span>` + html.EscapeString(visible) + `</span>`)
+	} else {
+		sb.WriteString(`<span class="ellipsis">` + html.EscapeString(visible) + `</span><span class="invisible">` +
+			html.EscapeString(rest) + `</span>`)
 	}
+	sb.WriteString(`</a>`)
+	return sb.String()
+}
+
+// tagsHTML is the closing line of hashtags: those of the statement that its
+// text (body) does not already link.
+func tagsHTML(tags []storage.Tag, b iri.Builder, body string) string {
 	var parts []string
 	for _, t := range tags {
-		parts = append(parts, `<a href="`+html.EscapeString(b.Tag(t.Name))+`" class="mention hashtag" rel="tag">#<span>`+
+		href := html.EscapeString(b.Tag(t.Name))
+		if strings.Contains(body, `<a href="`+href+`" class="mention hashtag"`) {
+			continue
+		}
+		parts = append(parts, `<a href="`+href+`" class="mention hashtag" rel="tag">#<span>`+
 			html.EscapeString(t.Display)+`</span></a>`)
+	}
+	if len(parts) == 0 {
+		return ""
 	}
 	return "<p>" + strings.Join(parts, " ") + "</p>"
 }
@@ -313,7 +339,7 @@ func (s *Service) statementVocab(st *storage.Statement, a *storage.Actor, replie
 	contentMap := map[string]string{}
 	for _, ver := range vs {
 		if kind == "Article" {
-			contentMap[ver.lang] = ver.body + tagsHTML(st.Tags, b)
+			contentMap[ver.lang] = ver.body + tagsHTML(st.Tags, b, ver.body)
 		} else {
 			contentMap[ver.lang] = noteHTML(ver, st.Tags, b)
 		}

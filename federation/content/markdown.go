@@ -24,6 +24,10 @@ var ownPolicy = func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.AllowAttrs("dir", "lang").Globally()
 	p.RequireNoFollowOnLinks(false)
+	// Hashtag links (hashtags.go) keep Mastodon's markup through a second
+	// sanitizing, so their class and rel survive wherever they are shown.
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^mention hashtag$`)).OnElements("a")
+	p.AllowAttrs("rel").Matching(regexp.MustCompile(`^tag$`)).OnElements("a")
 	return p
 }()
 
@@ -111,7 +115,7 @@ func NormalizeTag(s string) string {
 		return ""
 	}
 	for _, r := range s {
-		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r) || r == '\u200c') {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r) || r == '\u200c' || r == '\u00b7') {
 			return ""
 		}
 	}
