@@ -39,9 +39,10 @@ type Store struct {
 	dialect dialect
 	inTx    bool
 	clock   func() time.Time
-	prep    *statements // counts queries; on SQLite keeps them prepared
-	memo    *memo       // answers computed from the whole table, kept while the data has not changed
-	saves   *saveGroup  // inbound activities waiting to be written in one commit (activity.go)
+	prep    *statements  // counts queries; on SQLite keeps them prepared
+	memo    *memo        // answers computed from the whole table, kept while the data has not changed
+	saves   *saveGroup   // inbound activities waiting to be written in one commit (activity.go)
+	gens    *generations // the data generation, bumped after each write commits (generations.go)
 }
 
 // queryer is what *sql.DB and *sql.Tx have in common.
@@ -154,7 +155,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		clock = time.Now
 	}
 	prep := newStatements(db, name == "sqlite")
-	s := &Store{db: db, q: poolQueryer{prep}, dialect: dialects[name], clock: clock, prep: prep, memo: &memo{}, saves: &saveGroup{}}
+	gens, err := openGenerations(db, name, dsn)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	s := &Store{db: db, q: bumpingQueryer{poolQueryer{prep}, gens}, dialect: dialects[name], clock: clock, prep: prep,
+		memo: &memo{}, saves: &saveGroup{}, gens: gens}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
@@ -174,6 +181,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
+		gens.close()
 		db.Close()
 		return nil, fmt.Errorf("storage: connect to %s: %w", name, err)
 	}
@@ -185,6 +193,7 @@ func (s *Store) Dialect() string { return s.dialect.name }
 // Close releases the connections.
 func (s *Store) Close() error {
 	s.prep.close()
+	s.gens.close()
 	return s.db.Close()
 }
 
@@ -217,10 +226,12 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) (err error) {
 		}
 	}()
 	if err = fn(&Store{db: s.db, q: txQueryer{s.prep, t}, dialect: s.dialect, inTx: true, clock: s.clock,
-		prep: s.prep, memo: s.memo, saves: s.saves}); err != nil {
+		prep: s.prep, memo: s.memo, saves: s.saves, gens: s.gens}); err != nil {
 		return err
 	}
-	if err = t.Commit(); err != nil {
+	err = t.Commit()
+	s.gens.bump() // after the commit (a failed one may still have landed)
+	if err != nil {
 		return fmt.Errorf("storage: commit: %w", s.dialect.classify(err))
 	}
 	return nil

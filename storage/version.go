@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -90,4 +92,24 @@ func remember[T any](ctx context.Context, s *Store, key string, at time.Time, co
 	s.memo.entries[key] = memoEntry{version: version, value: v}
 	s.memo.mu.Unlock()
 	return v, nil
+}
+
+// NextVisible is the earliest publish time later than at of a statement
+// that is not visible yet (scheduled), and false if there is none. A
+// version that counts the visible statements at some time holds until
+// then, whatever Generation says: a statement coming due changes what
+// readers see without any write.
+func (s *Store) NextVisible(ctx context.Context, at time.Time) (time.Time, bool, error) {
+	var next any
+	err := s.q.QueryRowContext(ctx, `SELECT s.published_at FROM statements s
+		WHERE s.state IN ('published', 'scheduled') AND s.published_at > $1
+		ORDER BY s.published_at LIMIT 1`, utc(at)).Scan(&next)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("storage: next visible: %w", err)
+	}
+	t, ok := timeValue(next)
+	return t, ok, nil
 }
