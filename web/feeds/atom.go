@@ -6,9 +6,10 @@ import (
 	gorilla "github.com/gorilla/feeds"
 )
 
-// atomFeed is gorilla/feeds' <feed> plus the feed's language and both of
+// atomFeed is gorilla/feeds' <feed> plus the feed's language and all of
 // its links: the library keeps a single link, but readers need
-// rel="alternate" for the page and rel="self" for the feed's own URL.
+// rel="alternate" for the page, rel="self" for the feed's own URL and
+// rel="hub" for its WebSub hubs.
 // Links and Entries shadow the embedded fields. xml:lang is named by its
 // namespace, for which encoding/xml writes the reserved "xml" prefix without
 // declaring it, as XML requires.
@@ -60,6 +61,9 @@ func Atom(f Feed, items []Item) ([]byte, error) {
 	}
 	if f.Self != "" {
 		doc.Links = append(doc.Links, atomLink{AtomLink: gorilla.AtomLink{Href: f.Self, Rel: "self", Type: "application/atom+xml"}})
+	}
+	for _, h := range f.Hubs {
+		doc.Links = append(doc.Links, atomLink{AtomLink: gorilla.AtomLink{Href: h, Rel: "hub"}})
 	}
 	for n, it := range items {
 		e := af.Entries[n]

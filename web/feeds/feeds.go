@@ -28,6 +28,10 @@ type Feed struct {
 	Author      string    // display name, "" for mixed
 	Updated     time.Time // newest change of any item; zero means "take it from the items"
 	Icon        string    // optional absolute URL
+	// Hubs are the WebSub hubs readers may subscribe to for pushes of
+	// this feed (WebSub §4): RSS and Atom name each in a rel="hub" link,
+	// JSON Feed in "hubs". Self must then be the exact topic URL.
+	Hubs []string
 }
 
 // Item is one statement in a feed.
@@ -76,16 +80,21 @@ const (
 // made safe for XML, times are UTC to the second, fallbacks are applied and
 // content warnings are folded into the content. The caller's values are not
 // modified. The three renderers start from its result, so they agree.
-func prepare(f Feed, items []Item) (Feed, []Item, error) {
-	f = Feed{
-		Title:       clean(f.Title),
-		Description: clean(f.Description),
-		Link:        clean(f.Link),
-		Self:        clean(f.Self),
-		Language:    clean(f.Language),
-		Author:      clean(f.Author),
-		Updated:     instant(f.Updated),
-		Icon:        clean(f.Icon),
+func prepare(in Feed, items []Item) (Feed, []Item, error) {
+	f := Feed{
+		Title:       clean(in.Title),
+		Description: clean(in.Description),
+		Link:        clean(in.Link),
+		Self:        clean(in.Self),
+		Language:    clean(in.Language),
+		Author:      clean(in.Author),
+		Updated:     instant(in.Updated),
+		Icon:        clean(in.Icon),
+	}
+	for _, h := range in.Hubs {
+		if h = clean(h); h != "" {
+			f.Hubs = append(f.Hubs, h)
+		}
 	}
 	if f.Link == "" {
 		return Feed{}, nil, fmt.Errorf("feeds: feed %q has no link", f.Title)

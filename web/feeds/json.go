@@ -44,6 +44,11 @@ func JSON(f Feed, items []Item) ([]byte, error) {
 	jf.FeedUrl = f.Self
 	jf.Language = f.Language
 	jf.Icon = f.Icon
+	for _, h := range f.Hubs {
+		// JSON Feed 1.1: "type" names the protocol; "WebSub" is the
+		// specification's own example.
+		jf.Hubs = append(jf.Hubs, &gorilla.JSONHub{Type: "WebSub", Url: h})
+	}
 	doc := jsonFeed{JSONFeed: jf, Items: make([]jsonItem, len(items))}
 	for n, it := range items {
 		ji := jf.Items[n]

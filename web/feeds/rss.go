@@ -33,22 +33,23 @@ type rssDoc struct {
 }
 
 // rssChannel is gorilla/feeds' channel plus the self link readers use to
-// notice a moved feed, the author as a name (RSS's managingEditor must be an
+// notice a moved feed and the WebSub hub links, the author as a name (RSS's managingEditor must be an
 // e-mail address; gorilla/feeds writes " (Name)" when there is none), and
 // items that carry our extensions. Items here shadows the embedded one.
 type rssChannel struct {
 	*gorilla.RssFeed
-	Self    *rssAtomLink `xml:"atom:link"`
+	Links   []rssAtomLink `xml:"atom:link"`
 	Creator string       `xml:"dc:creator,omitempty"`
 	Items   []rssItem    `xml:"item"`
 }
 
-// rssAtomLink is <atom:link rel="self">, recommended by the RSS Advisory
-// Board and used by readers to find the canonical feed URL.
+// rssAtomLink is <atom:link>: rel="self", recommended by the RSS Advisory
+// Board and used by readers to find the canonical feed URL, and
+// rel="hub", where WebSub subscribers find the hubs.
 type rssAtomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 // rssItem is gorilla/feeds' item (title, link, description, content:encoded,
@@ -101,7 +102,10 @@ func RSS(f Feed, items []Item) ([]byte, error) {
 		Channel:   rssChannel{RssFeed: channel, Creator: f.Author, Items: make([]rssItem, len(items))},
 	}
 	if f.Self != "" {
-		doc.Channel.Self = &rssAtomLink{Href: f.Self, Rel: "self", Type: "application/rss+xml"}
+		doc.Channel.Links = append(doc.Channel.Links, rssAtomLink{Href: f.Self, Rel: "self", Type: "application/rss+xml"})
+	}
+	for _, h := range f.Hubs {
+		doc.Channel.Links = append(doc.Channel.Links, rssAtomLink{Href: h, Rel: "hub"})
 	}
 	for n, it := range items {
 		ri := channel.Items[n]
