@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -190,7 +188,7 @@ func (s *Service) editable(ctx context.Context, id string) (*storage.Statement, 
 
 // sameImages reports whether the images read for an edit are the ones the
 // statement has: same files, same order, same descriptions.
-func (s *Service) sameImages(st *storage.Statement, imgs []pendingImage) bool {
+func (s *Service) sameImages(ctx context.Context, st *storage.Statement, imgs []pendingImage) bool {
 	if len(imgs) != len(st.Media) {
 		return false
 	}
@@ -198,7 +196,7 @@ func (s *Service) sameImages(st *storage.Statement, imgs []pendingImage) bool {
 		if imgs[i].alt != m.AltText || imgs[i].mediaType != m.MediaType {
 			return false
 		}
-		old, err := os.ReadFile(filepath.Join(s.mediaDir, filepath.FromSlash(m.Path)))
+		old, err := s.readMedia(ctx, m.Path)
 		if err != nil || !bytes.Equal(old, imgs[i].data) {
 			return false
 		}
@@ -212,7 +210,7 @@ func (s *Service) sameImages(st *storage.Statement, imgs []pendingImage) bool {
 // federated one if what followers see has changed. extra are inboxes that
 // get it besides the followers.
 func (s *Service) saveEdit(ctx context.Context, st *storage.Statement, imgs *[]pendingImage, extra []string) error {
-	replaceMedia := imgs != nil && !s.sameImages(st, *imgs)
+	replaceMedia := imgs != nil && !s.sameImages(ctx, st, *imgs)
 	var oldPaths []string
 	var written []storage.Media
 	sent := ""
@@ -228,7 +226,7 @@ func (s *Service) saveEdit(ctx context.Context, st *storage.Statement, imgs *[]p
 			}
 			// New names beside the old files, which stay until the
 			// edit commits.
-			if written, err = s.writeImages(st, *imgs, "e"+strings.ToLower(storage.NewID()[20:])+"-"); err != nil {
+			if written, err = s.putImages(ctx, st, *imgs, "e"+strings.ToLower(storage.NewID()[20:])+"-"); err != nil {
 				return err
 			}
 			if err := tx.AddMedia(ctx, written); err != nil {
@@ -304,13 +302,14 @@ func (s *Service) removeFiles(ms []storage.Media) {
 	}
 }
 
-// removeFile deletes one media file, given by its path under the media
-// directory.
+// removeFile deletes one media file, given by its key in the media store.
 func (s *Service) removeFile(rel string) {
-	if s.mediaDir == "" || rel == "" || strings.Contains(rel, "..") {
+	if s.media == nil || rel == "" {
 		return
 	}
-	if err := os.Remove(filepath.Join(s.mediaDir, filepath.FromSlash(rel))); err != nil && !errors.Is(err, os.ErrNotExist) {
+	ctx, cancel := mediaCtx()
+	defer cancel()
+	if err := s.media.Delete(ctx, rel); err != nil {
 		s.log.Warn("remove media file", "path", rel, "err", err)
 	}
 }

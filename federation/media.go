@@ -1,14 +1,17 @@
 package federation
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"strconv"
+	"time"
 
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/imaging"
+	"github.com/tadamun/tadamun/federation/mediastore"
 	"github.com/tadamun/tadamun/storage"
 )
 
@@ -56,46 +59,83 @@ func readImages(imgs []content.Image) ([]pendingImage, error) {
 	return out, nil
 }
 
-// mediaFolder is where a statement's files live.
-func (s *Service) mediaFolder(statementID string) string {
-	return filepath.Join(s.mediaDir, statementID)
+// mediaTimeout bounds one media operation started where no request's
+// context is at hand (a rolled-back publish cleaning up after itself).
+const mediaTimeout = 2 * time.Minute
+
+// mediaCtx is a context for media work that must finish even if the request
+// that caused it has gone: files of a rolled-back statement are removed.
+func mediaCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), mediaTimeout)
 }
 
-// writeImages writes the files and returns their rows. prefix starts each
-// file name: an edit writes its images beside the ones they replace, under
-// new names, so the old ones stay until the edit commits.
+// errNoMedia is returned when images come but no media store is configured.
+var errNoMedia = errors.New("federation: no media store configured")
+
+// writeImages stores the images and returns their rows; see putImages.
 func (s *Service) writeImages(st *storage.Statement, imgs []pendingImage, prefix string) ([]storage.Media, error) {
+	ctx, cancel := mediaCtx()
+	defer cancel()
+	return s.putImages(ctx, st, imgs, prefix)
+}
+
+// putImages stores the images under the statement's folder (its id) in the
+// media store and returns their rows. prefix starts each name: an edit
+// stores its images beside the ones they replace, under new names, so the
+// old ones stay until the edit commits. If one fails, those already stored
+// are removed.
+func (s *Service) putImages(ctx context.Context, st *storage.Statement, imgs []pendingImage, prefix string) ([]storage.Media, error) {
 	if len(imgs) == 0 {
 		return nil, nil
 	}
-	if s.mediaDir == "" {
-		return nil, fmt.Errorf("federation: no media directory configured")
-	}
-	dir := s.mediaFolder(st.ID)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("federation: media folder: %w", err)
+	if s.media == nil {
+		return nil, errNoMedia
 	}
 	var rows []storage.Media
 	for i, im := range imgs {
-		name := prefix + strconv.Itoa(i+1) + imageTypes[im.mediaType]
-		if err := os.WriteFile(filepath.Join(dir, name), im.data, 0o600); err != nil {
-			return nil, fmt.Errorf("federation: write image: %w", err)
+		key := st.ID + "/" + prefix + strconv.Itoa(i+1) + imageTypes[im.mediaType]
+		if err := s.media.Put(ctx, key, bytes.NewReader(im.data), int64(len(im.data)), im.mediaType); err != nil {
+			s.removeFiles(rows)
+			return nil, fmt.Errorf("federation: store image: %w", err)
 		}
-		rows = append(rows, storage.Media{ActorID: st.ActorID, StatementID: st.ID, Path: st.ID + "/" + name,
+		rows = append(rows, storage.Media{ActorID: st.ActorID, StatementID: st.ID, Path: key,
 			MediaType: im.mediaType, AltText: im.alt, Width: im.width, Height: im.height, Blurhash: im.blurhash, Position: i})
 	}
 	return rows, nil
 }
 
-// removeMedia deletes a statement's files.
+// removeMedia deletes a statement's files (its whole folder).
 func (s *Service) removeMedia(statementID string) {
-	if s.mediaDir == "" || !storage.ValidID(statementID) {
+	if s.media == nil || !storage.ValidID(statementID) {
 		return
 	}
-	if err := os.RemoveAll(s.mediaFolder(statementID)); err != nil {
+	ctx, cancel := mediaCtx()
+	defer cancel()
+	if err := mediastore.DeleteAll(ctx, s.media, statementID); err != nil {
 		s.log.Warn("remove media", "statement", statementID, "err", err)
 	}
 }
 
-// MediaDir is where media files are kept ("" when none is configured).
+// readMedia reads a stored file whole, at most MaxImageBytes of it.
+func (s *Service) readMedia(ctx context.Context, key string) ([]byte, error) {
+	if s.media == nil {
+		return nil, errNoMedia
+	}
+	obj, _, err := s.media.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Close()
+	b, err := io.ReadAll(io.LimitReader(obj, MaxImageBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("federation: read %s: %w", key, err)
+	}
+	if len(b) > MaxImageBytes {
+		return nil, fmt.Errorf("federation: %s is larger than %d MB", key, MaxImageBytes>>20)
+	}
+	return b, nil
+}
+
+// MediaDir is the local media directory: the default store, and where
+// uploads wait to be processed ("" when none is configured).
 func (s *Service) MediaDir() string { return s.mediaDir }

@@ -7,10 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/imaging"
+	"github.com/tadamun/tadamun/federation/mediastore"
 	"github.com/tadamun/tadamun/storage"
 )
 
@@ -27,7 +25,8 @@ import (
 // hot-linked: each is fetched once, through the node's guarded transport
 // (private addresses refused, size capped, timed out), re-encoded by
 // imaging.Process (metadata stripped, at most imaging.MaxSide pixels, a
-// blurhash made), and stored under the media directory in PartnerMediaFolder.
+// blurhash made), and kept in the media store (a directory or an S3 bucket,
+// mediastore) in PartnerMediaFolder.
 // Readers' browsers then never contact the partner's server, so their
 // addresses are not exposed to it; the pictures carry nothing but pixels;
 // and the partners page works while the partner is offline.
@@ -91,7 +90,7 @@ func (s *Service) partnerAttachments(ctx context.Context, obj map[string]any) []
 		if !isImage(a.MediaType) {
 			continue
 		}
-		if prev, ok := old[a.URL]; ok && s.partnerFileExists(prev.LocalPath) {
+		if prev, ok := old[a.URL]; ok && s.partnerFileExists(ctx, prev.LocalPath) {
 			a.LocalPath, a.Width, a.Height, a.Blurhash, a.MediaType = prev.LocalPath, prev.Width, prev.Height, prev.Blurhash, prev.MediaType
 			copied++
 			continue
@@ -253,28 +252,29 @@ func dimension(v any) int {
 	return int(f)
 }
 
-// partnerFile is the file of a local copy, or "" if path is not one.
-func (s *Service) partnerFile(path string) string {
+// partnerKey is the media key of a local copy, or "" if path is not one.
+func partnerKey(path string) string {
 	dir, name, ok := strings.Cut(path, "/")
-	if s.mediaDir == "" || !ok || dir != PartnerMediaFolder || name == "" || strings.ContainsAny(name, `/\`) || name[0] == '.' {
+	if !ok || dir != PartnerMediaFolder || name == "" || strings.ContainsAny(name, `/\`) || name[0] == '.' ||
+		!mediastore.ValidKey(path) {
 		return ""
 	}
-	return filepath.Join(s.mediaDir, PartnerMediaFolder, name)
+	return path
 }
 
-func (s *Service) partnerFileExists(path string) bool {
-	f := s.partnerFile(path)
-	if f == "" {
+func (s *Service) partnerFileExists(ctx context.Context, path string) bool {
+	key := partnerKey(path)
+	if s.media == nil || key == "" {
 		return false
 	}
-	fi, err := os.Stat(f)
-	if err != nil || !fi.Mode().IsRegular() {
+	if _, err := s.media.Stat(ctx, key); err != nil {
 		return false
 	}
 	// The copy is wanted again: it is now among the newest, last to be
 	// evicted.
-	now := s.now()
-	_ = os.Chtimes(f, now, now)
+	if err := mediastore.Touch(ctx, s.media, key); err != nil {
+		s.log.DebugContext(ctx, "partner media: touch", "path", key, "err", err)
+	}
 	return true
 }
 
@@ -282,8 +282,8 @@ func (s *Service) partnerFileExists(path string) bool {
 // The file is named after the image's address, so a picture shared by
 // several posts (or versions of one) is stored once.
 func (s *Service) copyPartnerImage(ctx context.Context, rawURL string) (string, *imaging.Image, error) {
-	if s.mediaDir == "" {
-		return "", nil, errors.New("no media directory configured")
+	if s.media == nil {
+		return "", nil, errNoMedia
 	}
 	if s.iri.Local(rawURL) {
 		return "", nil, errors.New("one of our own files")
@@ -311,31 +311,11 @@ func (s *Service) copyPartnerImage(ctx context.Context, rawURL string) (string, 
 	}
 	sum := sha256.Sum256([]byte(rawURL))
 	name := hex.EncodeToString(sum[:16]) + imageTypes[img.MediaType]
-	dir := filepath.Join(s.mediaDir, PartnerMediaFolder)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", nil, fmt.Errorf("federation: partner media folder: %w", err)
-	}
-	// Written aside and renamed: a reader never sees half a file.
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
+	key := PartnerMediaFolder + "/" + name
+	if err := s.media.Put(ctx, key, bytes.NewReader(img.Data), int64(len(img.Data)), img.MediaType); err != nil {
 		return "", nil, fmt.Errorf("federation: partner media: %w", err)
 	}
-	_, werr := tmp.Write(img.Data)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), 0o600)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), filepath.Join(dir, name))
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return "", nil, fmt.Errorf("federation: partner media: %w", werr)
-	}
-	return PartnerMediaFolder + "/" + name, img, nil
+	return key, img, nil
 }
 
 // SweepPartnerMedia keeps the partners' posts and their copies within
@@ -361,14 +341,14 @@ func (s *Service) sweepPartnerMedia(ctx context.Context, maxBytes int64, keepPos
 	if err != nil {
 		return fmt.Errorf("federation: sweep partner media: %w", err)
 	}
-	if s.mediaDir == "" {
+	if s.media == nil {
 		return nil
 	}
 	wanted, err := ms.PartnerMediaPaths(ctx)
 	if err != nil {
 		return fmt.Errorf("federation: sweep partner media: %w", err)
 	}
-	files, err := s.partnerCopies()
+	files, err := s.partnerCopies(ctx)
 	if err != nil {
 		return fmt.Errorf("federation: sweep partner media: %w", err)
 	}
@@ -377,7 +357,7 @@ func (s *Service) sweepPartnerMedia(ctx context.Context, maxBytes int64, keepPos
 	removed := 0
 	for _, f := range files {
 		if wanted[f.path] == 0 && now.Sub(f.mod) >= partnerMediaGrace {
-			if err := os.Remove(filepath.Join(s.mediaDir, f.path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := s.media.Delete(ctx, f.path); err != nil {
 				return fmt.Errorf("federation: sweep partner media: %w", err)
 			}
 			removed++
@@ -396,25 +376,14 @@ func (s *Service) sweepPartnerMedia(ctx context.Context, maxBytes int64, keepPos
 }
 
 // partnerCopies lists the files of the partner media folder, oldest first.
-func (s *Service) partnerCopies() ([]partnerCopy, error) {
-	dir := filepath.Join(s.mediaDir, PartnerMediaFolder)
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+func (s *Service) partnerCopies(ctx context.Context) ([]partnerCopy, error) {
+	var out []partnerCopy
+	err := s.media.Walk(ctx, PartnerMediaFolder, func(i mediastore.Info) error {
+		out = append(out, partnerCopy{path: i.Key, size: i.Size, mod: i.ModTime})
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	var out []partnerCopy
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		fi, err := e.Info()
-		if err != nil {
-			continue // removed meanwhile
-		}
-		out = append(out, partnerCopy{path: PartnerMediaFolder + "/" + e.Name(), size: fi.Size(), mod: fi.ModTime()})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].mod.Equal(out[j].mod) {
@@ -441,7 +410,7 @@ func (s *Service) evictPartnerMedia(ctx context.Context, ms Store, files []partn
 		if _, err := ms.ClearPartnerMediaPath(ctx, f.path); err != nil {
 			return n, fmt.Errorf("federation: evict partner media: %w", err)
 		}
-		if err := os.Remove(filepath.Join(s.mediaDir, f.path)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := s.media.Delete(ctx, f.path); err != nil {
 			return n, fmt.Errorf("federation: evict partner media: %w", err)
 		}
 		total -= f.size
@@ -454,7 +423,7 @@ func (s *Service) evictPartnerMedia(ctx context.Context, ms Store, files []partn
 // bound; called after new copies are written, so the bound holds between
 // sweeps.
 func (s *Service) boundPartnerMedia(ctx context.Context, maxBytes int64) {
-	files, err := s.partnerCopies()
+	files, err := s.partnerCopies(ctx)
 	if err != nil {
 		s.log.WarnContext(ctx, "partner media: list copies", "err", err)
 		return

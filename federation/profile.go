@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -87,19 +85,15 @@ func (s *Service) UpdateProfile(ctx context.Context, username string, u ProfileU
 		}
 		imgs = append(imgs, newImage{in.name, in.dst, p})
 	}
-	if len(imgs) > 0 && s.mediaDir == "" {
-		return nil, fmt.Errorf("federation: no media directory configured")
+	if len(imgs) > 0 && s.media == nil {
+		return nil, errNoMedia
 	}
 	var written, replaced []string
 	for _, im := range imgs {
-		rel := filepath.ToSlash(filepath.Join("actors", a.ID,
-			im.name+"-"+strings.ToLower(storage.NewID()[20:])+imageTypes[im.img.mediaType]))
-		if err := os.MkdirAll(filepath.Join(s.mediaDir, "actors", a.ID), 0o700); err != nil {
-			return nil, fmt.Errorf("federation: media folder: %w", err)
-		}
-		if err := os.WriteFile(filepath.Join(s.mediaDir, filepath.FromSlash(rel)), im.img.data, 0o600); err != nil {
+		rel := "actors/" + a.ID + "/" + im.name + "-" + strings.ToLower(storage.NewID()[20:]) + imageTypes[im.img.mediaType]
+		if err := s.media.Put(ctx, rel, bytes.NewReader(im.img.data), int64(len(im.img.data)), im.img.mediaType); err != nil {
 			s.removeAll(written)
-			return nil, fmt.Errorf("federation: write %s: %w", im.name, err)
+			return nil, fmt.Errorf("federation: store %s: %w", im.name, err)
 		}
 		written = append(written, rel)
 		replaced = append(replaced, *im.dst)
@@ -260,7 +254,7 @@ func profileImage(name, file string, data []byte) (pendingImage, error) {
 		blurhash: p.Blurhash}, nil
 }
 
-// removeAll deletes files written under the media directory.
+// removeAll deletes files written to the media store.
 func (s *Service) removeAll(rels []string) {
 	for _, r := range rels {
 		s.removeFile(r)

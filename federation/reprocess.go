@@ -1,15 +1,15 @@
 package federation
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
 
 	"github.com/tadamun/tadamun/federation/imaging"
+	"github.com/tadamun/tadamun/federation/mediastore"
 )
 
 // ReprocessResult counts what ReprocessMedia did.
@@ -25,11 +25,12 @@ type ReprocessResult struct {
 // what the node serves from now on (copies other servers fetched are out of
 // our reach). Each file is replaced atomically; a GIF or WebP becomes a PNG
 // or JPEG under a new name, and its row points to it before the old file is
-// removed. Running it again does nothing.
+// removed. Running it again does nothing. It works on either media store
+// (a directory or an S3 bucket).
 func (s *Service) ReprocessMedia(ctx context.Context) (ReprocessResult, error) {
 	var res ReprocessResult
-	if s.mediaDir == "" {
-		return res, fmt.Errorf("federation: no media directory configured")
+	if s.media == nil {
+		return res, errNoMedia
 	}
 	rows, err := s.store.MediaWithoutBlurhash(ctx)
 	if err != nil {
@@ -37,7 +38,7 @@ func (s *Service) ReprocessMedia(ctx context.Context) (ReprocessResult, error) {
 	}
 	for _, m := range rows {
 		old := m.Path
-		img, rel, err := s.rewriteImage(old)
+		img, rel, err := s.rewriteImage(ctx, old)
 		if err != nil {
 			res.Failed = append(res.Failed, fmt.Sprintf("%s: %v", old, err))
 			continue
@@ -46,7 +47,7 @@ func (s *Service) ReprocessMedia(ctx context.Context) (ReprocessResult, error) {
 		if err := s.store.UpdateMediaFile(ctx, m); err != nil {
 			return res, fmt.Errorf("federation: reprocess media: %w", err)
 		}
-		s.removeReplaced(old, rel)
+		s.removeReplaced(ctx, old, rel)
 		res.Processed++
 	}
 
@@ -60,11 +61,11 @@ func (s *Service) ReprocessMedia(ctx context.Context) (ReprocessResult, error) {
 			if *p == "" {
 				continue
 			}
-			data, err := os.ReadFile(s.mediaPath(*p))
+			data, err := s.readMedia(ctx, *p)
 			if err == nil && imaging.Clean(data) {
 				continue
 			}
-			_, rel, err := s.rewriteImage(*p)
+			_, rel, err := s.rewriteImage(ctx, *p)
 			if err != nil {
 				res.Failed = append(res.Failed, fmt.Sprintf("%s: %v", *p, err))
 				continue
@@ -80,48 +81,35 @@ func (s *Service) ReprocessMedia(ctx context.Context) (ReprocessResult, error) {
 			return res, fmt.Errorf("federation: reprocess media: %w", err)
 		}
 		for _, r := range replaced {
-			s.removeReplaced(r[0], r[1])
+			s.removeReplaced(ctx, r[0], r[1])
 		}
 	}
 	return res, nil
 }
 
-// mediaPath is the file of a path relative to the media directory.
-func (s *Service) mediaPath(rel string) string {
-	return filepath.Join(s.mediaDir, filepath.FromSlash(rel))
-}
-
-// rewriteImage re-encodes the media file rel and returns the image and its
-// path: rel itself, or rel with a new extension when the format changed
-// (GIF and WebP become PNG or JPEG). The new file is written beside the old
-// and renamed into place, so a reader never sees half a file.
-func (s *Service) rewriteImage(rel string) (*imaging.Image, string, error) {
-	if strings.Contains(rel, "..") {
-		return nil, "", fmt.Errorf("federation: media path %q leaves the media directory", rel)
+// rewriteImage re-encodes the stored image rel and returns the image and
+// its key: rel itself, or rel with a new extension when the format changed
+// (GIF and WebP become PNG or JPEG). The store replaces an object whole, so
+// a reader never sees half a file.
+func (s *Service) rewriteImage(ctx context.Context, rel string) (*imaging.Image, string, error) {
+	if !mediastore.ValidKey(rel) {
+		return nil, "", fmt.Errorf("federation: media path %q leaves the media store", rel)
 	}
-	img, err := imaging.ProcessFile(s.mediaPath(rel), MaxImageBytes)
+	data, err := s.readMedia(ctx, rel)
+	if err != nil {
+		return nil, "", err
+	}
+	img, err := imaging.Process(bytes.NewReader(data), MaxImageBytes)
 	if err != nil {
 		return nil, "", err
 	}
 	newRel := strings.TrimSuffix(rel, path.Ext(rel)) + imageTypes[img.MediaType]
 	if newRel != rel {
-		if _, err := os.Lstat(s.mediaPath(newRel)); !errors.Is(err, os.ErrNotExist) {
+		if _, err := s.media.Stat(ctx, newRel); !errors.Is(err, mediastore.ErrNotFound) {
 			newRel = strings.TrimSuffix(rel, path.Ext(rel)) + "-clean" + imageTypes[img.MediaType]
 		}
 	}
-	dst := s.mediaPath(newRel)
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".reprocess-*")
-	if err != nil {
-		return nil, "", fmt.Errorf("federation: reprocess %s: %w", rel, err)
-	}
-	_, werr := tmp.Write(img.Data)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return nil, "", fmt.Errorf("federation: reprocess %s: %w", rel, err)
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		os.Remove(tmp.Name())
+	if err := s.media.Put(ctx, newRel, bytes.NewReader(img.Data), int64(len(img.Data)), img.MediaType); err != nil {
 		return nil, "", fmt.Errorf("federation: reprocess %s: %w", rel, err)
 	}
 	return img, newRel, nil
@@ -129,11 +117,11 @@ func (s *Service) rewriteImage(rel string) (*imaging.Image, string, error) {
 
 // removeReplaced removes the old file of an image that was re-encoded under
 // a new name (once the row points to the new one).
-func (s *Service) removeReplaced(old, rel string) {
+func (s *Service) removeReplaced(ctx context.Context, old, rel string) {
 	if old == rel {
 		return
 	}
-	if err := os.Remove(s.mediaPath(old)); err != nil {
+	if err := s.media.Delete(ctx, old); err != nil {
 		s.log.Warn("reprocess media: remove replaced file", "path", old, "err", err)
 	}
 }

@@ -36,14 +36,29 @@ type S3Config struct {
 // S3 keeps media as objects in a bucket, through minio-go. Objects are
 // private (no ACL is set): the node reads them and serves them itself.
 type S3 struct {
-	c      *minio.Client
-	bucket string
-	prefix string
+	c        *minio.Client
+	bucket   string
+	prefix   string
+	endpoint string
 }
 
 // NewS3 connects to the store and checks that the bucket exists; it does
 // not create it (an operator chooses its region, policy and lifecycle).
 func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
+	s, err := OpenS3(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkBucket(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// OpenS3 makes the client without a request: commands that never touch
+// media start even while the store is away. Check (at serve start) or the
+// first Put tells whether it is reachable.
+func OpenS3(cfg S3Config) (*S3, error) {
 	if cfg.Endpoint == "" || cfg.Bucket == "" {
 		return nil, errors.New("mediastore: S3 needs an endpoint and a bucket")
 	}
@@ -60,21 +75,29 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		Transport: cfg.Transport,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("mediastore: S3 client: %w", err)
-	}
-	ok, err := c.BucketExists(ctx, cfg.Bucket)
-	if err != nil {
-		return nil, fmt.Errorf("mediastore: S3 bucket %s at %s: %w", cfg.Bucket, cfg.Endpoint, err)
-	}
-	if !ok {
-		return nil, fmt.Errorf("mediastore: S3 bucket %s does not exist at %s: create it first", cfg.Bucket, cfg.Endpoint)
+		return nil, fmt.Errorf("mediastore: S3 client for %s: %w", cfg.Endpoint, err)
 	}
 	prefix := cfg.Prefix
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	return &S3{c: c, bucket: cfg.Bucket, prefix: prefix}, nil
+	return &S3{c: c, bucket: cfg.Bucket, prefix: prefix, endpoint: cfg.Endpoint}, nil
 }
+
+// checkBucket asks whether the bucket exists.
+func (s *S3) checkBucket(ctx context.Context) error {
+	ok, err := s.c.BucketExists(ctx, s.bucket)
+	if err != nil {
+		return fmt.Errorf("mediastore: S3 bucket %s at %s: %w", s.bucket, s.endpoint, err)
+	}
+	if !ok {
+		return fmt.Errorf("mediastore: S3 bucket %s does not exist at %s: create it first", s.bucket, s.endpoint)
+	}
+	return nil
+}
+
+// String names the bucket and endpoint, for logs and errors.
+func (s *S3) String() string { return "s3://" + s.bucket + "/" + s.prefix + " at " + s.endpoint }
 
 // Put uploads the object (in parts if it is large or its size unknown).
 func (s *S3) Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
@@ -189,4 +212,25 @@ func (s *S3) fail(op, key string, err error) error {
 func isNotFound(err error) bool {
 	r := minio.ToErrorResponse(err)
 	return r.Code == minio.NoSuchKey || r.StatusCode == http.StatusNotFound && r.Code != minio.NoSuchBucket
+}
+
+// Touch marks the object as just written, without changing its bytes (a
+// copy onto itself with its metadata replaced gets a new Last-Modified), so
+// that an eviction oldest-first keeps it longest.
+func (s *S3) Touch(ctx context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	info, err := s.Stat(ctx, key)
+	if err != nil {
+		return err
+	}
+	_, err = s.c.CopyObject(ctx,
+		minio.CopyDestOptions{Bucket: s.bucket, Object: s.prefix + key, ReplaceMetadata: true,
+			ContentType: info.ContentType},
+		minio.CopySrcOptions{Bucket: s.bucket, Object: s.prefix + key})
+	if err != nil {
+		return s.fail("touch", key, err)
+	}
+	return nil
 }

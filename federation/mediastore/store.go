@@ -1,7 +1,10 @@
 package mediastore
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -129,6 +132,62 @@ func DeleteAll(ctx context.Context, st Store, prefix string) error {
 		if err := st.Delete(ctx, k); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// toucher is a store that can mark an object as just used (Dir, S3).
+type toucher interface {
+	Touch(ctx context.Context, key string) error
+}
+
+// Touch marks the object under key as just written, so that an eviction
+// that removes the oldest objects first keeps it longest. A store that
+// cannot does nothing.
+func Touch(ctx context.Context, st Store, key string) error {
+	if t, ok := st.(toucher); ok {
+		return t.Touch(ctx, key)
+	}
+	return nil
+}
+
+// checkFolder holds the objects Check writes; it is not a statement id, so
+// no media route ever serves it.
+const checkFolder = "tadamun-check"
+
+// Check proves the store usable before a server takes requests: it writes
+// a small object, reads it back and removes it. An S3 bucket that does not
+// exist, wrong credentials or a read-only directory are told here, at
+// start-up, rather than by the first editor who uploads an image.
+func Check(ctx context.Context, st Store) error {
+	if s, ok := st.(*S3); ok {
+		if err := s.checkBucket(ctx); err != nil {
+			return err
+		}
+	}
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return fmt.Errorf("mediastore: check: %w", err)
+	}
+	key := checkFolder + "/" + hex.EncodeToString(rnd[:]) + ".txt"
+	body := []byte("tadamun can write here\n")
+	if err := st.Put(ctx, key, bytes.NewReader(body), int64(len(body)), "text/plain"); err != nil {
+		return fmt.Errorf("mediastore: cannot write to the media store: %w", err)
+	}
+	obj, _, err := st.Get(ctx, key)
+	if err == nil {
+		var got []byte
+		got, err = io.ReadAll(io.LimitReader(obj, 1024))
+		obj.Close()
+		if err == nil && !bytes.Equal(got, body) {
+			err = errors.New("read back other bytes than written")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("mediastore: cannot read back from the media store: %w", err)
+	}
+	if err := DeleteAll(ctx, st, checkFolder); err != nil {
+		return fmt.Errorf("mediastore: cannot delete from the media store: %w", err)
 	}
 	return nil
 }
