@@ -137,6 +137,150 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, activityID, signerActorID
 	return total, nil
 }
 
+// EnqueueFollowerDeliveries queues an activity for every accepted follower
+// of actorID, signed by signerActorID, due now: one row per distinct inbox,
+// the shared inbox of a follower that has one, else its own. Rows whose host
+// refuse reports true (a blocked domain; nil refuses none) are left out. An
+// inbox already queued for the activity is skipped. It returns how many
+// rows it added. Like EnqueueDeliveries, all rows go in together, with the
+// activity when called inside its Tx.
+//
+// A fan-out to 10,000 followers is one INSERT … SELECT DISTINCT: the
+// inboxes are read from the covering indexes of migration 0009 and never
+// cross into Go, and the host of each row is cut from its URL in SQL. That
+// cut is exact only for a plain URL (lower-case http(s)://host[:port]/...,
+// printable ASCII, no user info, escapes, query or fragment right after the
+// host); the rare other inbox is read back and queued through InboxHost, so
+// every row's host is what InboxHost says.
+func (s *Store) EnqueueFollowerDeliveries(ctx context.Context, activityID, signerActorID, actorID string, refuse func(host string) bool) (int, error) {
+	q := fanOutQueries[s.dialect.name]
+	total := 0
+	err := s.Tx(ctx, func(tx *Store) error {
+		t := s.now()
+		res, err := tx.q.ExecContext(ctx, q.insertPlain, actorID, activityID, signerActorID, t)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		total = int(n)
+		odd, err := tx.queryStrings(ctx, "odd inboxes", q.selectOdd, actorID)
+		if err != nil {
+			return err
+		}
+		if len(odd) > 0 {
+			n, err := tx.EnqueueDeliveries(ctx, activityID, signerActorID, odd)
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+		if refuse == nil {
+			return nil
+		}
+		gone, err := tx.dropRefused(ctx, activityID, refuse)
+		total -= gone
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: enqueue follower deliveries of %s: %w", activityID, err)
+	}
+	return total, nil
+}
+
+// dropRefused deletes the pending rows of an activity whose host refuse
+// refuses, and returns how many went.
+func (s *Store) dropRefused(ctx context.Context, activityID string, refuse func(host string) bool) (int, error) {
+	hosts, err := s.queryStrings(ctx, "hosts of a fan-out",
+		`SELECT DISTINCT host FROM deliveries WHERE activity_id = $1 AND state = 'pending'`, activityID)
+	if err != nil {
+		return 0, err
+	}
+	var refused []string
+	for _, h := range hosts {
+		if refuse(h) {
+			refused = append(refused, h)
+		}
+	}
+	gone := 0
+	for start := 0; start < len(refused); start += enqueueChunk {
+		chunk := refused[start:min(start+enqueueChunk, len(refused))]
+		args := make([]any, 0, 1+len(chunk))
+		args = append(args, activityID)
+		for _, h := range chunk {
+			args = append(args, h)
+		}
+		res, err := s.q.ExecContext(ctx, `DELETE FROM deliveries WHERE activity_id = $1 AND state = 'pending'
+			AND host IN (`+placeholders(2, len(chunk))+`)`, args...)
+		if err != nil {
+			return gone, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return gone, err
+		}
+		gone += int(n)
+	}
+	return gone, nil
+}
+
+// fanOutSQL is the two statements of EnqueueFollowerDeliveries in one
+// dialect: insertPlain queues the plain inboxes ($1 the followed actor, $2
+// the activity, $3 the signer, $4 now) and selectOdd lists the others ($1).
+type fanOutSQL struct{ insertPlain, selectOdd string }
+
+var fanOutQueries = map[string]fanOutSQL{
+	// SQLite's planner, without statistics, prefers the unique index on
+	// remote_actors.id and then reads every follower's table row; the
+	// covering index answers from the index alone, three times faster.
+	"sqlite": fanOutStatements("remote_actors r INDEXED BY remote_actors_inboxes_idx", "instr",
+		"box GLOB '*[^ -~]*'", "auth GLOB '*[^a-z0-9.:-]*'", "auth GLOB '*:*[^0-9]*'", "$2, $3, $4"),
+	// PostgreSQL types the parameters of a SELECT list only when told.
+	"postgres": fanOutStatements("remote_actors r", "strpos",
+		"box ~ '[^ -~]'", "auth ~ '[^a-z0-9.:-]'", "auth ~ ':.*[^0-9]'", "$2::text, $3::text, $4::timestamptz"),
+}
+
+// fanOutStatements builds fanOutSQL from a dialect's pieces: the joined
+// table, its function finding a substring (SQLite instr, PostgreSQL strpos,
+// same arguments), and three tests that make a URL not plain: a character
+// outside printable ASCII, a character no plain host[:port] has, and a
+// port that is not all digits; and the parameters activity, signer and
+// now, typed.
+func fanOutStatements(remote, find, unprintable, badHost, badPort, params string) fanOutSQL {
+	// boxes: the distinct inboxes; split: each one's scheme length (0 when
+	// neither lower-case http:// nor https://) and the rest; hosts: the
+	// authority, up to the first slash.
+	with := `WITH boxes AS (
+			SELECT DISTINCT CASE WHEN r.shared_inbox <> '' THEN r.shared_inbox ELSE r.inbox END AS box
+			FROM followers f JOIN ` + remote + ` ON r.id = f.remote_actor_id
+			WHERE f.actor_id = $1 AND f.state = 'accepted' AND r.inbox <> ''),
+		split AS (
+			SELECT box, CASE WHEN substr(box, 1, 8) = 'https://' THEN 8 WHEN substr(box, 1, 7) = 'http://' THEN 7 ELSE 0 END AS skip
+			FROM boxes),
+		auths AS (
+			SELECT box, skip, CASE WHEN ` + find + `(substr(box, skip + 1), '/') > 0
+				THEN substr(box, skip + 1, ` + find + `(substr(box, skip + 1), '/') - 1)
+				ELSE substr(box, skip + 1) END AS auth
+			FROM split),
+		plain AS (
+			SELECT box, skip, auth, skip > 0 AND auth <> '' AND NOT (` + unprintable + `) AND NOT (` + badHost + `)
+				AND NOT (` + badPort + `) AS ok
+			FROM auths)`
+	// The default port of the scheme is dropped, as InboxHost drops it.
+	host := `CASE WHEN skip = 8 AND auth LIKE '%:443' THEN substr(auth, 1, length(auth) - 4)
+			WHEN skip = 7 AND auth LIKE '%:80' THEN substr(auth, 1, length(auth) - 3) ELSE auth END`
+	return fanOutSQL{
+		insertPlain: `INSERT INTO deliveries (activity_id, signer_actor_id, inbox, host, state, attempts,
+				next_attempt_at, locked_by, last_status, last_error, created_at, updated_at)
+			` + with + `, p (activity, signer, t) AS (SELECT ` + params + `)
+			SELECT activity, signer, box, ` + host + `, 'pending', 0, t, '', 0, '', t, t FROM plain, p WHERE ok
+			ON CONFLICT (activity_id, inbox) DO NOTHING`,
+		selectOdd: with + ` SELECT box FROM plain WHERE NOT ok ORDER BY box`,
+	}
+}
+
 // ClaimDeliveries leases up to limit due deliveries to workerID for lease and
 // returns them with their activity and signing key, oldest due first. Due
 // means pending, next_attempt_at reached and no live lease; rows of hosts in
