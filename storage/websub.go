@@ -408,47 +408,54 @@ type ChangedStatement struct {
 	Rewritten bool
 }
 
-// WebSubChangedStatements lists, up to limit, the statements readers may
-// see (or saw: deletions) that were written after since, or came due
-// after since and by now.
-func (s *Store) WebSubChangedStatements(ctx context.Context, since, now time.Time, limit int) ([]ChangedStatement, error) {
-	rows, err := s.q.QueryContext(ctx, `SELECT s.id, a.username, s.language, s.state, s.edited_at IS NOT NULL
+// WebSubChangedStatements lists, up to limit and newest first, the
+// statements readers may see (or saw: deletions) that were written at or
+// after written (a time read from the statements, as newest returned it
+// before: the writers' clock, whatever it is) or came due after due and
+// by now (the readers' clock). newest is the latest write among them, or
+// written when there is none; the next call passes it back.
+func (s *Store) WebSubChangedStatements(ctx context.Context, written, due, now time.Time, limit int) (changed []ChangedStatement, newest time.Time, err error) {
+	newest = written
+	rows, err := s.q.QueryContext(ctx, `SELECT s.id, a.username, s.language, s.state, s.edited_at IS NOT NULL, s.updated_at
 		FROM statements s JOIN actors a ON a.id = s.actor_id
-		WHERE s.state IN ('published', 'scheduled', 'deleted') AND s.published_at <= $2
-			AND (s.updated_at > $1 OR s.published_at > $1)
-		ORDER BY s.updated_at DESC LIMIT $3`, utc(since), utc(now), limit)
+		WHERE s.state IN ('published', 'scheduled', 'deleted') AND s.published_at <= $3
+			AND (s.updated_at >= $1 OR s.published_at > $2)
+		ORDER BY s.updated_at DESC LIMIT $4`, utc(written), utc(due), utc(now), limit)
 	if err != nil {
-		return nil, fmt.Errorf("storage: websub changed statements: %w", err)
+		return nil, newest, fmt.Errorf("storage: websub changed statements: %w", err)
 	}
-	var out []ChangedStatement
 	for rows.Next() {
 		var c ChangedStatement
 		var lang, state string
 		var edited bool
-		if err := rows.Scan(&c.ID, &c.ActorUsername, &lang, &state, &edited); err != nil {
+		var updated time.Time
+		if err := rows.Scan(&c.ID, &c.ActorUsername, &lang, &state, &edited, &updated); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("storage: websub changed statements: %w", err)
+			return nil, newest, fmt.Errorf("storage: websub changed statements: %w", err)
 		}
 		c.Languages = []string{lang}
 		c.Rewritten = edited || state == StateDeleted
-		out = append(out, c)
+		if updated.After(newest) {
+			newest = updated
+		}
+		changed = append(changed, c)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("storage: websub changed statements: %w", err)
+		return nil, newest, fmt.Errorf("storage: websub changed statements: %w", err)
 	}
-	for i := range out {
-		c := &out[i]
+	for i := range changed {
+		c := &changed[i]
 		langs, err := s.textColumn(ctx, `SELECT language FROM statement_translations WHERE statement_id = $1`, c.ID)
 		if err != nil {
-			return nil, fmt.Errorf("storage: websub changed statements: %w", err)
+			return nil, newest, fmt.Errorf("storage: websub changed statements: %w", err)
 		}
 		c.Languages = append(c.Languages, langs...)
 		if c.Tags, err = s.textColumn(ctx, `SELECT tag FROM statement_tags WHERE statement_id = $1`, c.ID); err != nil {
-			return nil, fmt.Errorf("storage: websub changed statements: %w", err)
+			return nil, newest, fmt.Errorf("storage: websub changed statements: %w", err)
 		}
 	}
-	return out, nil
+	return changed, newest, nil
 }
 
 // textColumn runs a query of one text column.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/iri"
+	"github.com/tadamun/tadamun/federation/websub"
 	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/web/cache"
 	"github.com/tadamun/tadamun/web/feeds"
@@ -37,23 +38,84 @@ var feedFormats = map[string]struct {
 func (s *Server) feedRoutes() {
 	e := s.echo
 	for name := range feedFormats {
-		e.GET("/"+name, s.feed(name, s.nodeFeed))
-		e.GET(iri.ProfilePrefix+":username/"+name, s.feed(name, s.actorFeed))
-		e.GET(iri.TagsPrefix+":tag/"+name, s.feed(name, s.tagFeed))
-		e.GET("/:lang/"+name, s.feed(name, s.languageFeed))
+		e.GET("/"+name, s.feed(name, func(echo.Context) selection { return selection{kind: selNode} }))
+		e.GET(iri.ProfilePrefix+":username/"+name, s.feed(name, func(c echo.Context) selection {
+			return selection{kind: selActor, arg: c.Param("username")}
+		}))
+		e.GET(iri.TagsPrefix+":tag/"+name, s.feed(name, func(c echo.Context) selection {
+			return selection{kind: selTag, arg: c.Param("tag")}
+		}))
+		e.GET("/:lang/"+name, s.feed(name, func(c echo.Context) selection {
+			return selection{kind: selLang, arg: c.Param("lang")}
+		}))
 		e.GET(iri.PartnersPath+"/"+name, s.document("partners-feed", s.partnersRoute, s.partnersFeed(name)))
 	}
 }
 
-// feedSource picks a feed's description and query from the request, and
-// sets Self to the feed's canonical address in the format called name. That
-// address names the normalised selection (tag lower-cased and in NFC, actor,
-// language, format), so it is also the feed's cache key: /tags/Iraq and
-// /tags/IRAQ are one feed and one cache entry.
-type feedSource func(c echo.Context, name string) (feeds.Feed, storage.StatementQuery, error)
+// selection is which statements a feed carries, whatever its format: the
+// node's, an actor's, a tag's or a language's. Feeds of one selection in
+// the three formats carry the same content, so WebSub watches selections
+// and pushes each of their formats.
+type selection struct {
+	kind string // one of the sel constants
+	arg  string // username, tag or language as requested; "" for the node
+}
 
-func (s *Server) nodeFeed(c echo.Context, name string) (feeds.Feed, storage.StatementQuery, error) {
-	si, err := s.site(c.Request().Context())
+// Kinds of selection.
+const (
+	selNode  = "node"
+	selActor = "actor"
+	selTag   = "tag"
+	selLang  = "lang"
+)
+
+// key names the selection in websub_topics: "node", "actor:NAME", ...
+func (sel selection) key() string {
+	if sel.kind == selNode {
+		return selNode
+	}
+	return sel.kind + ":" + sel.arg
+}
+
+// parseSelection reads a key back.
+func parseSelection(key string) (selection, bool) {
+	if key == selNode {
+		return selection{kind: selNode}, true
+	}
+	kind, arg, ok := strings.Cut(key, ":")
+	if !ok || arg == "" || kind != selActor && kind != selTag && kind != selLang {
+		return selection{}, false
+	}
+	return selection{kind: kind, arg: arg}, true
+}
+
+// feedOf describes a selection's feed in the format called name and gives
+// its query. Its Self is the feed's canonical address: it names the
+// normalised selection (tag lower-cased and in NFC, actor, language,
+// format), so it is also the feed's cache key and its WebSub topic:
+// /tags/Iraq and /tags/IRAQ are one feed and one cache entry.
+func (s *Server) feedOf(ctx context.Context, sel selection, name string) (feeds.Feed, storage.StatementQuery, error) {
+	var f feeds.Feed
+	var q storage.StatementQuery
+	var err error
+	switch sel.kind {
+	case selNode:
+		f, q, err = s.nodeFeed(ctx, name)
+	case selActor:
+		f, q, err = s.actorFeed(ctx, sel.arg, name)
+	case selTag:
+		f, q, err = s.tagFeed(ctx, sel.arg, name)
+	case selLang:
+		f, q, err = s.languageFeed(ctx, sel.arg, name)
+	default:
+		err = echo.NewHTTPError(http.StatusNotFound, "Not found.")
+	}
+	f.Hubs = s.websubHubs()
+	return f, q, err
+}
+
+func (s *Server) nodeFeed(ctx context.Context, name string) (feeds.Feed, storage.StatementQuery, error) {
+	si, err := s.site(ctx)
 	if err != nil {
 		return feeds.Feed{}, storage.StatementQuery{}, err
 	}
@@ -65,8 +127,8 @@ func (s *Server) nodeFeed(c echo.Context, name string) (feeds.Feed, storage.Stat
 		Self: s.iri.NodeFeed(name)}, storage.StatementQuery{}, nil
 }
 
-func (s *Server) actorFeed(c echo.Context, name string) (feeds.Feed, storage.StatementQuery, error) {
-	a, err := s.store.ActorByUsername(c.Request().Context(), c.Param("username"))
+func (s *Server) actorFeed(ctx context.Context, username, name string) (feeds.Feed, storage.StatementQuery, error) {
+	a, err := s.store.ActorByUsername(ctx, username)
 	if err != nil {
 		return feeds.Feed{}, storage.StatementQuery{}, notFoundOr(err, "No such account.")
 	}
@@ -84,12 +146,12 @@ func (s *Server) actorFeed(c echo.Context, name string) (feeds.Feed, storage.Sta
 	return f, storage.StatementQuery{ActorID: a.ID}, nil
 }
 
-func (s *Server) tagFeed(c echo.Context, name string) (feeds.Feed, storage.StatementQuery, error) {
-	tag := content.NormalizeTag(c.Param("tag"))
+func (s *Server) tagFeed(ctx context.Context, tag, name string) (feeds.Feed, storage.StatementQuery, error) {
+	tag = content.NormalizeTag(tag)
 	if tag == "" {
 		return feeds.Feed{}, storage.StatementQuery{}, echo.NewHTTPError(http.StatusNotFound, "No such hashtag.")
 	}
-	si, err := s.site(c.Request().Context())
+	si, err := s.site(ctx)
 	if err != nil {
 		return feeds.Feed{}, storage.StatementQuery{}, err
 	}
@@ -97,12 +159,12 @@ func (s *Server) tagFeed(c echo.Context, name string) (feeds.Feed, storage.State
 		Self: s.iri.TagFeed(tag, name)}, storage.StatementQuery{Tag: tag}, nil
 }
 
-func (s *Server) languageFeed(c echo.Context, name string) (feeds.Feed, storage.StatementQuery, error) {
-	lang, err := content.NormalizeLanguage(c.Param("lang"))
-	if err != nil || lang != c.Param("lang") {
+func (s *Server) languageFeed(ctx context.Context, param, name string) (feeds.Feed, storage.StatementQuery, error) {
+	lang, err := content.NormalizeLanguage(param)
+	if err != nil || lang != param {
 		return feeds.Feed{}, storage.StatementQuery{}, echo.NewHTTPError(http.StatusNotFound, "Not found.")
 	}
-	si, err := s.site(c.Request().Context())
+	si, err := s.site(ctx)
 	if err != nil {
 		return feeds.Feed{}, storage.StatementQuery{}, err
 	}
@@ -111,6 +173,24 @@ func (s *Server) languageFeed(c echo.Context, name string) (feeds.Feed, storage.
 }
 
 // feed serves one feed in one format, with validators and 304s.
+func (s *Server) feed(name string, pick func(echo.Context) selection) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		f, q, err := s.feedOf(ctx, pick(c), name)
+		if err != nil {
+			return err
+		}
+		e, err := s.feedEntry(ctx, f, q, name)
+		if err != nil {
+			return err
+		}
+		return serveEntry(c, e, "Accept-Encoding")
+	}
+}
+
+// feedEntry is the rendered feed f of query q in the format called name,
+// from the cache when it is current. The WebSub pushes send the same
+// bytes (websub.go).
 //
 // Rendered feeds are kept in a byte-bounded LRU cache under their canonical
 // address. An entry records the version it was rendered from: how many
@@ -119,70 +199,79 @@ func (s *Server) languageFeed(c echo.Context, name string) (feeds.Feed, storage.
 // must reach every feed). Each request checks the version with three cheap
 // queries; the statements are read and the feed rendered only when it
 // moved, and the new rendering replaces the old one under the same key.
-func (s *Server) feed(name string, source feedSource) echo.HandlerFunc {
+func (s *Server) feedEntry(ctx context.Context, f feeds.Feed, q storage.StatementQuery, name string) (cache.Entry, error) {
 	format := feedFormats[name]
-	return func(c echo.Context) error {
-		f, q, err := source(c, name)
+	q.VisibleAt, q.Limit = s.cfg.Now(), FeedSize
+	// The version is read through the gate (respgate.go): requests
+	// arriving together share one read, never one begun before them.
+	stamp, err := s.gate.do(ctx, "feed:"+f.Self, func(ctx context.Context) (string, error) {
+		count, modified, err := s.store.StatementsVersion(ctx, q)
 		if err != nil {
-			return err
+			return "", err
 		}
-		q.VisibleAt, q.Limit = s.cfg.Now(), FeedSize
-		ctx := c.Request().Context()
-		// The version is read through the gate (respgate.go): requests
-		// arriving together share one read, never one begun before them.
-		stamp, err := s.gate.do(ctx, "feed:"+f.Self, func(ctx context.Context) (string, error) {
-			count, modified, err := s.store.StatementsVersion(ctx, q)
-			if err != nil {
-				return "", err
-			}
-			actorsChanged, err := s.store.ActorsChanged(ctx)
-			if err != nil {
-				return "", err
-			}
-			newest := modified
-			if actorsChanged.After(newest) {
-				newest = actorsChanged
-			}
-			return strconv.Itoa(count) + "|" + modified.Format(time.RFC3339Nano) + "|" + actorsChanged.Format(time.RFC3339Nano) +
-				"|" + newest.Format(time.RFC3339Nano), nil
-		})
+		actorsChanged, err := s.store.ActorsChanged(ctx)
 		if err != nil {
-			return err
+			return "", err
 		}
-		modified, err := time.Parse(time.RFC3339Nano, stamp[strings.LastIndexByte(stamp, '|')+1:])
-		if err != nil {
-			return err
+		newest := modified
+		if actorsChanged.After(newest) {
+			newest = actorsChanged
 		}
-		// The feed's own title and description (node settings) are part of
-		// the version, so a renamed site reaches the cached feeds too.
-		version := stamp + "|" + f.Title + "|" + f.Description + "|" + f.Language
-		e, ok := s.feeds.Get(f.Self)
-		if !ok || e.Version != version {
-			list, err := s.store.ListStatements(ctx, q)
-			if err != nil {
-				return err
-			}
-			f.Updated = modified
-			items := make([]feeds.Item, 0, len(list))
-			names := map[string]string{} // actor id: name, read once per rendering
-			for _, st := range list {
-				it, err := s.feedItem(ctx, st, names)
-				if err != nil {
-					return err
-				}
-				items = append(items, it)
-			}
-			body, err := format.render(f, items)
-			if err != nil {
-				return err
-			}
-			// Compressed once here, served many times (respcache.go).
-			e = cache.Entry{Body: body, ContentType: format.ctype, ETag: etagOf(body), Modified: modified, Version: version,
-				Gzip: gzipped(body), Header: feedHeader}
-			s.feeds.Put(f.Self, e)
-		}
-		return serveEntry(c, e, "Accept-Encoding")
+		return strconv.Itoa(count) + "|" + modified.Format(time.RFC3339Nano) + "|" + actorsChanged.Format(time.RFC3339Nano) +
+			"|" + newest.Format(time.RFC3339Nano), nil
+	})
+	if err != nil {
+		return cache.Entry{}, err
 	}
+	modified, err := time.Parse(time.RFC3339Nano, stamp[strings.LastIndexByte(stamp, '|')+1:])
+	if err != nil {
+		return cache.Entry{}, err
+	}
+	// The feed's own title and description (node settings) are part of
+	// the version, so a renamed site reaches the cached feeds too; so are
+	// its hubs, which the configuration may change.
+	version := stamp + "|" + f.Title + "|" + f.Description + "|" + f.Language + "|" + strings.Join(f.Hubs, " ")
+	e, ok := s.feeds.Get(f.Self)
+	if ok && e.Version == version {
+		return e, nil
+	}
+	items, err := s.feedItems(ctx, q)
+	if err != nil {
+		return cache.Entry{}, err
+	}
+	f.Updated = modified
+	body, err := format.render(f, items)
+	if err != nil {
+		return cache.Entry{}, err
+	}
+	header := feedHeader
+	if len(f.Hubs) > 0 {
+		// WebSub §4: discovery by Link headers as well as in the body.
+		header = http.Header{"Cache-Control": feedHeader["Cache-Control"], "Link": {websub.LinkHeader(f.Hubs, f.Self)}}
+	}
+	// Compressed once here, served many times (respcache.go).
+	e = cache.Entry{Body: body, ContentType: format.ctype, ETag: etagOf(body), Modified: modified, Version: version,
+		Gzip: gzipped(body), Header: header}
+	s.feeds.Put(f.Self, e)
+	return e, nil
+}
+
+// feedItems reads and converts the statements of q.
+func (s *Server) feedItems(ctx context.Context, q storage.StatementQuery) ([]feeds.Item, error) {
+	list, err := s.store.ListStatements(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]feeds.Item, 0, len(list))
+	names := map[string]string{} // actor id: name, read once per rendering
+	for _, st := range list {
+		it, err := s.feedItem(ctx, st, names)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, it)
+	}
+	return items, nil
 }
 
 func (s *Server) feedItem(ctx context.Context, st *storage.Statement, names map[string]string) (feeds.Item, error) {
