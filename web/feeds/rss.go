@@ -39,8 +39,8 @@ type rssDoc struct {
 type rssChannel struct {
 	*gorilla.RssFeed
 	Links   []rssAtomLink `xml:"atom:link"`
-	Creator string       `xml:"dc:creator,omitempty"`
-	Items   []rssItem    `xml:"item"`
+	Creator string        `xml:"dc:creator,omitempty"`
+	Items   []rssItem     `xml:"item"`
 }
 
 // rssAtomLink is <atom:link>: rel="self", recommended by the RSS Advisory
