@@ -220,6 +220,9 @@ func parseMessage(key string, raw json.RawMessage, forms pluralCategories) (cata
 		if err := sameVerbs(want, text, count); err != nil {
 			return nil, fmt.Errorf("form %q: %w", name, err)
 		}
+		if !slices.Contains(forms.required, name) {
+			continue // a newer CLDR form x/text cannot select (newerMany)
+		}
 		cases = append(cases, name, text)
 	}
 	for name := range byForm {
