@@ -1,15 +1,16 @@
 package web
 
 import (
+	"errors"
+	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/tadamun/tadamun/federation"
+	"github.com/tadamun/tadamun/federation/mediastore"
 	"github.com/tadamun/tadamun/storage"
 )
 
@@ -43,7 +44,25 @@ func (s *Server) media(c echo.Context) error {
 	h.Set("Cache-Control", "public, max-age=86400")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Type", m.MediaType)
-	return c.File(filepath.Join(s.fed.MediaDir(), id, name))
+	return s.serveStored(c, p)
+}
+
+// serveStored answers with the stored object under key, from the media
+// store (a directory, or an S3 bucket the node reads and streams through
+// itself: readers' addresses never reach the bucket, and the visibility
+// checks above cannot be bypassed by a bucket URL). http.ServeContent
+// answers ranges and If-Modified-Since. The caller has set the headers.
+func (s *Server) serveStored(c echo.Context, key string) error {
+	st := s.fed.Media()
+	if st == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
+	}
+	err := mediastore.Serve(c.Response(), c.Request(), st, key)
+	if errors.Is(err, mediastore.ErrNotFound) || errors.Is(err, mediastore.ErrInvalidKey) {
+		c.Response().Header().Del("Cache-Control")
+		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
+	}
+	return err
 }
 
 // actorMedia serves an actor's avatar or header: actors/<id>/<file>, only
@@ -67,7 +86,7 @@ func (s *Server) actorMedia(c echo.Context, rest string) error {
 	}
 	c.Response().Header().Set("Cache-Control", "public, max-age=3600")
 	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
-	return c.File(filepath.Join(s.fed.MediaDir(), "actors", id, name))
+	return s.serveStored(c, want)
 }
 
 // partnerMediaPrefix starts the media paths of our processed copies of
@@ -102,29 +121,34 @@ func (s *Server) partnerMedia(c echo.Context, p string) error {
 	if !safeMediaPath(p) {
 		return notFound
 	}
-	full := filepath.Join(s.fed.MediaDir(), filepath.FromSlash(p))
-	f, err := os.Open(full)
-	if err != nil {
+	store := s.fed.Media()
+	if store == nil {
 		return notFound
+	}
+	f, info, err := store.Get(c.Request().Context(), p)
+	if errors.Is(err, mediastore.ErrNotFound) || errors.Is(err, mediastore.ErrInvalidKey) {
+		return notFound
+	}
+	if err != nil {
+		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		return notFound
-	}
 	head := make([]byte, 512)
-	n, _ := f.Read(head)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return err
+	}
 	ctype := http.DetectContentType(head[:n])
 	if !partnerImageTypes[ctype] {
 		return notFound
 	}
-	if _, err := f.Seek(0, 0); err != nil {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
 	h := c.Response().Header()
 	h.Set("Content-Type", ctype)
 	h.Set("Cache-Control", "public, max-age=86400")
 	h.Set("X-Content-Type-Options", "nosniff")
-	http.ServeContent(c.Response(), c.Request(), "", st.ModTime(), f)
+	http.ServeContent(c.Response(), c.Request(), "", info.ModTime, f)
 	return nil
 }

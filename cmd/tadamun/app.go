@@ -15,6 +15,7 @@ import (
 
 	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/iri"
+	"github.com/tadamun/tadamun/federation/mediastore"
 	"github.com/tadamun/tadamun/federation/transport"
 	"github.com/tadamun/tadamun/storage"
 )
@@ -60,8 +61,9 @@ func register(c command) { commands[c.name] = c }
 // app is what a running command has at hand.
 type app struct {
 	env
-	cfg *config
-	log *slog.Logger
+	cfg   *config
+	log   *slog.Logger
+	media mediastore.Store // set by open (media.go)
 }
 
 // run executes one command line and returns the exit code. Every error is
@@ -223,13 +225,17 @@ func (a *app) open(ctx context.Context) (*storage.Store, error) {
 		st.Close()
 		return nil, fmt.Errorf("restrict the media folder to its owner: %w", err)
 	}
+	if a.media, err = a.openMedia(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return st, nil
 }
 
 // federation returns the federation service for the configured node.
 func (a *app) federation(st *storage.Store) *federation.Service {
 	return federation.New(federation.Config{Scheme: a.cfg.Scheme(), Host: a.cfg.Domain, Logger: a.log,
-		Client: a.client(), MediaDir: a.mediaDir(), InsecureRemote: a.cfg.AllowPrivate && a.cfg.InsecureHTTP,
+		Client: a.client(), MediaDir: a.mediaDir(), Media: a.media, InsecureRemote: a.cfg.AllowPrivate && a.cfg.InsecureHTTP,
 		AuthorizedFetch: a.cfg.AuthorizedFetch}, st)
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tadamun/tadamun/federation/mediastore"
 	"github.com/tadamun/tadamun/storage"
 )
 
@@ -35,6 +36,14 @@ var settings = []setting{
 	{key: "domain", env: "TADAMUN_DOMAIN", def: "localhost:8080", help: "public host name (and port, if not 443) in every address the node gives out"},
 	{key: "insecure-http", env: "TADAMUN_INSECURE_HTTP", isBool: true, help: "give out http:// addresses (local testing only; automatic for localhost)"},
 	{key: "allow-private-addresses", env: "TADAMUN_ALLOW_PRIVATE_ADDRESSES", isBool: true, help: "let the node fetch from and deliver to loopback and private addresses (test networks only: it disables the SSRF guard)"},
+	{key: "media-store", env: "TADAMUN_MEDIA_STORE", def: "dir", help: "where media are kept: dir (the data directory's media/ folder) or s3 (an S3-compatible bucket, e.g. MinIO, shared by processes on several machines)"},
+	{key: "s3-endpoint", env: "TADAMUN_S3_ENDPOINT", help: "S3 store's host[:port], without scheme, e.g. minio.internal:9000 (media-store s3)"},
+	{key: "s3-bucket", env: "TADAMUN_S3_BUCKET", help: "S3 bucket that holds the media; create it first (media-store s3)"},
+	{key: "s3-region", env: "TADAMUN_S3_REGION", help: "S3 region, e.g. us-east-1 (default: asked of the store) (media-store s3)"},
+	{key: "s3-access-key", env: "TADAMUN_S3_ACCESS_KEY", help: "S3 access key (media-store s3; better in the environment than on the command line)"},
+	{key: "s3-secret-key", env: "TADAMUN_S3_SECRET_KEY", help: "S3 secret key (media-store s3; give it in the environment or the config file, never as a flag: other users of the machine can see flags)"},
+	{key: "s3-prefix", env: "TADAMUN_S3_PREFIX", help: "folder in the bucket that holds the media, e.g. tadamun/ (default: the bucket's top) (media-store s3)"},
+	{key: "s3-insecure", env: "TADAMUN_S3_INSECURE", isBool: true, help: "talk plain HTTP to the S3 endpoint (a store on this machine or in tests only: keys and media travel unencrypted)"},
 	{key: "log-format", env: "TADAMUN_LOG_FORMAT", def: "text", help: "log format: text or json"},
 	{key: "log-level", env: "TADAMUN_LOG_LEVEL", def: "info", help: "log level: debug, info, warn or error"},
 	{key: "listen", env: "TADAMUN_LISTEN", def: "127.0.0.1:8080", forServ: true, help: "address to listen on"},
@@ -75,6 +84,8 @@ type config struct {
 	Language        string   // default interface language ("" : the node setting)
 	WebSubHubs      []string // external WebSub hubs
 	WebSubSelfHub   bool     // the node is its own WebSub hub
+	MediaStore      string   // "dir" or "s3"
+	S3              mediastore.S3Config
 }
 
 // Scheme is the scheme of the node's public addresses: https, except for a
@@ -200,7 +211,7 @@ func buildConfig(value, source map[string]string, serve bool) (*config, error) {
 		return nil, bad("domain", "%v", err)
 	}
 	for key, dst := range map[string]*bool{"insecure-http": &c.InsecureHTTP, "allow-private-addresses": &c.AllowPrivate,
-		"authorized-fetch": &c.AuthorizedFetch} {
+		"authorized-fetch": &c.AuthorizedFetch, "s3-insecure": &c.S3.Insecure} {
 		if v := value[key]; v != "" {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
@@ -208,6 +219,9 @@ func buildConfig(value, source map[string]string, serve bool) (*config, error) {
 			}
 			*dst = b
 		}
+	}
+	if err := c.mediaSettings(value, bad); err != nil {
+		return nil, err
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, bad("log-format", "%q: use text or json", c.LogFormat)
@@ -285,6 +299,63 @@ func buildConfig(value, source map[string]string, serve bool) (*config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 	return c, nil
+}
+
+// mediaSettings reads media-store and, for s3, the bucket's settings. Every
+// command takes them: publishing from the shell writes images too.
+func (c *config) mediaSettings(value map[string]string, bad func(key, format string, args ...any) error) error {
+	c.MediaStore = strings.TrimSpace(value["media-store"])
+	switch c.MediaStore {
+	case "dir":
+		return nil
+	case "s3":
+	default:
+		return bad("media-store", "%q: use dir (the default) or s3", c.MediaStore)
+	}
+	c.S3.Endpoint = strings.TrimSpace(value["s3-endpoint"])
+	c.S3.Bucket = strings.TrimSpace(value["s3-bucket"])
+	c.S3.Region = strings.TrimSpace(value["s3-region"])
+	c.S3.AccessKey = value["s3-access-key"]
+	c.S3.SecretKey = value["s3-secret-key"]
+	c.S3.Prefix = strings.TrimSpace(value["s3-prefix"])
+	switch {
+	case c.S3.Endpoint == "":
+		return bad("s3-endpoint", "media-store s3 needs the store's host[:port], e.g. minio.internal:9000")
+	case strings.Contains(c.S3.Endpoint, "://") || strings.ContainsAny(c.S3.Endpoint, "/?#@ "):
+		return bad("s3-endpoint", "%q: give host[:port] only, without scheme or path (s3-insecure selects plain HTTP)", c.S3.Endpoint)
+	case c.S3.Bucket == "":
+		return bad("s3-bucket", "media-store s3 needs a bucket name")
+	case !validBucket(c.S3.Bucket):
+		return bad("s3-bucket", "%q: a bucket name is 3 to 63 lower-case letters, digits, dots and hyphens", c.S3.Bucket)
+	case c.S3.AccessKey == "" || c.S3.SecretKey == "":
+		key := "s3-access-key"
+		if c.S3.AccessKey != "" {
+			key = "s3-secret-key"
+		}
+		return bad(key, "media-store s3 needs an access key and a secret key (TADAMUN_S3_ACCESS_KEY, TADAMUN_S3_SECRET_KEY)")
+	case c.S3.Prefix != "" && !mediastore.ValidKey(strings.TrimSuffix(c.S3.Prefix, "/")):
+		return bad("s3-prefix", "%q: use a relative folder such as tadamun/", c.S3.Prefix)
+	}
+	return nil
+}
+
+// validBucket accepts the S3 bucket names every store takes: 3 to 63
+// characters, lower-case letters, digits, dots and hyphens, starting and
+// ending with a letter or digit.
+func validBucket(b string) bool {
+	if len(b) < 3 || len(b) > 63 {
+		return false
+	}
+	for i, r := range b {
+		edge := i == 0 || i == len(b)-1
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		case (r == '.' || r == '-') && !edge:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // checkDomain accepts a host name or address with an optional port, the

@@ -50,8 +50,11 @@ func migrateCmd(*flag.FlagSet) runFunc {
 func serve(ctx context.Context, a *app, grace time.Duration) error {
 	return a.withStore(ctx, func(st *storage.Store) error {
 		client := a.client()
+		if err := checkMedia(ctx, a); err != nil {
+			return err
+		}
 		fed := federation.New(federation.Config{Scheme: a.cfg.Scheme(), Host: a.cfg.Domain, Logger: a.log, Client: client,
-			MediaDir:       a.mediaDir(),
+			MediaDir: a.mediaDir(), Media: a.media,
 			InsecureRemote: a.cfg.AllowPrivate && a.cfg.InsecureHTTP, AuthorizedFetch: a.cfg.AuthorizedFetch}, st)
 		if _, err := fed.EnsureInstanceActor(ctx); err != nil {
 			return err

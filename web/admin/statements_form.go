@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -298,9 +299,11 @@ func inReplyTo(st *storage.Statement) string {
 	return st.InReplyTo
 }
 
-// uploadDir makes a folder for this request's uploads inside the media
-// folder (the node's data, on the same disk), removed when it is done.
-// Its name is not a statement id, so the media route never serves it.
+// uploadDir makes a folder for this request's uploads inside the local media
+// folder (the node's data, on the same disk), removed when it is done. Its
+// name is not a statement id, so the media route never serves it. Only the
+// processed images go to the media store; with an S3 store, this folder
+// holds nothing else.
 func (h *Handler) uploadDir() (string, error) {
 	base := filepath.Join(h.fed.MediaDir(), ".uploads")
 	if err := os.MkdirAll(base, 0o700); err != nil {
@@ -314,8 +317,9 @@ func (h *Handler) uploadDir() (string, error) {
 }
 
 // readImages gathers the statement's images: those it has and keeps (with
-// their descriptions as now written), then the uploads, each written to
-// dir for federation to read and re-encode as it does the CLI's files.
+// their descriptions as now written, copied from the media store), then the
+// uploads, each written to dir for federation to read and re-encode as it
+// does the CLI's files.
 // Mistakes go to d.Errors; an oversized file is a 413.
 func (h *Handler) readImages(c echo.Context, d *composeData, dir string) ([]content.Image, error) {
 	var out []content.Image
@@ -332,7 +336,11 @@ func (h *Handler) readImages(c echo.Context, d *composeData, dir string) ([]cont
 			if alt == "" {
 				d.Errors["malt"+n] = h.ui.T("Describe the image for people who cannot see it.")
 			}
-			out = append(out, content.Image{File: filepath.Join(h.fed.MediaDir(), filepath.FromSlash(m.Path)), Alt: alt})
+			file, err := h.stageStored(c.Request().Context(), m.Path, dir, "keep"+n)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, content.Image{File: file, Alt: alt})
 		}
 	}
 	form := c.Request().MultipartForm
@@ -375,6 +383,34 @@ func (h *Handler) readImages(c echo.Context, d *composeData, dir string) ([]cont
 }
 
 var errNotImage = errors.New("not an image")
+
+// stageStored copies a stored image of the statement from the media store
+// (a directory or an S3 bucket) to dir, where federation reads the images
+// of an edit as files.
+func (h *Handler) stageStored(ctx context.Context, key, dir, name string) (string, error) {
+	st := h.fed.Media()
+	if st == nil {
+		return "", errors.New("admin: no media store configured")
+	}
+	src, _, err := st.Get(ctx, key)
+	if err != nil {
+		return "", fmt.Errorf("admin: read stored image: %w", err)
+	}
+	defer src.Close()
+	path := filepath.Join(dir, name)
+	dst, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("admin: stage stored image: %w", err)
+	}
+	_, err = io.Copy(dst, io.LimitReader(src, federation.MaxImageBytes+1))
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("admin: stage stored image: %w", err)
+	}
+	return path, nil
+}
 
 // saveUpload copies an uploaded file to dir after a look at its first bytes:
 // what is not a picture is refused before federation decodes it.
