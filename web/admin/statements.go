@@ -155,7 +155,8 @@ func (h *Handler) statementFor(c echo.Context) (*storage.Statement, *storage.Act
 	return st, a, nil
 }
 
-// preview renders Markdown as publishing does (content.RenderMarkdown) and
+// preview renders Markdown as publishing does (content.RenderMarkdown, with
+// hashtags linked) and
 // answers the HTML fragment, for the compose page's live preview.
 func (h *Handler) preview(c echo.Context) error {
 	body := c.FormValue("body")
@@ -166,6 +167,8 @@ func (h *Handler) preview(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("admin: preview: %w", err)
 	}
+	// Hashtags in the text are linked on publishing; the preview shows them so.
+	html, _ = content.LinkHashtags(html, h.iri.Tag)
 	return c.HTML(http.StatusOK, html)
 }
 

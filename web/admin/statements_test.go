@@ -125,8 +125,9 @@ func testStatementWriting(t *testing.T, dbURL string) {
 		t.Fatalf("preview stored %d statements", got)
 	}
 	// The live preview's endpoint answers the fragment.
-	res, body = c.postForm("/admin/preview", url.Values{"body": {"*hi* <script>x</script>"}})
-	if res.StatusCode != 200 || !strings.Contains(body, "<em>hi</em>") || strings.Contains(body, "<script>") {
+	res, body = c.postForm("/admin/preview", url.Values{"body": {"*hi* <script>x</script> #تضامن"}})
+	if res.StatusCode != 200 || !strings.Contains(body, "<em>hi</em>") || strings.Contains(body, "<script>") ||
+		!strings.Contains(body, `class="mention hashtag" rel="tag">#<span>تضامن</span></a>`) {
 		t.Fatalf("live preview = %d %q", res.StatusCode, body)
 	}
 
