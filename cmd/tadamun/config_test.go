@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -88,8 +89,78 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 			t.Errorf("%v %v: got %v, want an error naming %s", c.env, c.args, err, c.want)
 		}
 	}
+	for _, c := range mediaSettingCases() {
+		for _, serve := range []bool{true, false} { // every command writes media, not only serve
+			_, err := resolveFor(t, serve, c.env, c.args...)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("serve=%v %v %v: got %v, want an error naming %s", serve, c.env, c.args, err, c.want)
+			}
+		}
+	}
 	c, err := resolveFor(t, true, map[string]string{"TADAMUN_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1, ::1"})
 	if err != nil || len(c.TrustedProxies) != 3 {
 		t.Fatalf("trusted proxies: %v %v", c, err)
+	}
+}
+
+// s3Env is a complete, valid S3 media configuration, with changes.
+func s3Env(changes ...string) map[string]string {
+	env := map[string]string{"TADAMUN_MEDIA_STORE": "s3", "TADAMUN_S3_ENDPOINT": "minio.internal:9000",
+		"TADAMUN_S3_BUCKET": "tadamun-media", "TADAMUN_S3_ACCESS_KEY": "tadamun", "TADAMUN_S3_SECRET_KEY": "a-long-secret-key"}
+	for i := 0; i+1 < len(changes); i += 2 {
+		env[changes[i]] = changes[i+1]
+	}
+	return env
+}
+
+type configCase struct {
+	env  map[string]string
+	args []string
+	want string
+}
+
+func mediaSettingCases() []configCase {
+	return []configCase{
+		{map[string]string{"TADAMUN_MEDIA_STORE": "nfs"}, nil, "TADAMUN_MEDIA_STORE"},
+		{nil, []string{"--media-store", "minio"}, "--media-store"},
+		{s3Env("TADAMUN_S3_ENDPOINT", ""), nil, "s3-endpoint"},
+		{s3Env("TADAMUN_S3_ENDPOINT", "https://minio.internal:9000"), nil, "TADAMUN_S3_ENDPOINT"},
+		{s3Env("TADAMUN_S3_ENDPOINT", "minio.internal/media"), nil, "TADAMUN_S3_ENDPOINT"},
+		{s3Env("TADAMUN_S3_BUCKET", ""), nil, "s3-bucket"},
+		{s3Env("TADAMUN_S3_BUCKET", "Media_Bucket"), nil, "TADAMUN_S3_BUCKET"},
+		{s3Env("TADAMUN_S3_BUCKET", "-media"), nil, "TADAMUN_S3_BUCKET"},
+		{s3Env("TADAMUN_S3_ACCESS_KEY", ""), nil, "TADAMUN_S3_ACCESS_KEY"},
+		{s3Env("TADAMUN_S3_SECRET_KEY", ""), nil, "TADAMUN_S3_SECRET_KEY"},
+		{s3Env("TADAMUN_S3_PREFIX", "../other"), nil, "TADAMUN_S3_PREFIX"},
+		{s3Env("TADAMUN_S3_PREFIX", "/abs/"), nil, "TADAMUN_S3_PREFIX"},
+		{s3Env("TADAMUN_S3_INSECURE", "perhaps"), nil, "TADAMUN_S3_INSECURE"},
+	}
+}
+
+// TestConfigMediaStore: the directory is the default; an S3 store is read
+// from the environment, a flag or the config file, for every command.
+func TestConfigMediaStore(t *testing.T) {
+	c, err := resolveFor(t, false, nil)
+	if err != nil || c.MediaStore != "dir" {
+		t.Fatalf("default media store: %+v %v", c, err)
+	}
+	c, err = resolveFor(t, false, s3Env("TADAMUN_S3_PREFIX", "tadamun/", "TADAMUN_S3_INSECURE", "true", "TADAMUN_S3_REGION", "eu-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "minio.internal:9000 tadamun-media tadamun a-long-secret-key tadamun/ eu-1 true"
+	if got := strings.Join([]string{c.S3.Endpoint, c.S3.Bucket, c.S3.AccessKey, c.S3.SecretKey, c.S3.Prefix, c.S3.Region,
+		strconv.FormatBool(c.S3.Insecure)}, " "); c.MediaStore != "s3" || got != want {
+		t.Fatalf("s3 settings: %s %q, want %q", c.MediaStore, got, want)
+	}
+	file := filepath.Join(t.TempDir(), "tadamun.yaml")
+	yaml := "media-store: s3\ns3-endpoint: s3.example:443\ns3-bucket: media.example\ns3-access-key: ak\ns3-secret-key: sk\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = resolveFor(t, true, map[string]string{"TADAMUN_CONFIG": file}, "--s3-bucket", "flag-bucket")
+	if err != nil || c.MediaStore != "s3" || c.S3.Endpoint != "s3.example:443" || c.S3.Bucket != "flag-bucket" ||
+		c.S3.SecretKey != "sk" || c.S3.Insecure {
+		t.Fatalf("from the config file and a flag: %+v %v", c, err)
 	}
 }

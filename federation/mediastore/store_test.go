@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -46,7 +47,12 @@ func backends() []backend {
 // fakeS3 starts an S3-compatible server with one bucket.
 func fakeS3(t *testing.T, bucket string) mediastore.S3Config {
 	t.Helper()
-	be := s3mem.New()
+	return fakeS3On(t, s3mem.New(), bucket)
+}
+
+// fakeS3On starts an S3-compatible server on the backend be, with options.
+func fakeS3On(t *testing.T, be *s3mem.Backend, bucket string, opts ...gofakes3.Option) mediastore.S3Config {
+	t.Helper()
 	if err := be.CreateBucket(bucket); err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +60,7 @@ func fakeS3(t *testing.T, bucket string) mediastore.S3Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(gofakes3.New(be).Server())
+	srv := httptest.NewUnstartedServer(gofakes3.New(be, opts...).Server())
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
@@ -267,4 +273,95 @@ func TestNewS3Checks(t *testing.T) {
 	if _, err := mediastore.NewS3(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "without a scheme") {
 		t.Errorf("endpoint with a scheme: %v", err)
 	}
+}
+
+// TestCheck: a usable store passes and is left as it was; a directory that
+// cannot be made, or a bucket that does not exist, fails with the reason.
+func TestCheck(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			st, _ := b.open(t)
+			if err := mediastore.Check(ctx, st); err != nil {
+				t.Fatal(err)
+			}
+			if keys := walk(t, st, ""); len(keys) != 0 {
+				t.Fatalf("the check left %v behind", keys)
+			}
+		})
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Below a regular file no directory can be made, whoever runs the test.
+	if err := mediastore.Check(ctx, mediastore.NewDir(filepath.Join(file, "media"))); err == nil || !strings.Contains(err.Error(), "cannot write") {
+		t.Errorf("a directory that cannot be made: %v", err)
+	}
+	cfg := fakeS3(t, "media")
+	cfg.Bucket = "elsewhere"
+	s3, err := mediastore.OpenS3(cfg) // no request yet: commands start while the store is away
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mediastore.Check(ctx, s3); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("a missing bucket: %v", err)
+	}
+	cfg.Endpoint = "127.0.0.1:1" // nothing listens there
+	s3, err = mediastore.OpenS3(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mediastore.Check(ctx, s3); err == nil {
+		t.Error("an endpoint nobody answers passed the check")
+	}
+}
+
+// TestTouch: a touched object becomes the newest, so the partner media
+// eviction (oldest first) keeps it longest; its bytes and type stay.
+func TestTouch(t *testing.T) {
+	ctx := context.Background()
+	t.Run("dir", func(t *testing.T) {
+		root := t.TempDir()
+		d := mediastore.NewDir(root)
+		if err := d.Put(ctx, "partners/a.png", strings.NewReader("png"), 3, "image/png"); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-48 * time.Hour)
+		if err := os.Chtimes(filepath.Join(root, "partners", "a.png"), old, old); err != nil {
+			t.Fatal(err)
+		}
+		if err := mediastore.Touch(ctx, d, "partners/a.png"); err != nil {
+			t.Fatal(err)
+		}
+		if info, err := d.Stat(ctx, "partners/a.png"); err != nil || !info.ModTime.After(old.Add(time.Hour)) {
+			t.Fatalf("after Touch: %+v %v", info, err)
+		}
+	})
+	t.Run("s3", func(t *testing.T) {
+		// The server's clock stands still until advanced (its check of the
+		// client's clock is off: they differ by the hour advanced).
+		clock := gofakes3.FixedTimeSource(time.Now().Truncate(time.Second))
+		be := s3mem.New(s3mem.WithTimeSource(clock))
+		cfg := fakeS3On(t, be, "media", gofakes3.WithTimeSource(clock), gofakes3.WithTimeSkewLimit(0))
+		s3 := openS3(t, cfg)
+		if err := s3.Put(ctx, "partners/a.png", strings.NewReader("png"), 3, "image/png"); err != nil {
+			t.Fatal(err)
+		}
+		before, err := s3.Stat(ctx, "partners/a.png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Hour)
+		if err := mediastore.Touch(ctx, s3, "partners/a.png"); err != nil {
+			t.Fatal(err)
+		}
+		after, err := s3.Stat(ctx, "partners/a.png")
+		if err != nil || !after.ModTime.After(before.ModTime) || after.ContentType != "image/png" || after.Size != 3 {
+			t.Fatalf("before %+v, after Touch %+v %v", before, after, err)
+		}
+		if err := mediastore.Touch(ctx, s3, "partners/none.png"); !errors.Is(err, mediastore.ErrNotFound) {
+			t.Fatalf("touching a missing object: %v", err)
+		}
+	})
 }
