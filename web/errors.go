@@ -72,8 +72,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	default:
 		// The messages of HTTP errors are interface words too (the
 		// English text is the key); JSON clients get them untranslated.
-		werr = s.render(c, code, "error", pageData{Title: s.ui.T(http.StatusText(code)), Error: &errorPage{
-			Code: code, Message: s.ui.Message(msg), RequestID: requestID(c)}})
+		ui := s.uiView(c).ui
+		werr = s.render(c, code, "error", pageData{Title: ui.T(http.StatusText(code)), Error: &errorPage{
+			Code: code, Message: ui.Message(msg), RequestID: requestID(c)}})
 	}
 	if werr != nil {
 		s.log.ErrorContext(c.Request().Context(), "write error response", "err", werr)

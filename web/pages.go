@@ -58,6 +58,11 @@ type pageData struct {
 	Followers   int
 	Partners    *partnerData
 
+	// The interface language picker: the shipped languages and the page
+	// to come back to once one is chosen.
+	Picker []pickerLink
+	Back   string
+
 	// Head metadata: canonical address, description for previews,
 	// alternate representations (feeds, ActivityStreams JSON), the
 	// fediverse account credited, and when the content last changed.
@@ -116,7 +121,6 @@ var funcs = template.FuncMap{
 	// sanitized (content.SanitizeRemote) before it was stored.
 	"safeRemote": func(h string) template.HTML { return template.HTML(h) },
 	"dir":        content.Direction,
-	"date":       func(t *time.Time) string { return t.UTC().Format("2 January 2006") },
 	"iso":        func(t *time.Time) string { return t.UTC().Format(time.RFC3339) },
 	// Links within the site, as paths built by iri like every address.
 	"profilePath":   iri.ProfilePath,
@@ -129,9 +133,11 @@ var funcs = template.FuncMap{
 
 // parseTemplates reads each page template together with the layout, with
 // the interface words of u: "t" translates, "uiLang" and "uiDir" mark the
-// elements that hold interface words.
+// elements that hold interface words, "date" and "num" write days and
+// numbers in the interface language's manner and numerals.
 func parseTemplates(u *i18n.UI) (map[string]*template.Template, error) {
-	fm := template.FuncMap{"t": u.T, "uiLang": u.Lang, "uiDir": u.Dir}
+	fm := template.FuncMap{"t": u.T, "uiLang": u.Lang, "uiDir": u.Dir, "num": u.Number,
+		"date": func(t *time.Time) string { return u.Date(*t) }}
 	for k, v := range funcs {
 		fm[k] = v
 	}
@@ -156,8 +162,13 @@ func parseTemplates(u *i18n.UI) (map[string]*template.Template, error) {
 
 // render executes a page into a buffer first, so a template error becomes a
 // clean 500 instead of half a page.
+//
+// The page is in the request's interface language (language.go): its
+// template set, and <html lang dir>. What the page shows of statements and
+// replies carries its own lang and dir.
 func (s *Server) render(c echo.Context, code int, page string, d pageData) error {
-	t, ok := s.pages[page]
+	v := s.uiView(c)
+	t, ok := v.pages[page]
 	if !ok {
 		return fmt.Errorf("web: no template %q", page)
 	}
@@ -171,13 +182,8 @@ func (s *Server) render(c echo.Context, code int, page string, d pageData) error
 		si = site{Name: s.iri.Host()}
 	}
 	d.SiteName, d.SiteLang = si.Name, si.Language
-	if d.Lang == "" {
-		d.Lang = si.Language
-	}
-	if d.Lang == "" {
-		d.Lang = "en"
-	}
-	d.Dir = content.Direction(d.Lang)
+	d.Lang, d.Dir = v.ui.Lang(), v.ui.Dir()
+	d.Picker, d.Back = s.langs.pickers[d.Lang], c.Request().URL.RequestURI()
 	if d.Canonical == "" {
 		d.Canonical = s.iri.Base() + c.Request().URL.Path
 	}
@@ -413,7 +419,7 @@ func (s *Server) remoteFollow(c echo.Context) error {
 			return lerr
 		}
 		return s.render(c, http.StatusBadRequest, "profile", pageData{Title: a.DisplayName, Actor: a, Statements: list,
-			Handle: "@" + a.Username + "@" + s.iri.Host(), FormError: msg})
+			Handle: "@" + a.Username + "@" + s.iri.Host(), FormError: s.uiView(c).ui.Message(msg)})
 	}
 	return c.Redirect(http.StatusSeeOther, to)
 }

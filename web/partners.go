@@ -106,9 +106,10 @@ func (s *Server) partners(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	title := s.ui.T("Partners")
+	ui := s.uiView(c).ui
+	title := ui.T("Partners")
 	return s.render(c, http.StatusOK, "partners", pageData{Title: title, Partners: d, Older: older, Modified: modified,
-		Canonical: s.iri.Partners(), Description: s.ui.T("The organisations %s follows, and their latest posts.", si.Name),
+		Canonical: s.iri.Partners(), Description: ui.T("The organisations %s follows, and their latest posts.", si.Name),
 		Alternates: s.feedAlternates(s.iri.PartnersFeed, title+" · "+si.Name), imagesSelfOnly: true})
 }
 

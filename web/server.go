@@ -3,10 +3,10 @@ package web
 import (
 	"context"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -70,8 +70,12 @@ type Server struct {
 	fed   *federation.Service
 	iri   iri.Builder
 	log   *slog.Logger
-	pages map[string]*template.Template
-	ui    *i18n.UI // the interface's words
+	// langs holds the interface in every shipped language and chooses one
+	// per request (language.go).
+	langs *uiLanguages
+	// ui is the node's configured interface language, for what does not
+	// answer one reader (the partners' feed).
+	ui    *i18n.UI
 	cfg   Config
 	feeds *cache.LRU
 	// responses is the rendered-response cache (respcache.go).
@@ -105,19 +109,21 @@ func New(cfg Config, store Store, fed *federation.Service) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cat, err := i18n.Catalogues()
+	set, err := i18n.Shipped()
 	if err != nil {
 		return nil, fmt.Errorf("web: message catalogues: %w", err)
 	}
-	// The interface is in English until the catalogues of issue 11 arrive;
-	// everything already goes through ui.T.
-	u := i18n.New(cat, "en")
-	pages, err := parseTemplates(u)
+	langs, err := newUILanguages(set)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{echo: echo.New(), store: store, fed: fed, iri: fed.IRI(), log: cfg.Logger, pages: pages, ui: u, cfg: cfg,
+	if cfg.Language != "" && langs.shipped(cfg.Language) == "" {
+		return nil, fmt.Errorf("web: the interface language %q is not shipped: choose one of %s, or add web/i18n/locales/%s.json",
+			cfg.Language, strings.Join(langs.tags, ", "), cfg.Language)
+	}
+	s := &Server{echo: echo.New(), store: store, fed: fed, iri: fed.IRI(), log: cfg.Logger, langs: langs, cfg: cfg,
 		feeds: cache.New(cfg.FeedCacheBytes), responses: cache.New(cfg.ResponseCacheBytes)}
+	s.ui = langs.views[s.startLanguage()].ui
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -173,7 +179,7 @@ func New(cfg Config, store Store, fed *federation.Service) (*Server, error) {
 			},
 		}))
 	}
-	adm, err := admin.New(admin.Config{Logger: cfg.Logger, Now: cfg.Now}, store, fed, u)
+	adm, err := admin.New(admin.Config{Logger: cfg.Logger, Now: cfg.Now}, store, fed, s.ui)
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +206,7 @@ func (s *Server) routes(adm *admin.Handler, metrics echo.HandlerFunc) {
 	e.GET("/favicon.ico", s.favicon)
 	e.GET(iri.SitemapPath, s.sitemap)
 	e.GET("/search", s.search)
+	e.POST(languagePath, s.chooseLanguage)
 	e.GET(iri.PartnersPath, s.page("partners", s.partnersRoute, s.partners))
 	s.websubRoutes(e)
 	adm.Register(e.Group(iri.AdminPrefix)) // the admin interface's own table: web/admin.Register

@@ -143,7 +143,10 @@ func testServer(t *testing.T, dbURL string) {
 			t.Fatalf("statement = %d\n%s", res.StatusCode, body)
 		}
 		res, body = n.get(t, "/@icssi/"+ar.Slug)
-		if res.StatusCode != 200 || !strings.Contains(body, `<html lang="ar" dir="rtl">`) || !strings.Contains(body, `<details class="cw"><summary>عنف</summary>`) {
+		// The statement reads right to left in its own block; the interface
+		// around it is the reader's (English here: nothing asks otherwise).
+		if res.StatusCode != 200 || !strings.Contains(body, `<article class="statement" lang="ar" dir="rtl">`) ||
+			!strings.Contains(body, `<html lang="en" dir="ltr">`) || !strings.Contains(body, `<details class="cw"><summary>عنف</summary>`) {
 			t.Fatalf("arabic statement = %d\n%s", res.StatusCode, body)
 		}
 	})

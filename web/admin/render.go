@@ -43,9 +43,12 @@ type errorData struct {
 
 // parsePages parses the layout with each page template.
 func parsePages(ui *i18n.UI) (map[string]*template.Template, error) {
+	// Days in the interface language's CLDR long format and numerals,
+	// with the UTC time: editors compare them with logs and schedules.
 	funcs := template.FuncMap{
 		"t":    ui.T,
-		"date": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"date": func(t time.Time) string { return ui.DateTime(t) },
+		"num":  ui.Number,
 	}
 	base, err := template.New("layout").Funcs(funcs).ParseFS(files, "templates/layout.html")
 	if err != nil {
