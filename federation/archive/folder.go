@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -64,6 +65,14 @@ func folderPost(fsys fs.FS, p string) Post {
 		return post
 	}
 	d, err := content.ParseStatementFile(src)
+	if err != nil && post.Language != "" && bytes.HasPrefix(src, []byte("---\n")) {
+		// The name says the language the front matter does not: try again
+		// with it (an explicit language in the file wins, so this parse
+		// fails the same way for any other mistake).
+		if d2, err2 := content.ParseStatementFile(append([]byte("---\nlanguage: "+post.Language+"\n"), src[4:]...)); err2 == nil {
+			d, err = d2, nil
+		}
+	}
 	if err != nil {
 		post.Skip = err.Error()
 		return post

@@ -106,7 +106,10 @@ func ReadWXR(r io.Reader) (*Archive, error) {
 	if len(doc.Channel.Items) == 0 && doc.Channel.Title == "" {
 		return nil, errors.New("archive: not a WordPress export (WXR): no channel found")
 	}
-	a := &Archive{Format: "wxr", Title: strings.TrimSpace(doc.Channel.Title), Language: strings.TrimSpace(doc.Channel.Language)}
+	// The channel's language is the site's locale (en-US, ar): its
+	// language is what the posts are written in.
+	lang, _, _ := strings.Cut(strings.TrimSpace(doc.Channel.Language), "-")
+	a := &Archive{Format: "wxr", Title: strings.TrimSpace(doc.Channel.Title), Language: lang}
 	attachments := map[int64]Image{}
 	for _, it := range doc.Channel.Items {
 		if it.Type == "attachment" && it.URL != "" {
