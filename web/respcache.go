@@ -69,6 +69,9 @@ type cachedRoute struct {
 
 // cached wraps a GET handler with the response cache.
 func (s *Server) cached(rt cachedRoute, h echo.HandlerFunc) echo.HandlerFunc {
+	// Routes are set up before the first request: the version gate learns
+	// here that it may remember versions by the store's data generation.
+	s.gate.wire(s.store, s.cfg.Now)
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
