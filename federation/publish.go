@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"time"
 
@@ -181,6 +182,10 @@ func (s *Service) federateCreate(ctx context.Context, tx *storage.Store, st *sto
 // sendToFollowers stores an outbound activity and queues it for every
 // follower inbox (and the extra inboxes given), deduplicated. A Create,
 // Update or Announce is stored, and so sent, with a proof by a (proofs.go).
+//
+// The followers' rows are written by the database in one statement
+// (storage.Store.EnqueueFollowerDeliveries): a fan-out to 10,000 followers
+// never passes their inboxes through Go.
 func (s *Service) sendToFollowers(ctx context.Context, tx *storage.Store, act *storage.Activity, a *storage.Actor, extra []string) error {
 	if err := s.signActivity(ctx, tx, act, a); err != nil {
 		return err
@@ -188,11 +193,40 @@ func (s *Service) sendToFollowers(ctx context.Context, tx *storage.Store, act *s
 	if _, err := tx.SaveActivity(ctx, act); err != nil {
 		return err
 	}
-	inboxes, err := tx.FollowerInboxes(ctx, a.ID)
+	refuse, err := refusedHosts(ctx, tx)
 	if err != nil {
 		return err
 	}
-	return s.enqueue(ctx, tx, act, a, union(inboxes, extra))
+	if _, err := tx.EnqueueFollowerDeliveries(ctx, act.ID, a.ID, a.ID, refuse); err != nil {
+		return err
+	}
+	// An extra inbox that is also a follower's is skipped by the store.
+	return s.enqueue(ctx, tx, act, a, union(extra, nil))
+}
+
+// refusedHosts is the domain policy as a test of a delivery host
+// (host[:port]), as withoutBlocked applies it to an inbox; nil when no
+// domain has a policy and federation is open.
+func refusedHosts(ctx context.Context, tx *storage.Store) (func(host string) bool, error) {
+	rules, err := tx.ListDomainPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	mode, err := tx.FederationMode(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(rules) == 0 && mode == storage.FederationOpen {
+		return nil, nil
+	}
+	policy := make(map[string]string, len(rules))
+	for _, r := range rules {
+		policy[r.Domain] = r.Policy
+	}
+	return func(host string) bool {
+		u := url.URL{Host: host}
+		return refused(nearestPolicy(policy, u.Hostname()), mode)
+	}, nil
 }
 
 // send stores an outbound activity and queues it for the given inboxes,

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -150,14 +151,12 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, activityID, signerActorID
 // cross into Go, and the host of each row is cut from its URL in SQL. That
 // cut is exact only for a plain URL (lower-case http(s)://host[:port]/...,
 // printable ASCII, no user info, escapes, query or fragment right after the
-// host); the rare other inbox is read back and queued through InboxHost, so
-// every row's host is what InboxHost says.
+// host); the rare other inbox is queued with no host and then given the one
+// InboxHost finds, so every row's host is what InboxHost says.
 func (s *Store) EnqueueFollowerDeliveries(ctx context.Context, activityID, signerActorID, actorID string, refuse func(host string) bool) (int, error) {
-	q := fanOutQueries[s.dialect.name]
 	total := 0
 	err := s.Tx(ctx, func(tx *Store) error {
-		t := s.now()
-		res, err := tx.q.ExecContext(ctx, q.insertPlain, actorID, activityID, signerActorID, t)
+		res, err := tx.q.ExecContext(ctx, fanOutInserts[s.dialect.name], actorID, activityID, signerActorID, s.now())
 		if err != nil {
 			return err
 		}
@@ -166,16 +165,8 @@ func (s *Store) EnqueueFollowerDeliveries(ctx context.Context, activityID, signe
 			return err
 		}
 		total = int(n)
-		odd, err := tx.queryStrings(ctx, "odd inboxes", q.selectOdd, actorID)
-		if err != nil {
+		if err := tx.fillHosts(ctx, activityID); err != nil {
 			return err
-		}
-		if len(odd) > 0 {
-			n, err := tx.EnqueueDeliveries(ctx, activityID, signerActorID, odd)
-			if err != nil {
-				return err
-			}
-			total += n
 		}
 		if refuse == nil {
 			return nil
@@ -188,6 +179,41 @@ func (s *Store) EnqueueFollowerDeliveries(ctx context.Context, activityID, signe
 		return 0, fmt.Errorf("storage: enqueue follower deliveries of %s: %w", activityID, err)
 	}
 	return total, nil
+}
+
+// fillHosts gives the rows of an activity queued without a host the one
+// InboxHost finds in their inbox ("" for a string that is no URL).
+func (s *Store) fillHosts(ctx context.Context, activityID string) error {
+	rows, err := s.q.QueryContext(ctx, `SELECT id, inbox FROM deliveries WHERE activity_id = $1 AND host = ''`, activityID)
+	if err != nil {
+		return err
+	}
+	type fix struct {
+		id   int64
+		host string
+	}
+	var fixes []fix
+	for rows.Next() {
+		var f fix
+		var inbox string
+		if err := rows.Scan(&f.id, &inbox); err != nil {
+			rows.Close()
+			return err
+		}
+		if f.host = InboxHost(inbox); f.host != "" {
+			fixes = append(fixes, f)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, f := range fixes {
+		if _, err := s.q.ExecContext(ctx, `UPDATE deliveries SET host = $2 WHERE id = $1`, f.id, f.host); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dropRefused deletes the pending rows of an activity whose host refuse
@@ -226,59 +252,53 @@ func (s *Store) dropRefused(ctx context.Context, activityID string, refuse func(
 	return gone, nil
 }
 
-// fanOutSQL is the two statements of EnqueueFollowerDeliveries in one
-// dialect: insertPlain queues the plain inboxes ($1 the followed actor, $2
-// the activity, $3 the signer, $4 now) and selectOdd lists the others ($1).
-type fanOutSQL struct{ insertPlain, selectOdd string }
-
-var fanOutQueries = map[string]fanOutSQL{
+// fanOutInserts is the INSERT of EnqueueFollowerDeliveries in each dialect:
+// $1 the followed actor, $2 the activity, $3 the signer, $4 now.
+var fanOutInserts = map[string]string{
 	// SQLite's planner, without statistics, prefers the unique index on
 	// remote_actors.id and then reads every follower's table row; the
 	// covering index answers from the index alone, three times faster.
-	"sqlite": fanOutStatements("remote_actors r INDEXED BY remote_actors_inboxes_idx", "instr",
+	"sqlite": fanOutInsert("remote_actors r INDEXED BY remote_actors_inboxes_idx", "instr",
 		"box GLOB '*[^ -~]*'", "auth GLOB '*[^a-z0-9.:-]*'", "auth GLOB '*:*[^0-9]*'", "$2, $3, $4"),
 	// PostgreSQL types the parameters of a SELECT list only when told.
-	"postgres": fanOutStatements("remote_actors r", "strpos",
+	"postgres": fanOutInsert("remote_actors r", "strpos",
 		"box ~ '[^ -~]'", "auth ~ '[^a-z0-9.:-]'", "auth ~ ':.*[^0-9]'", "$2::text, $3::text, $4::timestamptz"),
 }
 
-// fanOutStatements builds fanOutSQL from a dialect's pieces: the joined
-// table, its function finding a substring (SQLite instr, PostgreSQL strpos,
-// same arguments), and three tests that make a URL not plain: a character
-// outside printable ASCII, a character no plain host[:port] has, and a
-// port that is not all digits; and the parameters activity, signer and
+// fanOutInsert builds the fan-out's INSERT from a dialect's pieces: the
+// joined table, its function finding a substring (SQLite instr, PostgreSQL
+// strpos, same arguments), three tests that make a URL not plain (a
+// character outside printable ASCII, a character no plain host[:port] has,
+// a port that is not all digits), and the parameters activity, signer and
 // now, typed.
-func fanOutStatements(remote, find, unprintable, badHost, badPort, params string) fanOutSQL {
+func fanOutInsert(remote, find, unprintable, badHost, badPort, params string) string {
 	// boxes: the distinct inboxes; split: each one's scheme length (0 when
-	// neither lower-case http:// nor https://) and the rest; hosts: the
-	// authority, up to the first slash.
-	with := `WITH boxes AS (
+	// neither lower-case http:// nor https://); auths: the authority, up to
+	// the first slash. auths is materialised: its columns are used many
+	// times below, and inlined each use would cut the URL again.
+	return `INSERT INTO deliveries (activity_id, signer_actor_id, inbox, host, state, attempts,
+			next_attempt_at, locked_by, last_status, last_error, created_at, updated_at)
+		WITH boxes AS (
 			SELECT DISTINCT CASE WHEN r.shared_inbox <> '' THEN r.shared_inbox ELSE r.inbox END AS box
 			FROM followers f JOIN ` + remote + ` ON r.id = f.remote_actor_id
 			WHERE f.actor_id = $1 AND f.state = 'accepted' AND r.inbox <> ''),
 		split AS (
 			SELECT box, CASE WHEN substr(box, 1, 8) = 'https://' THEN 8 WHEN substr(box, 1, 7) = 'http://' THEN 7 ELSE 0 END AS skip
 			FROM boxes),
-		auths AS (
+		auths AS MATERIALIZED (
 			SELECT box, skip, CASE WHEN ` + find + `(substr(box, skip + 1), '/') > 0
 				THEN substr(box, skip + 1, ` + find + `(substr(box, skip + 1), '/') - 1)
 				ELSE substr(box, skip + 1) END AS auth
 			FROM split),
-		plain AS (
-			SELECT box, skip, auth, skip > 0 AND auth <> '' AND NOT (` + unprintable + `) AND NOT (` + badHost + `)
-				AND NOT (` + badPort + `) AS ok
-			FROM auths)`
-	// The default port of the scheme is dropped, as InboxHost drops it.
-	host := `CASE WHEN skip = 8 AND auth LIKE '%:443' THEN substr(auth, 1, length(auth) - 4)
-			WHEN skip = 7 AND auth LIKE '%:80' THEN substr(auth, 1, length(auth) - 3) ELSE auth END`
-	return fanOutSQL{
-		insertPlain: `INSERT INTO deliveries (activity_id, signer_actor_id, inbox, host, state, attempts,
-				next_attempt_at, locked_by, last_status, last_error, created_at, updated_at)
-			` + with + `, p (activity, signer, t) AS (SELECT ` + params + `)
-			SELECT activity, signer, box, ` + host + `, 'pending', 0, t, '', 0, '', t, t FROM plain, p WHERE ok
-			ON CONFLICT (activity_id, inbox) DO NOTHING`,
-		selectOdd: with + ` SELECT box FROM plain WHERE NOT ok ORDER BY box`,
-	}
+		p (activity, signer, t) AS (SELECT ` + params + `)
+		SELECT activity, signer, box,
+			CASE WHEN skip = 0 OR auth = '' OR ` + unprintable + ` OR ` + badHost + ` OR ` + badPort + ` THEN ''
+				WHEN skip = 8 AND auth LIKE '%:443' THEN substr(auth, 1, length(auth) - 4)
+				WHEN skip = 7 AND auth LIKE '%:80' THEN substr(auth, 1, length(auth) - 3)
+				ELSE auth END,
+			'pending', 0, t, '', 0, '', t, t
+		FROM auths, p WHERE true
+		ON CONFLICT (activity_id, inbox) DO NOTHING`
 }
 
 // ClaimDeliveries leases up to limit due deliveries to workerID for lease and
@@ -319,9 +339,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, workerID string, lease time
 	}
 	// The innermost SELECT takes (and on PostgreSQL locks, skipping rows
 	// another claimer holds) the oldest due rows; the window keeps the
-	// first of each host; the UPDATE leases those. Lease and load share a
-	// transaction: a claim cut short (a cancelled context) leaves no row
-	// leased to a worker that never learnt of it.
+	// first of each host; the UPDATE leases those and returns them. Lease
+	// and load share a transaction: a claim cut short (a cancelled
+	// context) leaves no row leased to a worker that never learnt of it.
 	var out []*ClaimedDelivery
 	err := s.Tx(ctx, func(tx *Store) error {
 		rows, err := tx.q.QueryContext(ctx, `UPDATE deliveries SET locked_until = $1, locked_by = $2, updated_at = $3
@@ -332,67 +352,112 @@ func (s *Store) ClaimDeliveries(ctx context.Context, workerID string, lease time
 					AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = d.host AND h.hold_until > $3)`+skip+`
 				ORDER BY next_attempt_at, id LIMIT $4`+s.dialect.skipLocked+`) due
 			) firsts WHERE n = 1 ORDER BY next_attempt_at, id LIMIT $5)
-		RETURNING id`, args...)
+		RETURNING `+deliveryColumns, args...)
 		if err != nil {
 			return err
 		}
-		var ids []any
 		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
+			var c ClaimedDelivery
+			if err := rows.Scan(deliveryDest(&c.Delivery)...); err != nil {
 				rows.Close()
 				return err
 			}
-			ids = append(ids, id)
+			c.finish()
+			out = append(out, &c)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if len(ids) == 0 {
-			return nil
-		}
-		out, err = tx.claimedDeliveries(ctx, ids)
-		return err
+		return tx.completeClaimed(ctx, out)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim deliveries: %w", err)
 	}
+	slices.SortFunc(out, func(a, b *ClaimedDelivery) int {
+		if c := a.NextAttemptAt.Compare(b.NextAttemptAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
 	return out, nil
 }
 
-// claimedDeliveries loads leased rows with their activity body and signer.
-func (s *Store) claimedDeliveries(ctx context.Context, ids []any) ([]*ClaimedDelivery, error) {
-	rows, err := s.q.QueryContext(ctx, `SELECT `+prefixed("d.", deliveryColumns)+`,
-			a.body, a.created_at, s.username, s.private_key_pem, s.is_instance
-		FROM deliveries d JOIN activities a ON a.id = d.activity_id JOIN actors s ON s.id = d.signer_actor_id
-		WHERE d.id IN (`+placeholders(1, len(ids))+`) ORDER BY d.next_attempt_at, d.id`, ids...)
+// completeClaimed adds to leased rows their activity's body and their
+// signer's key, each read once per claim however many rows share it: a
+// fan-out claims dozens of rows of one activity and one signer at a time,
+// and they share one copy of the body and of the key, which nobody
+// modifies.
+func (s *Store) completeClaimed(ctx context.Context, list []*ClaimedDelivery) error {
+	if len(list) == 0 {
+		return nil
+	}
+	type activity struct {
+		body    []byte
+		created time.Time
+	}
+	type signer struct {
+		username, pem string
+		instance      bool
+	}
+	acts := map[string]*activity{}
+	signers := map[string]*signer{}
+	var actIDs, signerIDs []any
+	for _, c := range list {
+		if _, ok := acts[c.ActivityID]; !ok {
+			acts[c.ActivityID] = nil
+			actIDs = append(actIDs, c.ActivityID)
+		}
+		if _, ok := signers[c.SignerActorID]; !ok {
+			signers[c.SignerActorID] = nil
+			signerIDs = append(signerIDs, c.SignerActorID)
+		}
+	}
+	rows, err := s.q.QueryContext(ctx, `SELECT id, body, created_at FROM activities WHERE id IN (`+placeholders(1, len(actIDs))+`)`, actIDs...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer rows.Close()
-	var out []*ClaimedDelivery
-	// A fan-out claims many rows of one activity: they share one copy of
-	// its body, which nobody modifies.
-	bodies := map[string][]byte{}
 	for rows.Next() {
-		var c ClaimedDelivery
-		var body sql.RawBytes
-		dest := append(deliveryDest(&c.Delivery), &body, &c.ActivityCreatedAt, &c.SignerUsername, &c.SignerKeyPEM, &c.SignerIsInstance)
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
+		var id string
+		var a activity
+		if err := rows.Scan(&id, &a.body, &a.created); err != nil {
+			rows.Close()
+			return err
 		}
-		c.finish()
-		b, ok := bodies[c.ActivityID]
-		if !ok {
-			b = append([]byte{}, body...)
-			bodies[c.ActivityID] = b
-		}
-		c.Body = b
-		c.ActivityCreatedAt = c.ActivityCreatedAt.UTC()
-		out = append(out, &c)
+		a.created = a.created.UTC()
+		acts[id] = &a
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = s.q.QueryContext(ctx, `SELECT id, username, private_key_pem, is_instance FROM actors WHERE id IN (`+placeholders(1, len(signerIDs))+`)`, signerIDs...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id string
+		var g signer
+		if err := rows.Scan(&id, &g.username, &g.pem, &g.instance); err != nil {
+			rows.Close()
+			return err
+		}
+		signers[id] = &g
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range list {
+		// The foreign keys keep both: a row without them cannot be leased.
+		a, g := acts[c.ActivityID], signers[c.SignerActorID]
+		if a == nil || g == nil {
+			return fmt.Errorf("delivery %d: its activity or signer is missing", c.ID)
+		}
+		c.Body, c.ActivityCreatedAt = a.body, a.created
+		c.SignerUsername, c.SignerKeyPEM, c.SignerIsInstance = g.username, g.pem, g.instance
+	}
+	return nil
 }
 
 // ReleaseDeliveries hands back rows workerID claimed but did not attempt
