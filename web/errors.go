@@ -51,10 +51,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return // an imported statement's old address (redirects.go)
 	}
 	msg := http.StatusText(code)
+	var data *uiText
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		if m, ok := he.Message.(string); ok && code < 500 {
 			msg = m
+		}
+		if m, ok := he.Message.(uiText); ok && code < 500 {
+			msg, data = m.String(), &m
 		}
 		if he.Internal != nil {
 			err = he.Internal
@@ -73,12 +77,32 @@ func (s *Server) handleError(err error, c echo.Context) {
 		// The messages of HTTP errors are interface words too (the
 		// English text is the key); JSON clients get them untranslated.
 		ui := s.uiView(c).ui
+		text := ui.Message(msg)
+		if data != nil {
+			text = ui.T(data.key, data.args...)
+		}
 		werr = s.render(c, code, "error", pageData{Title: ui.T(http.StatusText(code)), Error: &errorPage{
-			Code: code, Message: ui.Message(msg), RequestID: requestID(c)}})
+			Code: code, Message: text, RequestID: requestID(c)}})
 	}
 	if werr != nil {
 		s.log.ErrorContext(c.Request().Context(), "write error response", "err", werr)
 	}
+}
+
+// uiText is an error message with data in it (a number, a name), kept as
+// its message key and arguments so that the error page can translate it;
+// JSON clients get it filled in, in English.
+type uiText struct {
+	key  string
+	args []any
+}
+
+func (m uiText) String() string { return fmt.Sprintf(m.key, m.args...) }
+
+// httpErrorf is echo.NewHTTPError for a message with data: the page shows
+// it in the reader's interface language.
+func httpErrorf(code int, key string, args ...any) *echo.HTTPError {
+	return echo.NewHTTPError(code, uiText{key: key, args: args})
 }
 
 // wantsJSON reports whether the client prefers JSON (API and ActivityPub

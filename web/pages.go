@@ -327,7 +327,7 @@ func parsePage(v string) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > maxPage {
-		return 0, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Bad page number: pages are 1 to %d.", maxPage))
+		return 0, httpErrorf(http.StatusBadRequest, "Bad page number: pages are 1 to %d.", maxPage)
 	}
 	return n, nil
 }

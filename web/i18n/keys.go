@@ -20,8 +20,8 @@ import (
 //
 //   - in templates, every {{t "…"}} (and (t "…") inside an action);
 //   - in Go, the string literal given to T, Message, flash (admin notices,
-//     translated when shown) and echo.NewHTTPError (its message becomes the
-//     error page's text), and the literals held by fields and variables
+//     translated when shown), echo.NewHTTPError and httpErrorf (their
+//     message becomes the error page's text), and the literals held by fields and variables
 //     that reach Message: Error, FormError, msg;
 //   - the words the code picks at run time: the HTTP status texts of error
 //     pages and the statement states the admin interface names.
@@ -94,7 +94,7 @@ func Keys(dirs ...string) ([]Key, error) {
 }
 
 // keyCalls maps a function name to the position of its message argument.
-var keyCalls = map[string]int{"T": 0, "Message": 0, "flash": 1, "NewHTTPError": 1}
+var keyCalls = map[string]int{"T": 0, "Message": 0, "flash": 1, "NewHTTPError": 1, "httpErrorf": 1}
 
 // keyNames are fields and variables whose string literals are messages.
 var keyNames = map[string]bool{"Error": true, "FormError": true, "msg": true}
