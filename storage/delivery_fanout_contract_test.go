@@ -15,12 +15,14 @@ import (
 // TestEnqueueFollowerDeliveriesContract pins the fan-out's enqueue on every
 // backend: one row per distinct inbox of the accepted followers (shared
 // inbox first), refused hosts left out, and each row's host exactly what
-// InboxHost says of its inbox, however odd the URL.
+// InboxHost says of its inbox, however odd the URL; and a claim that mixes
+// activities and signers gives each row its own body and key.
 func TestEnqueueFollowerDeliveriesContract(t *testing.T) {
 	for _, b := range storagetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Run("Followers", func(t *testing.T) { testEnqueueFollowers(t, freshURL(t, b.Name)) })
 			t.Run("Hosts", func(t *testing.T) { testEnqueueFollowerHosts(t, freshURL(t, b.Name)) })
+			t.Run("ClaimCarries", func(t *testing.T) { testClaimCarries(t, freshURL(t, b.Name)) })
 		})
 	}
 }
@@ -157,5 +159,37 @@ func testEnqueueFollowerHosts(t *testing.T, url string) {
 	}
 	if got := f.rows(t, f.act); n != len(inboxes) || len(got) != len(inboxes) {
 		t.Fatalf("enqueued %d (%d rows) of %d inboxes: %v", n, len(got), len(inboxes), got)
+	}
+}
+
+// testClaimCarries: one claim of rows of two activities signed by two
+// actors gives each row its own activity's body and time and its own
+// signer's key, oldest due first.
+func testClaimCarries(t *testing.T, url string) {
+	f := newQueueFixture(t, url)
+	other := &storage.Actor{Username: "node", PrivateKeyPEM: "instance pem", PublicKeyPEM: "q", IsInstance: true}
+	must(t, f.s.CreateActor(ctx, other))
+	second := f.activity(t, "2")
+	f.enqueue(t, f.act, "https://a.example/inbox", "https://b.example/inbox")
+	if _, err := f.s.EnqueueDeliveries(ctx, second.ID, other.ID, []string{"https://c.example/inbox", "https://d.example/inbox"}); err != nil {
+		t.Fatal(err)
+	}
+	got := f.claim(t, "w1", time.Minute, 10)
+	if len(got) != 4 {
+		t.Fatalf("claimed %d rows, want 4", len(got))
+	}
+	for i, c := range got {
+		act, signer, pem, instance := f.act, "icssi", "private pem", false
+		if c.ActivityID == second.ID {
+			act, signer, pem, instance = second, "node", "instance pem", true
+		}
+		if string(c.Body) != string(act.Body) || !c.ActivityCreatedAt.Equal(act.CreatedAt) || c.SignerUsername != signer ||
+			c.SignerKeyPEM != pem || c.SignerIsInstance != instance || c.LockedBy != "w1" || c.LockedUntil == nil {
+			t.Errorf("row %d (%s): body %s, created %v, signer %s %q instance %v, locked by %q",
+				i, c.Inbox, c.Body, c.ActivityCreatedAt, c.SignerUsername, c.SignerKeyPEM, c.SignerIsInstance, c.LockedBy)
+		}
+		if i > 0 && (c.NextAttemptAt.Before(got[i-1].NextAttemptAt) || c.NextAttemptAt.Equal(got[i-1].NextAttemptAt) && c.ID < got[i-1].ID) {
+			t.Errorf("row %d is due before row %d", i, i-1)
+		}
 	}
 }
