@@ -408,6 +408,9 @@ func importText(p *archive.Post, first int) (textOf, error) {
 		for i := len(imgs) - 1; i >= 0; i-- { // from the last, so image 1 does not match inside image 10's token
 			md = strings.ReplaceAll(md, archive.Placeholder(i), archive.Placeholder(first+i))
 		}
+		for i := range imgs { // relative to the post's old address, as a browser read them
+			imgs[i].URL = resolve(p.Link, imgs[i].URL)
+		}
 		t.body, t.images = md, imgs
 	}
 	if err := checkBody("the text", t.body); err != nil {
@@ -548,6 +551,16 @@ func rebase(addr, base string, hosts map[string]bool) string {
 	u.Scheme, u.Host = b.Scheme, b.Host
 	u.Path = strings.TrimSuffix(b.Path, "/") + u.Path
 	return u.String()
+}
+
+// resolve makes ref absolute against base (the post's old address).
+func resolve(base, ref string) string {
+	b, err := url.Parse(base)
+	r, rerr := url.Parse(ref)
+	if err != nil || rerr != nil || r.IsAbs() || b.Host == "" {
+		return ref
+	}
+	return b.ResolveReference(r).String()
 }
 
 // siteHosts are the hosts of the archive's posts' old addresses.
