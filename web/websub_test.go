@@ -160,11 +160,15 @@ func (h *fakeHub) pinged(topic string) int {
 	return h.pings[topic]
 }
 
+// waitLimit is how long the tests wait for something the hub does at
+// once; generous, for a loaded CI machine (the latency is logged).
+const waitLimit = 10 * time.Second
+
 // eventually waits for cond, polling, and fails after a few seconds: a
 // deadline for correctness, not a speed assertion.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(waitLimit)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -178,7 +182,7 @@ func awaitPush(t *testing.T, sub *subscriber, what string) push {
 	t.Helper()
 	select {
 	case <-sub.got:
-	case <-time.After(5 * time.Second):
+	case <-time.After(waitLimit):
 		t.Fatalf("no push for %s", what)
 	}
 	sub.mu.Lock()
@@ -204,14 +208,25 @@ func testWebSubHub(t *testing.T, dbURL string) {
 	ext := newFakeHub(t)
 	n := newHubNode(t, dbURL, web.WebSubConfig{SelfHub: true, Hubs: []string{ext.srv.URL + "/"},
 		Client: transport.New(transport.Config{AllowPrivate: true})})
-	if _, err := n.fed.CreateActor(ctx, federation.NewActor{Username: "icssi"}); err != nil {
-		t.Fatal(err)
+	for _, a := range []string{"icssi", "other"} {
+		if _, err := n.fed.CreateActor(ctx, federation.NewActor{Username: a}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	n.publish(t, "other", "---\ntitle: Elsewhere\nlanguage: ar\n---\nنص.\n")
 	// The first look of a new hub records the feeds as they are; changes
 	// after it are pushed.
 	eventually(t, "the first look at the feeds", func() bool {
-		return storagetest.Count(t, dbURL, `SELECT COUNT(*) FROM websub_topics`) >= 2
+		return storagetest.Count(t, dbURL, `SELECT COUNT(*) FROM websub_topics WHERE selection IN ('actor:other', 'lang:ar')`) == 2
 	})
+	unchanged := []string{"http://node.test/ar/feed.atom", "http://node.test/@other/feed.atom"}
+	before := map[string]int{}
+	for _, f := range unchanged {
+		eventually(t, "the queue to empty", func() bool {
+			return storagetest.Count(t, dbURL, `SELECT COUNT(*) FROM websub_jobs`) == 0
+		})
+		before[f] = ext.pinged(f)
+	}
 
 	topic := "http://node.test/@icssi/feed.atom"
 	good, liar, late := newSubscriber(t, false), newSubscriber(t, true), newSubscriber(t, false)
@@ -225,7 +240,7 @@ func testWebSubHub(t *testing.T, dbURL string) {
 	for _, s := range []*subscriber{good, liar, late} {
 		select {
 		case <-s.asked:
-		case <-time.After(5 * time.Second):
+		case <-time.After(waitLimit):
 			t.Fatal("no verification of intent")
 		}
 	}
@@ -260,9 +275,6 @@ func testWebSubHub(t *testing.T, dbURL string) {
 		"http://node.test/tags/iraq/feed.json", "http://node.test/en/feed.atom", topic} {
 		eventually(t, "a ping for "+f, func() bool { return ext.pinged(f) > 0 })
 	}
-	if n := ext.pinged("http://node.test/ar/feed.atom"); n != 0 {
-		t.Errorf("the Arabic feed, which did not change, was pinged %d times", n)
-	}
 
 	d, err := content.ParseStatementFile([]byte("---\ntitle: Water for Mosul, updated\nlanguage: en\ntags: [Iraq]\n---\nThe campaign goes on.\n"))
 	if err != nil {
@@ -285,15 +297,14 @@ func testWebSubHub(t *testing.T, dbURL string) {
 	// the same transaction; once the queue is empty, none is left for
 	// the others.
 	eventually(t, "the queue to empty", func() bool {
-		n := storagetest.Count(t, dbURL, `SELECT COUNT(*) FROM websub_jobs`)
-		if n > 0 {
-			for _, k := range []string{"verify", "push", "ping"} {
-				t.Logf("%s: %d attempted %d", k, storagetest.Count(t, dbURL, `SELECT COUNT(*) FROM websub_jobs WHERE kind = $1`, k),
-					storagetest.Count(t, dbURL, `SELECT COUNT(*) FROM websub_jobs WHERE kind = $1 AND attempts > 0`, k))
-			}
-		}
-		return n == 0
+		return storagetest.Count(t, dbURL, `SELECT COUNT(*) FROM websub_jobs`) == 0
 	})
+	// Feeds the statement was never in did not change.
+	for _, f := range unchanged {
+		if n := ext.pinged(f) - before[f]; n != 0 {
+			t.Errorf("%s, which did not change, was pinged %d times", f, n)
+		}
+	}
 	if _, pushes := liar.count(); pushes != 0 {
 		t.Errorf("the unverified subscriber got %d pushes", pushes)
 	}
