@@ -52,6 +52,7 @@ func (s *Service) BlockAccount(ctx context.Context, who, reason string) (string,
 		rejected, err = tx.RejectPendingRepliesBy(ctx, remote.ID)
 		return err
 	})
+	s.policyChanged() // also after a failed commit: it may have landed
 	if err != nil {
 		return "", fmt.Errorf("federation: block account: %w", err)
 	}
@@ -68,6 +69,7 @@ func (s *Service) UnblockAccount(ctx context.Context, who string) (string, error
 		return "", fmt.Errorf("federation: unblock account: %w", err)
 	}
 	err := s.store.Tx(ctx, func(tx *storage.Store) error { return tx.UnblockAccount(ctx, actorIRI) })
+	s.policyChanged()
 	if errors.Is(err, storage.ErrNotFound) {
 		return "", invalid("%s is not blocked", who)
 	}

@@ -91,6 +91,7 @@ func (s *Service) SetDomainPolicy(ctx context.Context, domain, policy, reason st
 		})
 		return err
 	})
+	s.policyChanged() // also after a failed commit: it may have landed
 	if err != nil {
 		return 0, fmt.Errorf("federation: domain %s: %w", policy, err)
 	}
@@ -105,6 +106,7 @@ func (s *Service) RemoveDomainPolicy(ctx context.Context, domain string) error {
 		return invalid("%v", err)
 	}
 	err = s.store.RemoveDomainPolicy(ctx, d)
+	s.policyChanged()
 	if errors.Is(err, storage.ErrNotFound) {
 		return invalid("%s has no policy of its own (see 'tadamun domain list')", d)
 	}

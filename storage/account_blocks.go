@@ -18,6 +18,7 @@ type AccountBlock struct {
 func (s *Store) BlockAccount(ctx context.Context, actorIRI, reason string) error {
 	_, err := s.q.ExecContext(ctx, `INSERT INTO account_blocks (actor_iri, reason, created_at) VALUES ($1, $2, $3)
 		ON CONFLICT (actor_iri) DO UPDATE SET reason = excluded.reason`, actorIRI, reason, s.now())
+	s.ForgetInboxGate() // InboxGate's cached answers (inbox_gate.go)
 	if err != nil {
 		return fmt.Errorf("storage: block account %s: %w", actorIRI, err)
 	}
@@ -27,6 +28,7 @@ func (s *Store) BlockAccount(ctx context.Context, actorIRI, reason string) error
 // UnblockAccount lifts a block; ErrNotFound if there was none.
 func (s *Store) UnblockAccount(ctx context.Context, actorIRI string) error {
 	res, err := s.q.ExecContext(ctx, `DELETE FROM account_blocks WHERE actor_iri = $1`, actorIRI)
+	s.ForgetInboxGate()
 	if err != nil {
 		return fmt.Errorf("storage: unblock account %s: %w", actorIRI, err)
 	}

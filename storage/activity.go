@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
-	"sync"
 	"time"
 )
 
@@ -43,11 +41,11 @@ const activityColumns = `id, iri, direction, activity_type, actor_iri, object_ir
 // stored it stores nothing and returns false: the sender is redelivering.
 // Outbound activities are marked processed at once.
 //
-// Inbound activities saved outside a transaction are committed in groups:
-// each waits until the transaction holding it has committed, so it is on
-// disk when SaveActivity returns (the inbox answers 202 only then), but the
-// concurrent POSTs of a busy inbox share one commit, and one fsync, rather
-// than queueing for one each.
+// Inbound activities saved outside a transaction are committed in groups
+// (inbox_save.go): each waits until the transaction holding it has
+// committed, so it is on disk when SaveActivity returns (the inbox answers
+// 202 only then), but the concurrent POSTs of a busy inbox share one
+// commit, and one fsync, rather than queueing for one each.
 func (s *Store) SaveActivity(ctx context.Context, a *Activity) (bool, error) {
 	if a.Direction == Inbound && !s.inTx {
 		return s.saveGrouped(ctx, a)
@@ -78,191 +76,6 @@ func (s *Store) insertActivity(ctx context.Context, a *Activity) (bool, error) {
 		return false, fmt.Errorf("storage: save activity %s: %w", a.IRI, err)
 	}
 	return n == 1, nil
-}
-
-// maxGroup bounds how many activities one group commit holds.
-const maxGroup = 128
-
-// saveGroup is the queue of inbound activities waiting to be committed on
-// one database. A caller that finds fewer than groupLeaders groups being
-// committed leads: it takes queued activities with its own into one
-// statement (groupSize), answers their callers, goes on for a few more
-// groups while any are queued (leadRounds), and then hands the lead to the
-// first one still queued. No goroutine runs between saves.
-type saveGroup struct {
-	mu      sync.Mutex
-	leaders int
-	queue   []*groupedSave
-}
-
-// groupLeaders is how many groups may be committing at once: SQLite has one
-// writer, so one; PostgreSQL commits side by side, and a commit there waits
-// mostly for the server's flush and the network, so several.
-func (s *Store) groupLeaders() int {
-	if s.dialect.name == "postgres" {
-		return 4
-	}
-	return 1
-}
-
-type groupedSave struct {
-	a     *Activity
-	fresh bool
-	err   error
-	done  chan bool // receives false when saved (or failed), true when this caller is to lead
-}
-
-func (s *Store) saveGrouped(ctx context.Context, a *Activity) (bool, error) {
-	g := s.saves
-	me := &groupedSave{a: a, done: make(chan bool, 1)}
-	// A caller leads when fewer than groupLeaders groups are committing, and
-	// queues otherwise. Nothing is queued while a lead is free: the queue
-	// fills only when every lead is taken, and a lead is given up only when
-	// the queue is empty.
-	g.mu.Lock()
-	lead := g.leaders < s.groupLeaders()
-	if lead {
-		g.leaders++
-	} else {
-		g.queue = append(g.queue, me)
-	}
-	g.mu.Unlock()
-	// A queued caller does not give up on its context: a leader may be
-	// writing its activity already. It hears once: saved (false), or taken
-	// off the queue to lead (true).
-	if !lead && !<-me.done {
-		return me.fresh, me.err
-	}
-	// Leading: this caller's activity goes first, then as many queued ones
-	// as make a group of a size in groupSize's short list; the leader then
-	// goes on with the queue for up to leadRounds groups, which saves waking
-	// another caller to commit each one, before handing the lead on.
-	batch := []*groupedSave{me}
-	for round := 0; ; round++ {
-		g.mu.Lock()
-		n := groupSize(len(batch)+len(g.queue)) - len(batch)
-		batch = append(batch, g.queue[:n]...)
-		g.queue = append(g.queue[:0:0], g.queue[n:]...)
-		g.mu.Unlock()
-		s.commitGroupSafe(context.WithoutCancel(ctx), batch)
-		for _, w := range batch {
-			if w != me {
-				w.done <- false
-			}
-		}
-		g.mu.Lock()
-		if len(g.queue) == 0 {
-			g.leaders--
-			g.mu.Unlock()
-			break
-		}
-		if round+1 >= leadRounds {
-			next := g.queue[0]
-			g.queue = g.queue[1:]
-			next.done <- true
-			g.mu.Unlock()
-			break
-		}
-		g.mu.Unlock()
-		batch = batch[:0]
-	}
-	return me.fresh, me.err
-}
-
-// leadRounds bounds how many groups one caller commits before it hands the
-// lead on (its own answer waits meanwhile).
-const leadRounds = 4
-
-// groupSize is the largest power of two up to n, at most maxGroup: the
-// statement that inserts a group has one text per size, and a few sizes
-// keep each of them prepared and hot.
-func groupSize(n int) int {
-	if n >= maxGroup {
-		return maxGroup
-	}
-	size := 1
-	for size*2 <= n {
-		size *= 2
-	}
-	return size
-}
-
-// commitGroupSafe is commitGroup, with a panic turned into every caller's
-// error: the callers waiting on the group, and those queued behind it,
-// must hear back whatever happens.
-func (s *Store) commitGroupSafe(ctx context.Context, batch []*groupedSave) {
-	defer func() {
-		if p := recover(); p != nil {
-			err := fmt.Errorf("storage: save activities: %v", p)
-			for _, w := range batch {
-				w.fresh, w.err = false, err
-			}
-		}
-	}()
-	s.commitGroup(ctx, batch)
-}
-
-// commitGroup stores a batch with one multi-row INSERT, a single statement
-// and so a single commit. If that fails, each is stored on its own, so one
-// bad activity fails only its own caller.
-func (s *Store) commitGroup(ctx context.Context, batch []*groupedSave) {
-	if len(batch) == 1 {
-		batch[0].fresh, batch[0].err = s.insertActivity(ctx, batch[0].a)
-		return
-	}
-	if err := s.insertInbound(ctx, batch); err == nil {
-		return
-	}
-	for _, w := range batch {
-		w.fresh, w.err = s.insertActivity(ctx, w.a)
-	}
-}
-
-// insertInbound inserts inbound activities in one statement. The ids it
-// returns are those of the rows inserted; an activity whose IRI was stored
-// already (or earlier in the same batch) is not among them.
-func (s *Store) insertInbound(ctx context.Context, batch []*groupedSave) error {
-	const cols = 11
-	var q strings.Builder
-	q.WriteString(`INSERT INTO activities (` + activityColumns + `) VALUES `)
-	args := make([]any, 0, cols*len(batch))
-	now := s.now()
-	for i, w := range batch {
-		a := w.a
-		if a.ID == "" {
-			a.ID = NewID()
-		}
-		a.CreatedAt = now
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		n := i * cols
-		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, 0, '', $%d, $%d)",
-			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11)
-		args = append(args, a.ID, a.IRI, a.Direction, a.Type, a.ActorIRI, a.ObjectIRI, nullString(a.LocalActorID),
-			nullString(a.StatementID), string(a.Body), nil, a.CreatedAt)
-	}
-	q.WriteString(` ON CONFLICT (iri) DO NOTHING RETURNING id`)
-	rows, err := s.q.QueryContext(ctx, q.String(), args...)
-	if err != nil {
-		return fmt.Errorf("storage: save activities: %w", err)
-	}
-	defer rows.Close()
-	inserted := make(map[string]bool, len(batch))
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return fmt.Errorf("storage: save activities: %w", err)
-		}
-		inserted[id] = true
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("storage: save activities: %w", err)
-	}
-	for _, w := range batch {
-		w.fresh = inserted[w.a.ID]
-	}
-	return nil
 }
 
 // ActivityByIRI returns a stored activity, or ErrNotFound.

@@ -19,6 +19,7 @@ func TestSaveActivityGrouped(t *testing.T) {
 		t.Run(b.Name, func(t *testing.T) {
 			ctx := context.Background()
 			s := storagetest.Open(t, b.URL)
+			local := newActor(t, s, "icssi")
 			const iris, copies = 150, 3
 			var wg sync.WaitGroup
 			var mu sync.Mutex
@@ -30,16 +31,20 @@ func TestSaveActivityGrouped(t *testing.T) {
 					go func(i int) {
 						defer wg.Done()
 						iri := fmt.Sprintf("https://peer.test/activities/%d", i)
-						a := &storage.Activity{IRI: iri, Direction: storage.Inbound, Type: "Like",
-							ActorIRI: "https://peer.test/u", ObjectIRI: "https://node.test/s/1", Body: []byte(`{"id":"` + iri + `"}`)}
+						a := groupedActivity(i, local.ID)
 						ok, err := s.SaveActivity(ctx, a)
 						if err != nil {
 							errs <- err
 							return
 						}
-						// Stored before the call returned.
-						if _, err := s.ActivityByIRI(ctx, iri); err != nil {
+						// Stored before the call returned, as given.
+						got, err := s.ActivityByIRI(ctx, iri)
+						if err != nil {
 							errs <- fmt.Errorf("%s not readable after SaveActivity: %w", iri, err)
+							return
+						}
+						if err := sameActivity(got, groupedActivity(i, local.ID)); err != nil {
+							errs <- err
 							return
 						}
 						if ok {
@@ -80,6 +85,76 @@ func TestSaveActivityGrouped(t *testing.T) {
 			}
 			if n != iris {
 				t.Errorf("%d inbound activities stored, want %d", n, iris)
+			}
+		})
+	}
+}
+
+// groupedActivity is the i-th activity of TestSaveActivityGrouped: every
+// other one addressed to the local actor, a Like or an Announce.
+func groupedActivity(i int, localID string) *storage.Activity {
+	iri := fmt.Sprintf("https://peer.test/activities/%d", i)
+	a := &storage.Activity{IRI: iri, Direction: storage.Inbound, Type: "Like",
+		ActorIRI: fmt.Sprintf("https://peer.test/u%d", i), ObjectIRI: fmt.Sprintf("https://node.test/s/%d", i),
+		Body: []byte(`{"id":"` + iri + `"}`)}
+	if i%2 == 0 {
+		a.Type, a.LocalActorID = "Announce", localID
+	}
+	return a
+}
+
+// sameActivity compares what was stored of an inbound activity with what
+// was saved.
+func sameActivity(got, want *storage.Activity) error {
+	if got.IRI != want.IRI || got.Direction != storage.Inbound || got.Type != want.Type || got.ActorIRI != want.ActorIRI ||
+		got.ObjectIRI != want.ObjectIRI || got.LocalActorID != want.LocalActorID || got.StatementID != "" ||
+		string(got.Body) != string(want.Body) || got.ProcessedAt != nil || got.Attempts != 0 || got.CreatedAt.IsZero() {
+		return fmt.Errorf("stored %+v, saved %+v", got, want)
+	}
+	return nil
+}
+
+// TestCommitGroupStatements: a group is written with a few statements
+// whatever its size (one on PostgreSQL; one per power of two in its size on
+// SQLite, in one transaction), and not one INSERT per activity, which is
+// what the fallback for a failed group does. A redelivery in the group is
+// reported as not fresh.
+func TestCommitGroupStatements(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			s := storagetest.Open(t, b.URL)
+			local := newActor(t, s, "icssi")
+			// 23 activities (16 + 4 + 2 + 1), the last a redelivery of the fourth.
+			var acts []*storage.Activity
+			for i := 0; i < 22; i++ {
+				acts = append(acts, groupedActivity(i, local.ID))
+			}
+			acts = append(acts, groupedActivity(3, local.ID))
+			before := s.QueryCount()
+			fresh, errs := s.CommitGroup(ctx, acts)
+			ran := s.QueryCount() - before
+			want := int64(4)
+			if b.Name == "postgres" {
+				want = 1
+			}
+			if ran != want {
+				t.Errorf("a group of %d ran %d statements, want %d", len(acts), ran, want)
+			}
+			for i, a := range acts {
+				if errs[i] != nil {
+					t.Errorf("%s: %v", a.IRI, errs[i])
+				}
+				if fresh[i] != (i < 22) {
+					t.Errorf("%s: fresh %v", a.IRI, fresh[i])
+				}
+				got, err := s.ActivityByIRI(ctx, a.IRI)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := sameActivity(got, a); err != nil {
+					t.Error(err)
+				}
 			}
 		})
 	}

@@ -301,6 +301,7 @@ const (
 func (s *Store) SetDomainPolicy(ctx context.Context, domain, policy, reason string) error {
 	_, err := s.q.ExecContext(ctx, `INSERT INTO domain_policies (domain, policy, reason, created_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (domain) DO UPDATE SET policy = excluded.policy, reason = excluded.reason`, domain, policy, reason, s.now())
+	s.ForgetInboxGate()
 	if err != nil {
 		return fmt.Errorf("storage: set domain policy: %w", err)
 	}
@@ -415,6 +416,7 @@ func (s *Store) ListDomainPolicies(ctx context.Context) ([]DomainRule, error) {
 // applies). It returns ErrNotFound if the domain had none.
 func (s *Store) RemoveDomainPolicy(ctx context.Context, domain string) error {
 	res, err := s.q.ExecContext(ctx, `DELETE FROM domain_policies WHERE domain = $1`, domain)
+	s.ForgetInboxGate()
 	if err != nil {
 		return fmt.Errorf("storage: remove domain policy: %w", err)
 	}

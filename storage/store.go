@@ -41,7 +41,8 @@ type Store struct {
 	clock   func() time.Time
 	prep    *statements  // counts queries; on SQLite keeps them prepared
 	memo    *memo        // answers computed from the whole table, kept while the data has not changed
-	saves   *saveGroup   // inbound activities waiting to be written in one commit (activity.go)
+	saves   *saveGroup   // inbound activities waiting to be written in one commit (inbox_save.go)
+	gate    *gateCache   // InboxGate's recent answers (inbox_gate.go)
 	gens    *generations // the data generation, bumped after each write commits (generations.go)
 }
 
@@ -161,7 +162,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
 	s := &Store{db: db, q: bumpingQueryer{poolQueryer{prep}, gens}, dialect: dialects[name], clock: clock, prep: prep,
-		memo: &memo{}, saves: &saveGroup{}, gens: gens}
+		memo: &memo{}, saves: &saveGroup{}, gens: gens, gate: newGateCache()}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
@@ -226,7 +227,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) (err error) {
 		}
 	}()
 	if err = fn(&Store{db: s.db, q: txQueryer{s.prep, t}, dialect: s.dialect, inTx: true, clock: s.clock,
-		prep: s.prep, memo: s.memo, saves: s.saves, gens: s.gens}); err != nil {
+		prep: s.prep, memo: s.memo, saves: s.saves, gens: s.gens, gate: s.gate}); err != nil {
 		return err
 	}
 	err = t.Commit()
