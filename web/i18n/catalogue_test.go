@@ -217,3 +217,67 @@ func TestKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestShippedPlurals: every message with a count, in every shipped
+// language, prints cleanly for the counts that pick each form (no
+// "%!d(MISSING)" or "%!(EXTRA"), and the shipped Arabic gives six
+// different phrases for 0, 1, 2, 3, 11 and 100 likes.
+func TestShippedPlurals(t *testing.T) {
+	set, err := Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := Keys("..", "../admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range set.Languages() {
+		u := set.UI(l.Tag)
+		for _, k := range keys {
+			args, ok := sampleArgs(k.Text)
+			if !ok {
+				continue
+			}
+			for _, n := range []int{0, 1, 2, 3, 11, 100, 1000000} {
+				for i := range args {
+					if _, isInt := args[i].(int); isInt {
+						args[i] = n
+					}
+				}
+				if got := u.T(k.Text, args...); strings.Contains(got, "%!") {
+					t.Errorf("%s: %q with %d = %q", l.Tag, k.Text, n, got)
+				}
+			}
+		}
+	}
+	ar := set.UI("ar")
+	seen := map[string]bool{}
+	for _, n := range []int{0, 1, 2, 3, 11, 100} {
+		seen[ar.T("%d likes", n)] = true
+	}
+	if len(seen) != 6 {
+		t.Errorf("shipped Arabic: %d different phrases for 0, 1, 2, 3, 11, 100 likes: %v", len(seen), seen)
+	}
+}
+
+// sampleArgs makes arguments for a key's verbs (a number for %d, a word
+// for the others); false when the key has none.
+func sampleArgs(key string) ([]any, bool) {
+	v, err := verbs(key)
+	if err != nil || len(v) == 0 {
+		return nil, false
+	}
+	n := 0
+	for arg := range v {
+		n = max(n, arg)
+	}
+	args := make([]any, n)
+	for i := range args {
+		if v[i+1] == 'd' {
+			args[i] = 0
+		} else {
+			args[i] = "x"
+		}
+	}
+	return args, true
+}
