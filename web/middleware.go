@@ -73,11 +73,16 @@ func bodyLimit(limit int64) echo.MiddlewareFunc {
 // cannot be forged through the header.
 func requestIDMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		// The header maps are read and written with the canonical key
+		// directly: this runs on every request, cached hits included.
+		var id string
+		if v := c.Request().Header[echo.HeaderXRequestID]; len(v) > 0 {
+			id = v[0]
+		}
 		if !validRequestID(id) {
 			id = storage.NewID()
 		}
-		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
 		return next(c)
 	}
 }
@@ -96,7 +101,10 @@ func validRequestID(id string) bool {
 }
 
 func requestID(c echo.Context) string {
-	return c.Response().Header().Get(echo.HeaderXRequestID)
+	if v := c.Response().Header()[echo.HeaderXRequestID]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // accessLog writes one line per request, after it is answered.
@@ -113,7 +121,13 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if res.Status >= 500 {
 			level = slog.LevelError
 		}
-		s.log.LogAttrs(req.Context(), level, "request",
+		ctx := req.Context()
+		if !s.log.Enabled(ctx, level) {
+			return nil // a node logging warnings only skips building the line
+		}
+		// LogAttrs with typed attributes: no map, no formatting before the
+		// handler, and nothing boxed.
+		s.log.LogAttrs(ctx, level, "request",
 			slog.String("method", req.Method),
 			slog.String("path", req.URL.Path),
 			slog.Int("status", res.Status),
