@@ -117,6 +117,11 @@ func BenchmarkFanOutRatio(b *testing.B) {
 	b.ReportMetric(busy(fanoutCPU, fanout)/busy(signingCPU, signing), "busy-ratio")
 	b.ReportMetric(float64(enqueue.Microseconds())/1000/float64(rounds), "enqueue-ms")
 	b.ReportMetric(peakRSSTarget, "rss-target-MB")
+	// How busy the machine was: on a shared machine the ratio is only as
+	// good as the cores the run got (cores busy, in the log line).
+	load := loadAverage()
+	b.ReportMetric(load, "load-1m")
+	b.Logf("load average %.1f on %d cores", load, runtime.NumCPU())
 	b.Logf("%d fan-outs of %d POSTs: %.0f POSTs/s, signing limit %.0f/s on %d cores (ratio %.2f, target %.1f), bare %.0f POSTs/s, peak RSS %.0f MB, publishing %.1f ms; CPU per POST %.0f µs (bare %.0f, one signature %.0f: cpu-ratio %.2f); cores busy %.0f%% in the fan-out, %.0f%% at the limit",
 		rounds, fleetHosts, node, limit, runtime.GOMAXPROCS(0), ratio, fanOutTarget, posts/bare.Seconds(), rss, float64(enqueue.Microseconds())/1000/float64(rounds),
 		perPost(fanoutCPU), perPost(bareCPU), perPost(signingCPU), perPost(signingCPU)/perPost(fanoutCPU),
@@ -234,6 +239,21 @@ func sampleRSS(peak *atomic.Int64) (stop func()) {
 		<-finished
 		sample()
 	}
+}
+
+// loadAverage is the one-minute load average of the machine, 0 where
+// /proc/loadavg is missing.
+func loadAverage() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }
 
 // residentBytes is VmRSS from /proc/self/status, 0 where there is none.

@@ -276,6 +276,11 @@ func (w *Worker) claim(ctx context.Context) (int, error) {
 	// fraction of the time of a full one, so the first posts (and their
 	// signatures) start at once while the next claims, twice as large
 	// each, fill the rest.
+	if have > w.cfg.Workers {
+		// Enough on hand: this is asked after every post, so it stays cheap.
+		w.mu.Unlock()
+		return 0, nil
+	}
 	limit := min(2*w.cfg.Workers-have, max(firstClaim, 2*have))
 	var skip []string
 	for host, n := range w.load {
@@ -284,9 +289,6 @@ func (w *Worker) claim(ctx context.Context) (int, error) {
 		}
 	}
 	w.mu.Unlock()
-	if have > w.cfg.Workers {
-		return 0, nil
-	}
 	// A claim is not cut short by shutdown: the rows it leases are handed
 	// back by release, instead of waiting out their lease.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
