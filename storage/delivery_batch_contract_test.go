@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -91,5 +92,54 @@ func testDeliveriesDone(t *testing.T, url string) {
 	}
 	if found, err := f.s.DeliveriesDone(ctx, nil); err != nil || len(found) != 0 {
 		t.Fatalf("an empty batch: %v, %v", found, err)
+	}
+}
+
+// BenchmarkDeliveriesDone settles batches of n successes on SQLite, in the
+// worker's own transaction, and reports the cost per row: what a batch
+// costs whatever its size shows as the gap between the sizes.
+func BenchmarkDeliveriesDone(b *testing.B) {
+	for _, n := range []int{1, 8, 64} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			s := storagetest.Open(b, storagetest.SQLiteURL(b))
+			a := &storage.Actor{Username: "icssi", PrivateKeyPEM: "p", PublicKeyPEM: "q"}
+			if err := s.CreateActor(ctx, a); err != nil {
+				b.Fatal(err)
+			}
+			act := &storage.Activity{IRI: "https://node.example/activities/1", Direction: storage.Outbound, Type: "Create",
+				ActorIRI: "https://node.example/users/icssi", LocalActorID: a.ID, Body: []byte(`{}`)}
+			if _, err := s.SaveActivity(ctx, act); err != nil {
+				b.Fatal(err)
+			}
+			inboxes := make([]string, b.N*n)
+			for i := range inboxes {
+				inboxes[i] = fmt.Sprintf("https://h%d.example/inbox", i%1000)
+				if i >= 1000 {
+					inboxes[i] = fmt.Sprintf("https://h%d.example/users/%d/inbox", i%1000, i)
+				}
+			}
+			if _, err := s.EnqueueDeliveries(ctx, act.ID, a.ID, inboxes); err != nil {
+				b.Fatal(err)
+			}
+			list, err := s.DeliveriesOf(ctx, act.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				batch := make([]storage.DeliveredAnswer, 0, n)
+				for _, d := range list[i*n : (i+1)*n] {
+					batch = append(batch, storage.DeliveredAnswer{ID: d.ID, Status: 202, Host: d.Host})
+				}
+				err := s.Tx(ctx, func(tx *storage.Store) error {
+					_, err := tx.DeliveriesDone(ctx, batch)
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "us/row")
+		})
 	}
 }
