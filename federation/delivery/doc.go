@@ -4,14 +4,16 @@
 //
 // The queue is the deliveries table (package storage). Publishing writes
 // the activity and one row per distinct inbox in one transaction
-// (Store.EnqueueDeliveries), so nothing is queued for an activity that was
-// not stored and nothing stored goes unqueued. A Worker claims due rows
-// under a lease (Store.ClaimDeliveries), POSTs each signed by the actor that
-// sent it (package transport), and settles the row: done, due again later,
-// or failed. A worker that dies leaves its claimed rows to be claimed again
-// when their lease runs out; that row, and only that row, may then arrive
-// twice, which ActivityPub tolerates (receivers deduplicate by activity
-// id).
+// (Store.EnqueueFollowerDeliveries, one INSERT … SELECT for every
+// follower's inbox; Store.EnqueueDeliveries for a given list), so nothing
+// is queued for an activity that was not stored and nothing stored goes
+// unqueued. A Worker claims due rows under a lease (Store.ClaimDeliveries,
+// which reads each activity's body and each signer's key once per claim),
+// POSTs each signed by the actor that sent it (package transport), and
+// settles the row: done, due again later, or failed. A worker that dies
+// leaves its claimed rows to be claimed again when their lease runs out;
+// that row, and only that row, may then arrive twice, which ActivityPub
+// tolerates (receivers deduplicate by activity id).
 //
 // # Outcomes
 //
