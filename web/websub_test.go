@@ -447,3 +447,52 @@ func TestWebSubFeedsAdvertiseHubs(t *testing.T) {
 		})
 	}
 }
+
+// TestWebSubTwoProcesses: two nodes share one database, as two serve
+// processes do; a subscriber subscribes through one, a statement is
+// published through the other (as tadamun publish in another process
+// would), and the subscriber receives one push, from whichever process
+// moved the feed's recorded version.
+func TestWebSubTwoProcesses(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			ws := web.WebSubConfig{SelfHub: true, Client: transport.New(transport.Config{AllowPrivate: true})}
+			a := newHubNode(t, b.URL, ws)
+			other := newHubNode(t, b.URL, ws)
+			if _, err := a.fed.CreateActor(ctx, federation.NewActor{Username: "icssi"}); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "the first look at the feeds", func() bool {
+				return storagetest.Count(t, b.URL, `SELECT COUNT(*) FROM websub_topics WHERE selection = 'actor:icssi'`) == 1
+			})
+			sub := newSubscriber(t, false)
+			topic, callback := "http://node.test/@icssi/feed.json", sub.srv.URL+"/cb"
+			if code, msg := a.subscribeForm(t, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic},
+				"hub.callback": {callback}}); code != http.StatusAccepted {
+				t.Fatalf("subscribe: %d %s", code, msg)
+			}
+			eventually(t, "the verified subscription", func() bool {
+				_, err := a.store.ActiveWebSubscription(ctx, topic, callback)
+				return err == nil
+			})
+			start := time.Now()
+			other.publish(t, "icssi", "---\ntitle: From the other process\nlanguage: en\n---\nText.\n")
+			p := awaitPush(t, sub, "a statement published by the other process")
+			t.Logf("push received %v after the publish", p.at.Sub(start))
+			if !strings.HasPrefix(p.ctype, "application/feed+json") || p.signature != "" ||
+				!strings.Contains(string(p.body), "From the other process") {
+				t.Errorf("push: %s, signature %q, %s", p.ctype, p.signature, p.body)
+			}
+			eventually(t, "the queue to empty", func() bool {
+				return storagetest.Count(t, b.URL, `SELECT COUNT(*) FROM websub_jobs`) == 0
+			})
+			// Both processes have looked at the change by the time the
+			// queue is empty and another of their polls has passed.
+			time.Sleep(600 * time.Millisecond)
+			if _, pushes := sub.count(); pushes != 1 {
+				t.Errorf("%d pushes of one change, want 1", pushes)
+			}
+		})
+	}
+}
