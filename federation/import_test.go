@@ -299,3 +299,61 @@ func TestImportFeedsAndFolder(t *testing.T) {
 		t.Fatalf("folder statement: %+v %v", st, err)
 	}
 }
+
+// TestImportUpdates: a dry run writes nothing; a post changed at the
+// source updates its statement on the next run (no Update is delivered);
+// a statement an editor changed here since is not written over, and the
+// report says so.
+func TestImportUpdates(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			n := newImportNode(t, b.URL)
+			ctx := context.Background()
+			feed := func(text string) *archive.Archive {
+				a, err := archive.ReadFeed([]byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>ICSSI</title><language>en</language>
+<item><title>Appeal</title><link>https://old.icssi.example/appeal/</link><guid>appeal</guid>
+<pubDate>Tue, 03 Mar 2015 10:00:00 +0000</pubDate><description>` + text + `</description></item></channel></rss>`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a
+			}
+			dry := n.opts()
+			dry.DryRun = true
+			rep, err := n.fed.Import(ctx, feed("First text."), dry)
+			if err != nil || rep.Imported != 1 || storagetest.Count(t, n.url, `SELECT COUNT(*) FROM statements`) != 0 {
+				t.Fatalf("dry run: %+v %v", rep, err)
+			}
+			if rep, err := n.fed.Import(ctx, feed("First text."), n.opts()); err != nil || rep.Imported != 1 {
+				t.Fatalf("import: %+v %v", rep, err)
+			}
+			rep, err = n.fed.Import(ctx, feed("Corrected text."), n.opts())
+			if err != nil || rep.Updated != 1 {
+				t.Fatalf("changed at the source: %+v %v", rep, err)
+			}
+			rec, err := n.store.ImportedPost(ctx, n.actorID, "appeal")
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := n.store.StatementByID(ctx, rec.StatementID)
+			if err != nil || !strings.Contains(st.BodyMarkdown, "Corrected text.") {
+				t.Fatalf("after the update: %v\n%s", err, st.BodyMarkdown)
+			}
+			if d := storagetest.Count(t, n.url, `SELECT COUNT(*) FROM deliveries`); d != 0 {
+				t.Fatalf("%d deliveries", d)
+			}
+			if rep, err := n.fed.Import(ctx, feed("Corrected text."), n.opts()); err != nil || rep.Unchanged != 1 {
+				t.Fatalf("again: %+v %v", rep, err)
+			}
+			storagetest.Exec(t, n.url, `UPDATE statements SET updated_at = $1, body_markdown = 'Edited here.' WHERE id = $2`,
+				time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), st.ID)
+			rep, err = n.fed.Import(ctx, feed("Third text."), n.opts())
+			if err != nil || rep.Updated != 0 || len(rep.Skipped) != 1 || !strings.Contains(rep.Skipped[0].Reason, "edited on this node") {
+				t.Fatalf("after an edit here: %+v %v", rep, err)
+			}
+			if st, _ := n.store.StatementByID(ctx, rec.StatementID); st.BodyMarkdown != "Edited here." {
+				t.Fatalf("the editor's text was written over: %s", st.BodyMarkdown)
+			}
+		})
+	}
+}
