@@ -207,3 +207,32 @@ func TestImportMarkdownFolderCommand(t *testing.T) {
 		t.Fatalf("statement list:\n%s", list)
 	}
 }
+
+// TestImportFeedURL: a feed given by its address is fetched through the
+// guarded client: a loopback address is refused unless the node allows
+// private addresses (test networks), and then imports.
+func TestImportFeedURL(t *testing.T) {
+	atom := `<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom" xml:lang="ar"><title>ICSSI</title><id>urn:icssi</id>
+<updated>2016-01-01T00:00:00Z</updated>
+<entry><title>بيان</title><id>urn:icssi:1</id><link href="https://old.icssi.example/bayan"/>
+<published>2016-01-01T00:00:00Z</published><updated>2016-01-01T00:00:00Z</updated><content type="html">&lt;p&gt;نص&lt;/p&gt;</content></entry>
+</feed>`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/atom+xml")
+		io.WriteString(w, atom)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	tadamun(t, dir, cleanEnv(), "actor", "create", "icssi", "--name", "ICSSI").must(t)
+	r := tadamun(t, dir, cleanEnv(), "import", "--actor", "icssi", srv.URL+"/feed.atom")
+	if r.code != exitError || !strings.Contains(r.stderr, "fetch "+srv.URL) {
+		t.Fatalf("a loopback feed was fetched by a node that refuses private addresses: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = tadamun(t, dir, cleanEnv("TADAMUN_ALLOW_PRIVATE_ADDRESSES=true"), "import", "--actor", "icssi", srv.URL+"/feed.atom").must(t)
+	if !strings.Contains(r.stdout, "imported: 1 statements from 1 posts (atom)") || !strings.Contains(r.stdout, "imported 1,") {
+		t.Fatalf("feed import:\n%s", r.stdout)
+	}
+	if list := tadamun(t, dir, cleanEnv(), "statement", "list").must(t).stdout; !strings.Contains(list, "2016-01-01 00:00") || !strings.Contains(list, "\tar\t") && !strings.Contains(list, " ar ") {
+		t.Fatalf("statement list:\n%s", list)
+	}
+}
