@@ -24,10 +24,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now. Tests set it.
 	Now func() time.Time
-	// MediaDir is where images attached to statements are stored.
+	// MediaDir is the local media directory: the media store when Media
+	// is nil, and where the admin interface's uploads wait to be processed.
 	MediaDir string
-	// Media is where media are shared between processes (mediastore);
-	// nil means a local directory store on MediaDir.
+	// Media is where every media file is read, written and deleted
+	// (mediastore: a directory, or an S3 bucket several machines share);
+	// nil means a directory store on MediaDir.
 	Media mediastore.Store
 	// Client is the outbound HTTP client (signed fetches).
 	Client *transport.Client
