@@ -24,11 +24,9 @@ const MaxInlineImages = 32
 // letters and digits (which survives both steps untouched); the importer
 // puts the stored copy back in its place, or drops it.
 
-// placeholder marks the place of inline image i in converted Markdown.
-func placeholder(i int) string { return fmt.Sprintf("tadamunimage%04dx", i) }
-
-// Placeholder is the token Markdown returns for inline image i.
-func Placeholder(i int) string { return placeholder(i) }
+// Placeholder is the token that marks the place of inline image i in the
+// Markdown that Markdown returns.
+func Placeholder(i int) string { return fmt.Sprintf("tadamunimage%04dx", i) }
 
 // shortcodes are WordPress's built-in shortcodes: a caption keeps what it
 // wraps; the others (galleries, embeds, players) have nothing to show
@@ -42,9 +40,10 @@ var (
 // Markdown converts a post's HTML body to Markdown and lists its inline
 // images in order (at most MaxInlineImages; later ones are dropped).
 func Markdown(body string) (string, []Image, error) {
+	classic := !blockStart.MatchString(body)
 	body = captionCode.ReplaceAllString(body, "<figure>$1</figure>")
 	body = otherCodes.ReplaceAllString(body, "")
-	if !blockStart.MatchString(body) {
+	if classic {
 		body = autop(body)
 	}
 	doc, err := html.Parse(strings.NewReader("<body>" + body + "</body>"))
@@ -60,7 +59,7 @@ func Markdown(body string) (string, []Image, error) {
 			case c.Type == html.ElementNode && c.DataAtom == atom.Img:
 				token := ""
 				if src := attr(c, "src"); src != "" && len(imgs) < MaxInlineImages {
-					token = " " + placeholder(len(imgs)) + " "
+					token = " " + Placeholder(len(imgs)) + " "
 					imgs = append(imgs, Image{URL: src, Alt: attr(c, "alt")})
 				}
 				n.InsertBefore(&html.Node{Type: html.TextNode, Data: token}, c)
@@ -83,8 +82,14 @@ func Markdown(body string) (string, []Image, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("archive: convert to Markdown: %w", err)
 	}
+	// The converter escapes every "_"; inside a word (a hashtag such as
+	// #حقوق_الإنسان) it is never emphasis, and editors should not see "\_".
+	md = intraword.ReplaceAllString(md, "${1}_")
 	return strings.TrimSpace(md), imgs, nil
 }
+
+// intraword is an escaped underscore after a letter or digit.
+var intraword = regexp.MustCompile(`([\p{L}\p{N}\p{M}])\\_`)
 
 // autop does what WordPress does when it shows a post written in the
 // classic editor, which stores paragraphs as blank lines: each becomes a
