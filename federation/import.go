@@ -97,6 +97,12 @@ func (s *Service) Import(ctx context.Context, a *archive.Archive, opts ImportOpt
 	if err != nil {
 		return nil, invalid("the default language of the import: %v", err)
 	}
+	if opts.Drafts == "" {
+		opts.Drafts = ImportDraft
+	}
+	if opts.Pages == "" {
+		opts.Pages = ImportSkip // pages are the old site's furniture (About, Contact) unless asked for
+	}
 	rep := &ImportReport{}
 	units := s.importUnits(a, opts, fallback, rep)
 	rep.Total = len(units)
