@@ -12,8 +12,9 @@ import (
 //
 // The inbox answers 202 only once an activity is on disk, and on this kind
 // of machine a commit waits for a flush that takes from a quarter of a
-// millisecond to several (measured with fdatasync on the test machine: p50
-// 0.4–1 ms, p90 3–5 ms, nearly independent of how many pages are written).
+// millisecond to several (write + fdatasync on the shared 2-core test
+// machine: p50 0.4–1.3 ms, p90 3–10 ms, nearly independent of whether 4 or
+// 256 KiB are written).
 // One commit per POST would cap the inbox at a few hundred activities per
 // second. Instead the activities that arrive while a commit is running are
 // written together by the next one, in one transaction: a leader/follower
@@ -45,16 +46,13 @@ type saveGroup struct {
 	queue   []*groupedSave
 }
 
-// groupLeaders is how many groups may be committing at once: SQLite has one
-// writer, so one; on PostgreSQL a commit waits mostly for the server's
-// flush and the network, and the server flushes concurrent commits
-// together, so two groups overlap (more only makes each group smaller).
-func (s *Store) groupLeaders() int {
-	if s.dialect.name == "postgres" {
-		return 2
-	}
-	return 1
-}
+// groupLeaders is how many groups may be committing at once. SQLite has one
+// writer, so one. On PostgreSQL two or four overlapping groups were tried
+// against one in BenchmarkInboxRatio: a commit there takes about as long
+// for 4 activities as for 14 (the server's flush, and on a busy machine
+// the wait to be scheduled, dominate), so splitting the waiting activities
+// between leaders only made each group smaller and the inbox slower.
+const groupLeaders = 1
 
 type groupedSave struct {
 	a     *Activity
@@ -74,7 +72,7 @@ func (s *Store) saveGrouped(ctx context.Context, a *Activity) (bool, error) {
 		groupedSaves.Put(me)
 	}()
 	g.mu.Lock()
-	lead := g.leaders < s.groupLeaders()
+	lead := g.leaders < groupLeaders
 	if lead {
 		g.leaders++
 	} else {
