@@ -58,8 +58,11 @@ func (s *Server) serveStored(c echo.Context, key string) error {
 		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
 	}
 	err := mediastore.Serve(c.Response(), c.Request(), st, key)
-	if errors.Is(err, mediastore.ErrNotFound) || errors.Is(err, mediastore.ErrInvalidKey) {
+	if err != nil {
+		// Nothing was written: no cache may keep the error page.
 		c.Response().Header().Del("Cache-Control")
+	}
+	if errors.Is(err, mediastore.ErrNotFound) || errors.Is(err, mediastore.ErrInvalidKey) {
 		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
 	}
 	return err

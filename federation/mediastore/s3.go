@@ -33,6 +33,9 @@ type S3Config struct {
 	Transport http.RoundTripper
 }
 
+// maxRetries is how often a failed request to the store is tried again.
+const maxRetries = 3
+
 // S3 keeps media as objects in a bucket, through minio-go. Objects are
 // private (no ACL is set): the node reads them and serves them itself.
 type S3 struct {
@@ -73,6 +76,10 @@ func OpenS3(cfg S3Config) (*S3, error) {
 		Secure:    !cfg.Insecure,
 		Region:    cfg.Region,
 		Transport: cfg.Transport,
+		// A reader waits while a picture is fetched: a few quick retries
+		// ride over a blip, and a store that is down is told in about a
+		// second rather than the client's default of ten retries.
+		MaxRetries: maxRetries,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mediastore: S3 client for %s: %w", cfg.Endpoint, err)
