@@ -1,7 +1,6 @@
 package delivery_test
 
 import (
-	"bufio"
 	"context"
 	"crypto"
 	"crypto/rsa"
@@ -256,24 +255,23 @@ func loadAverage() float64 {
 	return v
 }
 
-// residentBytes is VmRSS from /proc/self/status, 0 where there is none.
+// residentBytes is the process's resident memory from /proc/self/statm
+// (one short line: reading it every 10 ms during a fan-out must not cost
+// the fan-out itself much CPU), 0 where there is none.
 func residentBytes() int64 {
-	fh, err := os.Open("/proc/self/status")
+	data, err := os.ReadFile("/proc/self/statm")
 	if err != nil {
 		return 0
 	}
-	defer fh.Close()
-	sc := bufio.NewScanner(fh)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				return 0
-			}
-			return kb << 10
-		}
+	f := strings.Fields(string(data))
+	if len(f) < 2 {
+		return 0
 	}
-	return 0
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * int64(os.Getpagesize())
 }
 
 // processCPU is the CPU time, user and system, the process has used.

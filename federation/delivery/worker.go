@@ -315,14 +315,14 @@ func (w *Worker) hostLimit(host string) int {
 	return w.cfg.PerHost
 }
 
-// start starts ready rows while workers are free.
+// start starts ready rows while workers are free. A started post slot
+// goes on with the next ready row when its post is done (see following),
+// so a fan-out's thousand posts wake Run only to claim more, not once each.
 func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for w.busy < w.cfg.Workers && len(w.ready) > 0 {
-		d := w.ready[0]
-		w.ready[0] = nil
-		w.ready = w.ready[1:]
+		d := w.next()
 		w.busy++
 		if w.m != nil {
 			w.m.inFlight.Inc()
@@ -330,16 +330,44 @@ func (w *Worker) start(ctx context.Context, wg *sync.WaitGroup) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.deliver(ctx, d) // the recorder frees the row's place in w.load
-			w.mu.Lock()
-			w.busy--
-			w.mu.Unlock()
-			if w.m != nil {
-				w.m.inFlight.Dec()
+			for d != nil {
+				w.deliver(ctx, d) // the recorder frees the row's place in w.load
+				d = w.following(ctx)
 			}
-			w.Notify() // a worker is free
 		}()
 	}
+}
+
+// next takes the oldest ready row. The caller holds w.mu.
+func (w *Worker) next() *storage.ClaimedDelivery {
+	d := w.ready[0]
+	w.ready[0] = nil
+	w.ready = w.ready[1:]
+	return d
+}
+
+// following is what a post slot does when its post is done: it takes the
+// next ready row, waking Run when few are left on hand so that a claim
+// tops them up; or, with none ready or the worker stopping, it frees the
+// slot (the rows still ready are Run's to hand back at shutdown).
+func (w *Worker) following(ctx context.Context) *storage.ClaimedDelivery {
+	w.mu.Lock()
+	if ctx.Err() == nil && len(w.ready) > 0 {
+		d := w.next()
+		low := w.busy+len(w.ready) <= w.cfg.Workers
+		w.mu.Unlock()
+		if low {
+			w.Notify()
+		}
+		return d
+	}
+	w.busy--
+	w.mu.Unlock()
+	if w.m != nil {
+		w.m.inFlight.Dec()
+	}
+	w.Notify() // a worker is free
+	return nil
 }
 
 // release hands back the rows claimed but not started, at shutdown, so
