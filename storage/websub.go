@@ -24,9 +24,19 @@ const (
 )
 
 // ErrWebSubFull is returned when a subscription request would pass one of
-// the bounds on what outsiders can make the node keep. Its wrapping error
-// names the bound.
+// the bounds on what outsiders can make the node keep; the error is a
+// *WebSubFullError that says which.
 var ErrWebSubFull = errors.New("websub: limit reached")
+
+// WebSubFullError says which bound a subscription request would pass.
+type WebSubFullError struct {
+	Reason string // e.g. "100 subscriptions for callbacks on reader.example"
+}
+
+func (e *WebSubFullError) Error() string { return ErrWebSubFull.Error() + ": " + e.Reason }
+
+// Is makes errors.Is(err, ErrWebSubFull) true.
+func (e *WebSubFullError) Is(target error) bool { return target == ErrWebSubFull }
 
 // WebSubLimits bound the hub's tables. A zero field means no bound.
 type WebSubLimits struct {
@@ -111,7 +121,7 @@ func (s *Store) checkWebSubLimits(ctx context.Context, in WebSubIntent, lim WebS
 			return err
 		}
 		if n >= lim.MaxPending {
-			return fmt.Errorf("%w: %d verifications already pending", ErrWebSubFull, n)
+			return &WebSubFullError{Reason: fmt.Sprintf("%d verifications already pending", n)}
 		}
 	}
 	if in.Mode != "subscribe" {
@@ -128,7 +138,7 @@ func (s *Store) checkWebSubLimits(ctx context.Context, in WebSubIntent, lim WebS
 			return err
 		}
 		if n >= lim.MaxSubscriptions {
-			return fmt.Errorf("%w: the hub holds %d subscriptions", ErrWebSubFull, n)
+			return &WebSubFullError{Reason: fmt.Sprintf("the hub holds %d subscriptions", n)}
 		}
 	}
 	if lim.MaxPerHost > 0 {
@@ -138,7 +148,7 @@ func (s *Store) checkWebSubLimits(ctx context.Context, in WebSubIntent, lim WebS
 			return err
 		}
 		if n >= lim.MaxPerHost {
-			return fmt.Errorf("%w: %d subscriptions for callbacks on %s", ErrWebSubFull, n, in.Host)
+			return &WebSubFullError{Reason: fmt.Sprintf("%d subscriptions for callbacks on %s", n, in.Host)}
 		}
 	}
 	return nil

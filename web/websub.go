@@ -226,10 +226,10 @@ func (h *hub) subscribe(c echo.Context) error {
 	}
 	err = h.store.QueueWebSubVerification(ctx, storage.WebSubIntent{Mode: mode, Topic: topic, Callback: callback,
 		Host: strings.ToLower(cu.Hostname()), Secret: secret, LeaseSeconds: int(lease / time.Second)}, h.limits)
-	if errors.Is(err, storage.ErrWebSubFull) {
+	var full *storage.WebSubFullError
+	if errors.As(err, &full) {
 		c.Response().Header().Set("Retry-After", "3600")
-		return hubAnswer(c, http.StatusTooManyRequests, "The hub holds as many subscriptions as it takes ("+
-			strings.TrimPrefix(err.Error(), "storage: queue websub verification: websub: limit reached: ")+"); try again later.")
+		return hubAnswer(c, http.StatusTooManyRequests, "The hub holds as many subscriptions as it takes ("+full.Reason+"); try again later.")
 	}
 	if err != nil {
 		return err
