@@ -302,9 +302,10 @@ func TestMediaSharedThroughS3(t *testing.T) {
 	}
 }
 
-// TestServeChecksMediaStore: serve stops at once, naming the setting, when
-// the bucket does not exist, and a command run with an unusable S3 setting
-// is refused before it does anything.
+// TestServeChecksMediaStore: serve stops at once, naming the bucket, when
+// it does not exist, while a command that touches no media (backup) runs;
+// a command run with an incomplete S3 setting is refused before it does
+// anything.
 func TestServeChecksMediaStore(t *testing.T) {
 	s3 := startFakeS3(t, "media")
 	dir := t.TempDir()
@@ -312,6 +313,12 @@ func TestServeChecksMediaStore(t *testing.T) {
 	r := tadamun(t, dir, env, "serve", "--listen", freeAddr(t))
 	if r.code == 0 || !strings.Contains(r.stderr, "missing-bucket") || !strings.Contains(r.stderr, "create it first") {
 		t.Errorf("serve with a missing bucket: exit %d\n%s", r.code, r.stderr)
+	}
+	// Commands that touch no media run while the store cannot be used;
+	// backup says where the media are, since they are not in its file.
+	r = tadamun(t, dir, env, "backup", filepath.Join(dir, "copy.db"))
+	if r.code != 0 || !strings.Contains(r.stdout, "media are not in it: back up missing-bucket/") {
+		t.Errorf("backup with the bucket missing: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	env = cleanEnv(append(s3.env(""), "TADAMUN_S3_SECRET_KEY=")...)
 	if r := tadamun(t, dir, env, "actor", "list"); r.code != exitUsage || !strings.Contains(r.stderr, "TADAMUN_S3_SECRET_KEY") {

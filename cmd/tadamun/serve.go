@@ -249,6 +249,9 @@ func backupCmd(*flag.FlagSet) runFunc {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "wrote %s\n", args[0])
+			// The media are not in the database: say where they are, so
+			// that a backup is not taken for complete.
+			fmt.Fprintf(a.stdout, "media are not in it: back up %s as well (README, Backup)\n", mediaWhere(a))
 			return nil
 		})
 	}
