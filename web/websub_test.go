@@ -411,6 +411,22 @@ func TestWebSubRefusals(t *testing.T) {
 	}
 }
 
+// TestWebSubRate: one address sending subscription requests in a burst
+// is told to slow down.
+func TestWebSubRate(t *testing.T) {
+	n := newHubNode(t, storagetest.SQLiteURL(t), web.WebSubConfig{SelfHub: true})
+	slowed := 0
+	for i := 0; i < 30; i++ {
+		code, msg := n.subscribeForm(t, url.Values{"hub.mode": {"subscribe"}})
+		if code == http.StatusTooManyRequests && strings.Contains(msg, "slow down") {
+			slowed++
+		}
+	}
+	if slowed == 0 {
+		t.Error("30 requests at once were all answered")
+	}
+}
+
 // TestWebSubFeedsAdvertiseHubs: every feed names the hubs and itself, in
 // its body (read by gofeed) and in Link headers.
 func TestWebSubFeedsAdvertiseHubs(t *testing.T) {
