@@ -416,6 +416,7 @@ type ChangedStatement struct {
 	// left feeds (a tag removed, a tombstone's tags erased) that its
 	// current selections no longer name.
 	Rewritten bool
+	UpdatedAt time.Time // its last write
 }
 
 // WebSubChangedStatements lists, up to limit and newest first, the
@@ -438,15 +439,14 @@ func (s *Store) WebSubChangedStatements(ctx context.Context, written, due, now t
 		var c ChangedStatement
 		var lang, state string
 		var edited bool
-		var updated time.Time
-		if err := rows.Scan(&c.ID, &c.ActorUsername, &lang, &state, &edited, &updated); err != nil {
+		if err := rows.Scan(&c.ID, &c.ActorUsername, &lang, &state, &edited, &c.UpdatedAt); err != nil {
 			rows.Close()
 			return nil, newest, fmt.Errorf("storage: websub changed statements: %w", err)
 		}
 		c.Languages = []string{lang}
 		c.Rewritten = edited || state == StateDeleted
-		if updated.After(newest) {
-			newest = updated
+		if c.UpdatedAt.After(newest) {
+			newest = c.UpdatedAt
 		}
 		changed = append(changed, c)
 	}

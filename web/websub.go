@@ -400,7 +400,9 @@ func (h *hub) check(ctx context.Context, first bool) error {
 		for _, t := range c.Tags {
 			add(selection{kind: selTag, arg: t})
 		}
-		full = full || c.Rewritten
+		// The newest write is listed again by the next check (its time is
+		// where that check starts): it widens the look only once.
+		full = full || c.Rewritten && c.UpdatedAt.After(h.written)
 	}
 	topics, err := h.store.WebSubscribedTopics(ctx)
 	if err != nil {
