@@ -79,19 +79,21 @@ func (s *Server) cached(rt cachedRoute, h echo.HandlerFunc) echo.HandlerFunc {
 		}
 		asActivity := rt.activity || (rt.negotiated && wantsActivity(r))
 		key := responseKey(rt.name, r, asActivity)
-		e, ok := s.responses.Get(key)
-		version, aux, err := rt.version(c, e.Aux)
-		if err != nil {
-			// Not found, gone, or the database unwell: the handler answers.
-			return h(c)
-		}
 		vary := "Accept-Encoding"
 		if rt.negotiated || rt.activity {
 			vary = "Accept, Accept-Encoding"
 		}
 		if rt.words && !asActivity {
+			// The whole key before the look-up: an entry is found under
+			// the key it was stored under.
 			key += "\x00" + s.uiLanguage(c)
 			vary += ", Accept-Language, Cookie"
+		}
+		e, ok := s.responses.Get(key)
+		version, aux, err := rt.version(c, e.Aux)
+		if err != nil {
+			// Not found, gone, or the database unwell: the handler answers.
+			return h(c)
 		}
 		if ok && e.Version == version {
 			if asActivity {
