@@ -3,6 +3,7 @@ package federation
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -197,7 +198,9 @@ func (s *Service) sameImages(ctx context.Context, st *storage.Statement, imgs []
 			return false
 		}
 		old, err := s.readMedia(ctx, m.Path)
-		if err != nil || !bytes.Equal(old, imgs[i].data) {
+		// The same bytes as stored, given back (a kept image), or
+		// re-encoded to the same bytes.
+		if err != nil || (sha256.Sum256(old) != imgs[i].source && !bytes.Equal(old, imgs[i].data)) {
 			return false
 		}
 	}

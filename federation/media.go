@@ -3,10 +3,13 @@ package federation
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/tadamun/tadamun/federation/content"
@@ -30,10 +33,14 @@ type pendingImage struct {
 	alt           string
 	width, height int
 	blurhash      string
+	// source is the SHA-256 of the file as given. An edit that keeps an
+	// image hands back the stored file itself; re-encoding a JPEG is lossy
+	// and never gives the same bytes, so this is how sameImages knows it.
+	source [sha256.Size]byte
 }
 
 // readImages reads the images of a draft and re-encodes each with
-// imaging.ProcessFile, before anything is stored: what is published is a
+// imaging.Process, before anything is stored: what is published is a
 // new file made of the pixels alone, turned upright and scaled down, with
 // none of the original's metadata (GPS position, camera serial number,
 // names). A path that is not a regular file (/dev/zero, a FIFO) is refused
@@ -41,7 +48,11 @@ type pendingImage struct {
 func readImages(imgs []content.Image) ([]pendingImage, error) {
 	var out []pendingImage
 	for _, im := range imgs {
-		p, err := imaging.ProcessFile(im.File, MaxImageBytes)
+		src, err := readSource(im.File)
+		var p *imaging.Image
+		if err == nil {
+			p, err = imaging.Process(bytes.NewReader(src), MaxImageBytes)
+		}
 		switch {
 		case errors.Is(err, imaging.ErrTooLarge):
 			return nil, invalid("image %s is too large (at most %d MB and %d megapixels): %v", im.File, MaxImageBytes>>20,
@@ -54,9 +65,42 @@ func readImages(imgs []content.Image) ([]pendingImage, error) {
 			return nil, invalid("image %s: %v", im.File, err)
 		}
 		out = append(out, pendingImage{data: p.Data, mediaType: p.MediaType, alt: im.Alt, width: p.Width, height: p.Height,
-			blurhash: p.Blurhash})
+			blurhash: p.Blurhash, source: sha256.Sum256(src)})
 	}
 	return out, nil
+}
+
+// readSource reads an image file given by an editor, as imaging.ProcessFile
+// would: only a regular file (a device such as /dev/zero would be read
+// without end, a FIFO would block), opened non-blocking and checked again
+// once open, and at most MaxImageBytes of it whatever length it reports.
+func readSource(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("imaging: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s", imaging.ErrNotRegular, path)
+	}
+	if fi.Size() > MaxImageBytes {
+		return nil, fmt.Errorf("%w: %s has more than %d bytes", imaging.ErrTooLarge, path, MaxImageBytes)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("imaging: %w", err)
+	}
+	defer f.Close()
+	if fi2, err := f.Stat(); err != nil || !fi2.Mode().IsRegular() || !os.SameFile(fi, fi2) {
+		return nil, fmt.Errorf("%w: %s (it changed while it was opened)", imaging.ErrNotRegular, path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxImageBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("imaging: %w", err)
+	}
+	if len(b) > MaxImageBytes {
+		return nil, fmt.Errorf("%w: %s has more than %d bytes", imaging.ErrTooLarge, path, MaxImageBytes)
+	}
+	return b, nil
 }
 
 // mediaTimeout bounds one media operation started where no request's
