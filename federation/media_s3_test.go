@@ -157,6 +157,18 @@ func TestMediaOnS3(t *testing.T) {
 			if keys := b.keys(t, st.ID+"/"); len(keys) != 1 || keys[0] != st.Media[0].Path {
 				t.Fatalf("an edit with the same picture rewrote it: %v", keys)
 			}
+			// The stored JPEG handed back, as the admin's edit form does
+			// with an image it keeps: left as it is, not re-encoded.
+			kept := filepath.Join(dir, "kept.jpg")
+			if err := os.WriteFile(kept, b.object(t, st.Media[0].Path), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := fed.Edit(ctx, st.ID, draftWith(kept)); err != nil || got.Media[0].Path != st.Media[0].Path {
+				t.Fatalf("a kept image was replaced: %v %+v", err, got)
+			}
+			if keys := b.keys(t, st.ID+"/"); len(keys) != 1 || keys[0] != st.Media[0].Path {
+				t.Fatalf("a kept image was rewritten: %v", keys)
+			}
 			edited, err := fed.Edit(ctx, st.ID, draftWith(red))
 			if err != nil {
 				t.Fatal(err)
