@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,19 +26,19 @@ import (
 //     transaction through ExecContext, and every transaction of Tx, bump it
 //     as soon as the write has committed, before the method returns. So a
 //     change made here is seen by the very next request, in any goroutine.
+//     (Upserts that return a row bump it just before; see bumpingQueryer.)
 //   - everything else (another serve process on the same PostgreSQL, a CLI
 //     command such as `tadamun publish` writing the same SQLite file, an
-//     INSERT ... RETURNING run on the pool, an administrator's psql): at
-//     most once per GenerationBound, the first call after that time asks
-//     the database whether anything committed since it last asked, and
-//     bumps the number if so. On SQLite that is PRAGMA data_version on a
-//     connection kept for it alone (its value changes exactly when another
-//     connection committed); on PostgreSQL it is the current snapshot
-//     (pg_current_snapshot(): the oldest running transaction, the next
-//     transaction number and the ones in flight), which changes whenever a
-//     writing transaction starts or ends anywhere on the server. Neither
-//     reads a table, and neither needs triggers or notifications, so
-//     writers pay nothing for it.
+//     administrator's psql): at most once per GenerationBound, the first
+//     call after that time asks the database whether anything committed
+//     since it last asked, and bumps the number if so. On SQLite that is
+//     PRAGMA data_version on a connection kept for it alone (its value
+//     changes exactly when another connection committed); on PostgreSQL
+//     it is the current snapshot (pg_current_snapshot(): the oldest
+//     running transaction, the next transaction number and the ones in
+//     flight), which changes whenever a writing transaction starts or ends
+//     anywhere on the server. Neither reads a table, and neither needs
+//     triggers or notifications, so writers pay nothing for it.
 //
 // A false alarm (a write that changed nothing a reader sees, another
 // database on the same PostgreSQL server) only costs the caches one more
@@ -177,9 +178,16 @@ func (g *generations) probe(ctx context.Context) (string, error) {
 
 // bumpingQueryer runs queries on the pool and bumps the generation after
 // each ExecContext: outside a transaction an Exec has committed when it
-// returns. (A write run with QueryContext or QueryRowContext commits only
-// when its rows are read, after this wrapper has returned; those few, the
-// upserts that return a row, are seen by the next poll instead.)
+// returns.
+//
+// A write run with QueryContext or QueryRowContext (an upsert that
+// returns a row) commits only when its rows are read, after this wrapper
+// has returned, so the bump cannot come after it; it comes before instead.
+// The next request sees the change; a read that raced with the write and
+// remembered the old value at the new generation is corrected by the next
+// poll, within GenerationBound, since the commit moves the database's own
+// marker too. (The Store method could bump after its Scan for an exact
+// answer.)
 type bumpingQueryer struct {
 	queryer
 	g *generations
@@ -189,4 +197,24 @@ func (q bumpingQueryer) ExecContext(ctx context.Context, query string, args ...a
 	res, err := q.queryer.ExecContext(ctx, query, args...)
 	q.g.bump()
 	return res, err
+}
+
+func (q bumpingQueryer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if writes(query) {
+		q.g.bump()
+	}
+	return q.queryer.QueryContext(ctx, query, args...)
+}
+
+func (q bumpingQueryer) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if writes(query) {
+		q.g.bump()
+	}
+	return q.queryer.QueryRowContext(ctx, query, args...)
+}
+
+// writes says whether a query may write: anything but a plain SELECT.
+func writes(query string) bool {
+	query = strings.TrimLeft(query, " \t\r\n(")
+	return len(query) < 6 || !strings.EqualFold(query[:6], "SELECT")
 }
