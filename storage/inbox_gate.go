@@ -16,10 +16,11 @@ import (
 // Outside a transaction the answer comes from a small cache when it was
 // read less than GateTTL ago: a busy inbox hears from the same few
 // thousand accounts again and again, and the query cost a fifth of an
-// inbox POST. Every change of a domain policy or an account block made
-// through this Store clears the cache (ForgetInboxGate), so a block set
-// here applies to the next POST; one made by another process applies
-// within GateTTL.
+// inbox POST. Only unrestricted answers are kept. Every change of a domain
+// policy or an account block made through this Store clears the cache
+// (ForgetInboxGate), so a block set here applies to the next POST; one
+// made by another process applies within GateTTL, and lifting a block or a
+// silence applies at once wherever it is made.
 func (s *Store) InboxGate(ctx context.Context, host, actorIRI string) (policy string, accountBlocked bool, err error) {
 	if s.inTx || s.gate == nil {
 		return s.inboxGate(ctx, host, actorIRI)
@@ -33,7 +34,14 @@ func (s *Store) InboxGate(ctx context.Context, host, actorIRI string) (policy st
 	if policy, accountBlocked, err = s.inboxGate(ctx, host, actorIRI); err != nil {
 		return "", false, err
 	}
-	s.gate.put(key, gateAnswer{policy: policy, blocked: accountBlocked, at: now}, gen)
+	// Only answers that let the sender through as any other are kept: a
+	// refusal or a silence is rare, so it is read afresh every time, and
+	// lifting one (from this process or another, such as a CLI command)
+	// applies to the very next POST. A new block set by another process
+	// applies within GateTTL.
+	if (policy == "" || policy == PolicyAllow) && !accountBlocked {
+		s.gate.put(key, gateAnswer{policy: policy, blocked: accountBlocked, at: now}, gen)
+	}
 	return policy, accountBlocked, nil
 }
 

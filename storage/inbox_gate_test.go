@@ -83,6 +83,17 @@ func TestInboxGateCache(t *testing.T) {
 			gate("", false, "just after another process's block (cached)")
 			clock.Advance(storage.GateTTL)
 			gate("", true, "GateTTL after another process's block")
+			// Lifting it elsewhere applies at once: refusals are never kept.
+			must(t, other.UnblockAccount(ctx, actor))
+			gate("", false, "just after another process lifted the block")
+			must(t, other.SetDomainPolicy(ctx, "peer.example", storage.PolicySilence, ""))
+			clock.Advance(storage.GateTTL)
+			gate(storage.PolicySilence, false, "GateTTL after another process's silence")
+			must(t, other.RemoveDomainPolicy(ctx, "peer.example"))
+			gate("", false, "just after another process lifted the silence")
+			must(t, other.BlockAccount(ctx, actor, "abuse"))
+			clock.Advance(storage.GateTTL)
+			gate("", true, "blocked again elsewhere")
 
 			// Inside a transaction the gate reads what the transaction sees.
 			err := s.Tx(ctx, func(tx *storage.Store) error {
