@@ -415,8 +415,8 @@ func TestBrowser(t *testing.T) {
 				const a = document.querySelector('article.statement');
 				const links = [...document.querySelectorAll('nav.languages a')];
 				return {
-					lang: document.documentElement.lang,
-					dir: document.documentElement.dir,
+					lang: a.lang,
+					dir: a.dir,
 					computed: getComputedStyle(a).direction,
 					title: a.querySelector('h1').innerText.trim(),
 					path: decodeURIComponent(location.pathname),

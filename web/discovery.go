@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/xml"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -161,7 +160,7 @@ func (s *Server) search(c echo.Context) error {
 	}
 	q := strings.TrimSpace(raw)
 	if utf8.RuneCountInString(q) > maxQuery {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("The search is too long: at most %d characters.", maxQuery))
+		return httpErrorf(http.StatusBadRequest, "The search is too long: at most %d characters.", maxQuery)
 	}
 	page, err := parsePage(c.QueryParam("page"))
 	if err != nil {

@@ -204,9 +204,9 @@ func TestResponseEncodings(t *testing.T) {
 		hdr  []string
 		vary string
 	}{
-		{"/@icssi/" + st.Slug, nil, "Accept, Accept-Encoding"},
+		{"/@icssi/" + st.Slug, nil, "Accept, Accept-Encoding, Accept-Language, Cookie"}, // pages follow the interface language
 		{"/@icssi/" + st.Slug, asJSON, "Accept, Accept-Encoding"},
-		{"/", nil, "Accept-Encoding"},
+		{"/", nil, "Accept-Encoding, Accept-Language, Cookie"},
 		{"/users/icssi", asJSON, "Accept, Accept-Encoding"},
 		{"/users/icssi/statements/" + st.ID, asJSON, "Accept, Accept-Encoding"},
 		{"/feed.atom", nil, "Accept-Encoding"},

@@ -63,7 +63,7 @@ func TestBrowserPartnersAdmin(t *testing.T) {
 	if f.Relay.Mode != storage.RelayTags || strings.Join(f.Relay.Tags, ",") != "العراق,solidarity" {
 		t.Errorf("policy after the form: %+v", f.Relay)
 	}
-	if got := text(t, tab); !strings.Contains(got, "The relay policy is changed.") || !strings.Contains(got, "2026-11-20 09:00 UTC") {
+	if got := text(t, tab); !strings.Contains(got, "The relay policy is changed.") || !strings.Contains(got, "20 November 2026 09:00 UTC") {
 		t.Errorf("no flash after the policy change: %s", got)
 	}
 	if st := navigate(t, tab, "relay the post", chromedp.Click(chromedp.CSS(`form[action$="/partners/relay"] button`))); st != http.StatusOK {
