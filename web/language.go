@@ -140,6 +140,9 @@ func (s *Server) startLanguage() string {
 	if s.cfg.Language != "" {
 		return s.cfg.Language
 	}
+	if s.store == nil { // a server built only for its route table
+		return "en"
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	n, err := s.store.NodeSettings(ctx)
