@@ -91,10 +91,19 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 					continue
 				}
 				check(p, res, body)
+				// Counts in the admin's tables are in the catalogue's numerals.
+				if set.UI(l.Tag).Number(7) != "7" {
+					if m := latinCount.FindString(body); m != "" {
+						t.Errorf("%s in %s shows a count in Latin digits: %s", p, l.Tag, m)
+					}
+				}
 			}
 		})
 	}
 }
+
+// latinCount is a table cell holding only a number in Latin digits.
+var latinCount = regexp.MustCompile(`<td(?: class="num")?>[0-9]+</td>`)
 
 // verbRE splits a message at its fmt verbs.
 var verbRE = regexp.MustCompile(`%(?:\[\d+\])?[-+# 0]*\d*(?:\.\d+)?[a-zA-Z%]`)
