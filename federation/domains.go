@@ -134,24 +134,13 @@ func withoutBlocked(ctx context.Context, tx *storage.Store, inboxes []string) ([
 	if len(inboxes) == 0 {
 		return inboxes, nil
 	}
-	rules, err := tx.ListDomainPolicies(ctx)
-	if err != nil {
-		return nil, err
-	}
-	mode, err := tx.FederationMode(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if len(rules) == 0 && mode == storage.FederationOpen {
-		return inboxes, nil
-	}
-	policy := make(map[string]string, len(rules))
-	for _, r := range rules {
-		policy[r.Domain] = r.Policy
+	isRefused, err := refusedHosts(ctx, tx)
+	if err != nil || isRefused == nil {
+		return inboxes, err
 	}
 	out := make([]string, 0, len(inboxes))
 	for _, in := range inboxes {
-		if u, err := url.Parse(in); err == nil && refused(nearestPolicy(policy, u.Hostname()), mode) {
+		if u, err := url.Parse(in); err == nil && isRefused(u.Host) {
 			continue
 		}
 		out = append(out, in)
