@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/language"
 )
 
 // User roles. Admins manage users, actors and moderation; editors write.
@@ -26,9 +27,12 @@ type User struct {
 	Username     string
 	PasswordHash string // bcrypt
 	Role         string
-	DisabledAt   *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Language is the interface language the user chose for the admin (a
+	// BCP 47 tag), or "" when they chose none.
+	Language   string
+	DisabledAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // MinPasswordLength is the shortest password CreateUser accepts.
@@ -55,7 +59,7 @@ func (u *User) CheckPassword(password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil
 }
 
-const userColumns = `id, username, password_hash, role, disabled_at, created_at, updated_at`
+const userColumns = `id, username, password_hash, role, language, disabled_at, created_at, updated_at`
 
 // CreateUser stores a new user. A taken username gives ErrConflict.
 func (s *Store) CreateUser(ctx context.Context, u *User) error {
@@ -68,8 +72,8 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	u.ID = NewID()
 	u.CreatedAt = s.now()
 	u.UpdatedAt = u.CreatedAt
-	_, err := s.q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, NULL, $5, $6)`,
-		u.ID, u.Username, u.PasswordHash, u.Role, u.CreatedAt, u.UpdatedAt)
+	_, err := s.q.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)`,
+		u.ID, u.Username, u.PasswordHash, u.Role, u.Language, u.CreatedAt, u.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("storage: create user %s: %w", u.Username, s.dialect.classify(err))
 	}
@@ -98,7 +102,7 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 func scanUser(r scanner) (*User, error) {
 	var u User
 	var dis sql.NullTime
-	err := r.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Role, &dis, &u.CreatedAt, &u.UpdatedAt)
+	err := r.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Role, &u.Language, &dis, &u.CreatedAt, &u.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -139,7 +143,7 @@ func (s *Store) CreateSession(ctx context.Context, userID, userAgent string, ttl
 // UserBySession returns the user of an unexpired session whose account is
 // not disabled, or ErrNotFound.
 func (s *Store) UserBySession(ctx context.Context, token string) (*User, error) {
-	u, err := scanUser(s.q.QueryRowContext(ctx, `SELECT u.id, u.username, u.password_hash, u.role, u.disabled_at,
+	u, err := scanUser(s.q.QueryRowContext(ctx, `SELECT u.id, u.username, u.password_hash, u.role, u.language, u.disabled_at,
 		u.created_at, u.updated_at FROM sessions x JOIN users u ON u.id = x.user_id
 		WHERE x.token_hash = $1 AND x.expires_at > $2 AND u.disabled_at IS NULL`, tokenHash(token), s.now()))
 	if err != nil {
@@ -257,6 +261,36 @@ func (s *Store) touchUser(ctx context.Context, userID string) error {
 		return err
 	} else if n == 0 {
 		return fmt.Errorf("user %s: %w", userID, ErrNotFound)
+	}
+	return nil
+}
+
+// MaxUserLanguageLength bounds a user's language tag (BCP 47 tags of
+// shipped catalogues are a few letters; 35 is the longest tag worth
+// keeping, as for the node's language).
+const MaxUserLanguageLength = 35
+
+// SetUserLanguage keeps the interface language the user chose for the
+// admin: a BCP 47 tag, or "" to choose none again. Which tags are shipped
+// is the interface's concern; here the tag only has to be a short,
+// well-formed one. An unknown user gives ErrNotFound.
+func (s *Store) SetUserLanguage(ctx context.Context, userID, lang string) error {
+	if lang != "" {
+		if len(lang) > MaxUserLanguageLength {
+			return fmt.Errorf("storage: set user language: tag too long")
+		}
+		if _, err := language.Parse(lang); err != nil {
+			return fmt.Errorf("storage: set user language %q: not a language tag", lang)
+		}
+	}
+	res, err := s.q.ExecContext(ctx, `UPDATE users SET language = $2, updated_at = $3 WHERE id = $1`, userID, lang, s.now())
+	if err != nil {
+		return fmt.Errorf("storage: set user language: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("storage: set user language: %w", err)
+	} else if n == 0 {
+		return fmt.Errorf("storage: set user language: user %s: %w", userID, ErrNotFound)
 	}
 	return nil
 }
