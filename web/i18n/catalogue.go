@@ -49,6 +49,8 @@ type Set struct {
 	uis     map[string]*UI
 	// keys holds, per language, the messages its catalogue gives.
 	keys map[string]map[string]bool
+	// accept matches Accept-Language headers (accept.go), made on first use.
+	accept acceptMatcher
 }
 
 // file is a catalogue as written.
