@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"net/http"
 	"strconv"
@@ -19,7 +18,8 @@ import (
 // When a statement is boosted widely, thousands of servers fetch its page,
 // its JSON and its actor within a minute, and feed readers poll every feed
 // every few minutes. Each such response is rendered once and kept, with its
-// gzip form made once at the same time, in a byte-bounded LRU (web/cache).
+// gzip and brotli forms made once at the same time (encoding.go), in a
+// byte-bounded LRU (web/cache) that counts the bytes of every form.
 //
 // The key names the normalised selection: the route, the path, the query
 // parameters in canonical order and the representation (HTML, or
@@ -172,7 +172,7 @@ func (s *Server) fill(c echo.Context, h echo.HandlerFunc, key, version, aux stri
 	}
 	body := bytes.Clone(rec.body.Bytes())
 	e := cache.Entry{Body: body, ContentType: rec.header.Get(echo.HeaderContentType), ETag: etagOf(body),
-		Version: version, Aux: aux, Gzip: gzipped(body), Header: http.Header{}}
+		Version: version, Aux: aux, Gzip: gzipped(body), Brotli: brotlied(body), Header: http.Header{}}
 	if lm := rec.header.Get("Last-Modified"); lm != "" {
 		if t, err := http.ParseTime(lm); err == nil {
 			e.Modified = t
@@ -212,79 +212,24 @@ func shareable(h http.Header) bool {
 	return !strings.Contains(cc, "no-store") && !strings.Contains(cc, "private")
 }
 
-// gzipped compresses a body once, at the best level (it is made once per
-// version and served many times). Nil when gzip would not make it smaller.
-func gzipped(body []byte) []byte {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil
-	}
-	if _, err := zw.Write(body); err != nil {
-		return nil
-	}
-	if err := zw.Close(); err != nil {
-		return nil
-	}
-	if buf.Len() >= len(body) {
-		return nil
-	}
-	return buf.Bytes()
-}
-
-// gzipETag is the validator of the gzip form of a body whose validator is
-// etag: a different representation must have a different strong ETag
-// (RFC 9110 §8.8.3), or a cache could answer a client that cannot read
-// gzip with gzip bytes after a 304.
-func gzipETag(etag string) string {
-	return strings.TrimSuffix(etag, `"`) + `-gz"`
-}
-
-// acceptsGzip reads Accept-Encoding (RFC 9110 §12.5.3): gzip (or x-gzip,
-// or *) with a non-zero weight. It runs on every cached answer, so it walks
-// the header without allocating.
-func acceptsGzip(r *http.Request) bool {
-	star := false
-	for _, v := range r.Header.Values("Accept-Encoding") {
-		for v != "" {
-			var part string
-			part, v, _ = strings.Cut(v, ",")
-			name, params, _ := strings.Cut(part, ";")
-			name = strings.TrimSpace(name)
-			q := 1.0
-			for params != "" {
-				var p string
-				p, params, _ = strings.Cut(params, ";")
-				if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-					if f, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
-						q = f
-					}
-				}
-			}
-			switch {
-			case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
-				return q > 0
-			case name == "*":
-				star = q > 0
-			}
-		}
-	}
-	return star
-}
-
-// serveEntry answers with a stored response: its gzip form when the client
-// reads gzip, with the ETag of that form, Vary, and 304 when the client's
-// copy is current. Content-Length is set explicitly, so a HEAD answer
-// carries the length its GET would have.
+// serveEntry answers with a stored response: in the coding the client
+// reads best (negotiateEncoding, encoding.go), with the ETag of that form,
+// Vary, and 304 when the client's copy of that form is current.
+// Content-Length is set explicitly, so a HEAD answer carries the length its
+// GET would have.
 func serveEntry(c echo.Context, e cache.Entry, vary string) error {
 	h := c.Response().Header()
 	for k, v := range e.Header {
 		h[k] = v[:len(v):len(v)] // an Add by anyone later copies rather than writes into the shared slice
 	}
 	body, etag := e.Body, e.ETag
-	if e.Gzip != nil && acceptsGzip(c.Request()) {
+	switch negotiateEncoding(c.Request(), e.Brotli != nil, e.Gzip != nil) {
+	case codingBrotli:
+		body, etag = e.Brotli, brotliETag(e.ETag)
+		h.Set("Content-Encoding", codingBrotli)
+	case codingGzip:
 		body, etag = e.Gzip, gzipETag(e.ETag)
-		h.Set("Content-Encoding", "gzip")
+		h.Set("Content-Encoding", codingGzip)
 	}
 	h.Set("Vary", vary)
 	h.Set("ETag", etag)

@@ -5,42 +5,104 @@ import (
 	"testing"
 )
 
-// TestAcceptsGzip reads Accept-Encoding as RFC 9110 §12.5.3 says.
-func TestAcceptsGzip(t *testing.T) {
+// TestNegotiateEncoding reads Accept-Encoding as RFC 9110 §12.5.3 says,
+// choosing among the forms an entry has.
+func TestNegotiateEncoding(t *testing.T) {
+	const br, gz, id = codingBrotli, codingGzip, ""
 	for _, tc := range []struct {
-		header string
-		want   bool
+		header []string // nil: no header at all
+		want   string   // with both compressed forms
+		gzOnly string   // with a gzip form only
+		none   string   // with neither (a body too small to compress)
 	}{
-		{"", false},
-		{"gzip", true},
-		{"GZIP", true},
-		{"x-gzip", true},
-		{"deflate, br", false},
-		{"gzip, deflate, br, zstd", true},
-		{"br;q=1.0, gzip;q=0.8, *;q=0.1", true},
-		{"gzip;q=0", false},
-		{"gzip; q=0.000", false},
-		{"*", true},
-		{"*;q=0", false},
-		{"*, gzip;q=0", false},
-		{"identity", false},
+		{nil, id, id, id},
+		{[]string{""}, id, id, id},
+		{[]string{"gzip"}, gz, gz, id},
+		{[]string{"GZIP"}, gz, gz, id},
+		{[]string{"x-gzip"}, gz, gz, id},
+		{[]string{"br"}, br, id, id},
+		{[]string{"BR"}, br, id, id},
+		{[]string{"deflate"}, id, id, id},
+		{[]string{"deflate, br"}, br, id, id},
+		{[]string{"gzip, deflate"}, gz, gz, id}, // what Chromium sends over plain HTTP
+		{[]string{"gzip, deflate, br, zstd"}, br, gz, id},
+		{[]string{"gzip, br"}, br, gz, id}, // equal weights: br first, whatever the order
+		{[]string{"gzip", "br"}, br, gz, id},
+		{[]string{"br;q=1.0, gzip;q=0.8, *;q=0.1"}, br, gz, id},
+		{[]string{"br;q=0.5, gzip;q=0.8"}, gz, gz, id},
+		{[]string{"br;q=0.8, gzip"}, gz, gz, id},
+		{[]string{"br;q=0, gzip"}, gz, gz, id},
+		{[]string{"br;q=0"}, id, id, id},
+		{[]string{"gzip;q=0"}, id, id, id},
+		{[]string{"gzip; q=0.000"}, id, id, id},
+		{[]string{"gzip;q=0.001"}, gz, gz, id}, // the smallest weight still beats an unnamed identity
+		{[]string{"gzip;q=0.5, identity"}, id, id, id},
+		{[]string{"gzip, identity"}, gz, gz, id},
+		{[]string{"identity"}, id, id, id},
+		{[]string{"identity;q=0.5, br;q=0.6"}, br, id, id},
+		{[]string{"*"}, br, gz, id},
+		{[]string{"*;q=0.3, gzip;q=0.5"}, gz, gz, id},
+		{[]string{"*;q=0.6, gzip;q=0.5"}, br, id, id}, // identity, unnamed, weighs as "*"
+		{[]string{"*;q=0"}, id, id, id}, // everything refused: the readable answer
+		{[]string{"*, gzip;q=0"}, br, id, id},
+		{[]string{"*, br;q=0, gzip;q=0"}, id, id, id},
+		{[]string{"identity;q=0, gzip;q=0.1"}, gz, gz, id},
+		{[]string{"br;q=abc, gzip"}, gz, gz, id}, // a malformed weight drops its element
+		{[]string{"br;q=2, gzip"}, gz, gz, id},
+		{[]string{"br;q=NaN, gzip;q=0.2"}, gz, gz, id},
+		{[]string{"br ; q=0.9 , gzip ; q=0.8"}, br, gz, id},
+		{[]string{" , br"}, br, id, id},
 	} {
 		r, err := http.NewRequest(http.MethodGet, "/", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tc.header != "" {
-			r.Header.Set("Accept-Encoding", tc.header)
+		for _, v := range tc.header {
+			r.Header.Add("Accept-Encoding", v)
 		}
-		if got := acceptsGzip(r); got != tc.want {
-			t.Errorf("Accept-Encoding %q: gzip %v, want %v", tc.header, got, tc.want)
+		for _, c := range []struct {
+			br, gz bool
+			want   string
+		}{{true, true, tc.want}, {false, true, tc.gzOnly}, {false, false, tc.none}} {
+			if got := negotiateEncoding(r, c.br, c.gz); got != c.want {
+				t.Errorf("Accept-Encoding %q with br %v, gzip %v: %q, want %q", tc.header, c.br, c.gz, got, c.want)
+			}
 		}
 	}
 }
 
-// TestGzipETag keeps the validators of two encodings distinct and strong.
-func TestGzipETag(t *testing.T) {
+// TestNegotiateEncodingAllocates nothing: it runs on every cached answer.
+func TestNegotiateEncodingAllocates(t *testing.T) {
+	r, err := http.NewRequest(http.MethodGet, "/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Accept-Encoding", "br;q=1.0, gzip;q=0.8, identity;q=0.5, *;q=0.1")
+	if n := testing.AllocsPerRun(100, func() { negotiateEncoding(r, true, true) }); n != 0 {
+		t.Errorf("%v allocations per negotiation", n)
+	}
+}
+
+// TestEncodingETags keeps the validators of the three forms distinct and
+// strong.
+func TestEncodingETags(t *testing.T) {
 	if got := gzipETag(`"abc"`); got != `"abc-gz"` {
 		t.Errorf("gzipETag = %s", got)
+	}
+	if got := brotliETag(`"abc"`); got != `"abc-br"` {
+		t.Errorf("brotliETag = %s", got)
+	}
+}
+
+// TestSmallBodiesStayPlain: a body that compression would not shrink has
+// no compressed form, for either coding; a real page does.
+func TestSmallBodiesStayPlain(t *testing.T) {
+	small := []byte(`{"a":1}`)
+	if gzipped(small) != nil || brotlied(small) != nil {
+		t.Error("a 7-byte body got a compressed form")
+	}
+	page := []byte("<!doctype html><title>x</title>" + string(make([]byte, 2000)))
+	if gzipped(page) == nil || brotlied(page) == nil {
+		t.Error("a compressible page got no compressed form")
 	}
 }

@@ -26,9 +26,13 @@ type Entry struct {
 	// superseded versions never pile up; the caller compares Version to
 	// decide whether an entry is still current.
 	Version string
-	// Gzip is Body compressed once when stored, nil when compressing did
-	// not make it smaller. Its ETag is ETag with a suffix (web/respcache.go).
+	// Gzip is Body compressed once with gzip when stored, nil when
+	// compressing did not make it smaller. Its ETag is ETag with a suffix
+	// (web/encoding.go).
 	Gzip []byte
+	// Brotli is Body compressed once with brotli when stored, nil when
+	// compressing did not make it smaller; its ETag has its own suffix.
+	Brotli []byte
 	// Aux is what the caller learned when it stored the entry and needs to
 	// check its version cheaply later (a statement's id for a page keyed by
 	// its slug).
@@ -39,7 +43,7 @@ type Entry struct {
 }
 
 func (e *Entry) size(key string) int64 {
-	n := len(key) + len(e.Body) + len(e.Gzip) + len(e.ContentType) + len(e.ETag) + len(e.Version) + len(e.Aux)
+	n := len(key) + len(e.Body) + len(e.Gzip) + len(e.Brotli) + len(e.ContentType) + len(e.ETag) + len(e.Version) + len(e.Aux)
 	for k, vs := range e.Header {
 		n += len(k) + 32
 		for _, v := range vs {

@@ -99,3 +99,24 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("stats %+v", s)
 	}
 }
+
+// TestEveryFormCounts: the compressed forms count against the bound as
+// much as the body does, so a cache of three forms per entry stays within
+// the memory it was given.
+func TestEveryFormCounts(t *testing.T) {
+	plain := Entry{Body: body(1000)}
+	all := Entry{Body: body(1000), Gzip: body(300), Brotli: body(200)}
+	if got, want := all.size("k")-plain.size("k"), int64(500); got != want {
+		t.Fatalf("the compressed forms add %d bytes to an entry's size, want %d", got, want)
+	}
+	c := New(2 * all.size("k0"))
+	for i := 0; i < 3; i++ {
+		c.Put(fmt.Sprintf("k%d", i), all)
+	}
+	if s := c.Stats(); s.Entries != 2 || s.Evictions != 1 || s.Bytes > s.MaxBytes {
+		t.Fatalf("three entries of three forms in room for two: %+v", s)
+	}
+	if _, ok := c.Get("k0"); ok {
+		t.Error("the oldest entry was kept")
+	}
+}
