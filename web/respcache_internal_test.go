@@ -43,7 +43,7 @@ func TestNegotiateEncoding(t *testing.T) {
 		{[]string{"*"}, br, gz, id},
 		{[]string{"*;q=0.3, gzip;q=0.5"}, gz, gz, id},
 		{[]string{"*;q=0.6, gzip;q=0.5"}, br, id, id}, // identity, unnamed, weighs as "*"
-		{[]string{"*;q=0"}, id, id, id}, // everything refused: the readable answer
+		{[]string{"*;q=0"}, id, id, id},               // everything refused: the readable answer
 		{[]string{"*, gzip;q=0"}, br, id, id},
 		{[]string{"*, br;q=0, gzip;q=0"}, id, id, id},
 		{[]string{"identity;q=0, gzip;q=0.1"}, gz, gz, id},
