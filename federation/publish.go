@@ -266,64 +266,6 @@ func union(a, b []string) []string {
 	return out
 }
 
-// FederateDue sends the Create of every statement whose time has come and
-// whose Create has not gone out (scheduled statements; anything a crash left
-// between storing and federating). Safe to run in several processes at once.
-func (s *Service) FederateDue(ctx context.Context) (int, error) {
-	now := s.clock()
-	ids, err := s.store.DueStatements(ctx, now, 100)
-	if err != nil {
-		return 0, err
-	}
-	sent := 0
-	for _, id := range ids {
-		err := s.store.Tx(ctx, func(tx *storage.Store) error {
-			st, err := tx.StatementByID(ctx, id)
-			if err != nil {
-				return err
-			}
-			a, err := tx.ActorByID(ctx, st.ActorID)
-			if err != nil {
-				return err
-			}
-			return s.federateCreate(ctx, tx, st, a, now)
-		})
-		if err != nil {
-			return sent, fmt.Errorf("federation: federate %s: %w", id, err)
-		}
-		sent++
-		s.log.InfoContext(ctx, "scheduled statement federated", "id", id)
-	}
-	if sent > 0 {
-		s.wake()
-	}
-	return sent, nil
-}
-
-// RunScheduler federates scheduled statements at their time until ctx ends.
-// It sleeps until the next scheduled time (at most poll), so a statement goes
-// out within moments of its time and never before it.
-func (s *Service) RunScheduler(ctx context.Context, poll time.Duration) error {
-	for {
-		if _, err := s.FederateDue(ctx); err != nil && ctx.Err() == nil {
-			s.log.ErrorContext(ctx, "scheduler", "err", err)
-		}
-		wait := poll
-		if next, ok, err := s.store.NextScheduled(ctx); err == nil && ok {
-			if d := next.Sub(s.clock()); d < wait {
-				wait = max(d, 10*time.Millisecond)
-			}
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
 // DeleteStatement deletes a statement: its addresses answer 410 Gone from
 // now on, and if it had federated a Delete goes to followers and to everyone
 // who interacted with it.
