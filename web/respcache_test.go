@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/andybalholm/brotli"
 	"github.com/mmcdole/gofeed"
 
 	"github.com/tadamun/tadamun/federation"
@@ -190,8 +191,43 @@ func testResponseCacheSurfaces(t *testing.T, dbURL string) {
 	})
 }
 
-// TestResponseEncodings checks gzip by Accept-Encoding, Vary, distinct
-// ETags, 304 for each encoding and HEAD lengths, on every kind of surface.
+// decoded undoes a response's Content-Encoding.
+func decoded(t *testing.T, coding, raw string) string {
+	t.Helper()
+	var r io.Reader
+	switch coding {
+	case "":
+		return raw
+	case "gzip":
+		zr, err := gzip.NewReader(strings.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = zr
+	case "br":
+		r = brotli.NewReader(strings.NewReader(raw))
+	default:
+		t.Fatalf("Content-Encoding %q", coding)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("%s body does not decode: %v", coding, err)
+	}
+	return string(b)
+}
+
+// codings are the forms of a cached response, each with an Accept-Encoding
+// that should get it: br preferred to gzip at equal weight, gzip when br
+// weighs less or is refused.
+var codings = []struct{ coding, accept string }{
+	{"", "identity"},
+	{"gzip", "br;q=0.5, gzip;q=0.8"},
+	{"br", "gzip, deflate, br, zstd"},
+}
+
+// TestResponseEncodings checks br and gzip by Accept-Encoding, Vary,
+// distinct ETags, 304 for each encoding and HEAD lengths, on every kind of
+// surface: pages, ActivityStreams documents, WebFinger and each feed type.
 func TestResponseEncodings(t *testing.T) {
 	n := newNode(t, storagetest.SQLiteURL(t))
 	ctx := context.Background()
@@ -211,64 +247,65 @@ func TestResponseEncodings(t *testing.T) {
 		{"/users/icssi/statements/" + st.ID, asJSON, "Accept, Accept-Encoding"},
 		{"/feed.atom", nil, "Accept-Encoding"},
 		{"/feed.rss", nil, "Accept-Encoding"},
+		{"/feed.json", nil, "Accept-Encoding"},
+		{"/partners/feed.atom", nil, "Accept-Encoding"},
 		{"/.well-known/webfinger?resource=acct:icssi@node.test", nil, "Accept-Encoding"},
 	} {
 		t.Run(tc.path+strings.Join(tc.hdr, ""), func(t *testing.T) {
-			plainRes, plain := n.get(t, tc.path, append([]string{"Accept-Encoding", "identity"}, tc.hdr...)...)
-			gzRes, gz := n.get(t, tc.path, append([]string{"Accept-Encoding", "br;q=1.0, gzip;q=0.8"}, tc.hdr...)...)
-			if plainRes.StatusCode != 200 || gzRes.StatusCode != 200 {
-				t.Fatalf("status %d, %d", plainRes.StatusCode, gzRes.StatusCode)
-			}
-			if ce := plainRes.Header.Get("Content-Encoding"); ce != "" {
-				t.Errorf("identity asked, Content-Encoding %q", ce)
-			}
-			if ce := gzRes.Header.Get("Content-Encoding"); ce != "gzip" {
-				t.Fatalf("gzip asked, Content-Encoding %q", ce)
-			}
-			zr, err := gzip.NewReader(strings.NewReader(gz))
-			if err != nil {
-				t.Fatal(err)
-			}
-			unz, err := io.ReadAll(zr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(unz) != plain {
-				t.Error("the gzip body is not the identity body compressed")
-			}
-			if len(gz) >= len(plain) {
-				t.Errorf("gzip %d bytes, identity %d", len(gz), len(plain))
-			}
-			for _, res := range []*http.Response{plainRes, gzRes} {
+			raw, etags := map[string]string{}, map[string]string{}
+			for _, c := range codings {
+				res, body := n.get(t, tc.path, append([]string{"Accept-Encoding", c.accept}, tc.hdr...)...)
+				if res.StatusCode != 200 {
+					t.Fatalf("%s: status %d", c.accept, res.StatusCode)
+				}
+				if ce := res.Header.Get("Content-Encoding"); ce != c.coding {
+					t.Fatalf("Accept-Encoding %q: Content-Encoding %q, want %q", c.accept, ce, c.coding)
+				}
 				if v := res.Header.Get("Vary"); v != tc.vary {
-					t.Errorf("Vary %q, want %q", v, tc.vary)
+					t.Errorf("%s: Vary %q, want %q", c.accept, v, tc.vary)
+				}
+				raw[c.coding], etags[c.coding] = body, res.Header.Get("ETag")
+			}
+			plain := raw[""]
+			for _, coding := range []string{"gzip", "br"} {
+				if decoded(t, coding, raw[coding]) != plain {
+					t.Errorf("the %s body is not the identity body compressed", coding)
+				}
+				if len(raw[coding]) >= len(plain) {
+					t.Errorf("%s %d bytes, identity %d", coding, len(raw[coding]), len(plain))
 				}
 			}
-			pe, ge := plainRes.Header.Get("ETag"), gzRes.Header.Get("ETag")
-			if pe == "" || ge == "" || pe == ge {
-				t.Fatalf("ETags %q and %q: want two distinct", pe, ge)
+			if e := etags; e[""] == "" || e["gzip"] == "" || e["br"] == "" || e[""] == e["gzip"] || e[""] == e["br"] || e["gzip"] == e["br"] {
+				t.Fatalf("ETags %q: want three distinct", etags)
 			}
 			// 304 for each encoding with its own validator; another
 			// encoding's validator does not match.
-			for _, c := range []struct {
-				enc, etag string
-				want      int
-			}{{"identity", pe, 304}, {"gzip", ge, 304}, {"identity", ge, 200}, {"gzip", pe, 200}} {
-				res, body := n.get(t, tc.path, append([]string{"Accept-Encoding", c.enc, "If-None-Match", c.etag}, tc.hdr...)...)
-				if res.StatusCode != c.want {
-					t.Errorf("%s with If-None-Match %s = %d, want %d", c.enc, c.etag, res.StatusCode, c.want)
-				}
-				if c.want == 304 && (body != "" || res.Header.Get("ETag") != c.etag) {
-					t.Errorf("304 for %s: body %d bytes, ETag %q", c.enc, len(body), res.Header.Get("ETag"))
+			for _, c := range codings {
+				for _, other := range codings {
+					want := 200
+					if other.coding == c.coding {
+						want = 304
+					}
+					res, body := n.get(t, tc.path, append([]string{"Accept-Encoding", c.accept, "If-None-Match", etags[other.coding]}, tc.hdr...)...)
+					if res.StatusCode != want {
+						t.Errorf("%q with If-None-Match %s = %d, want %d", c.accept, etags[other.coding], res.StatusCode, want)
+					}
+					if want == 304 && (body != "" || res.Header.Get("ETag") != etags[c.coding] || res.Header.Get("Content-Encoding") != "") {
+						t.Errorf("304 for %q: body %d bytes, ETag %q, Content-Encoding %q", c.accept, len(body),
+							res.Header.Get("ETag"), res.Header.Get("Content-Encoding"))
+					}
+					if want == 200 && res.Header.Get("ETag") != etags[c.coding] {
+						t.Errorf("%q with another form's validator: ETag %q, want %q", c.accept, res.Header.Get("ETag"), etags[c.coding])
+					}
 				}
 			}
 			// HEAD carries the length its GET would have, per encoding.
-			for _, c := range []struct{ enc, body string }{{"identity", plain}, {"gzip", gz}} {
+			for _, c := range codings {
 				req, err := http.NewRequest(http.MethodHead, n.srv.URL+tc.path, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				req.Header.Set("Accept-Encoding", c.enc)
+				req.Header.Set("Accept-Encoding", c.accept)
 				for i := 0; i+1 < len(tc.hdr); i += 2 {
 					req.Header.Set(tc.hdr[i], tc.hdr[i+1])
 				}
@@ -277,14 +314,16 @@ func TestResponseEncodings(t *testing.T) {
 					t.Fatal(err)
 				}
 				res.Body.Close()
-				if res.StatusCode != 200 || res.Header.Get("Content-Length") != strconv.Itoa(len(c.body)) {
-					t.Errorf("HEAD %s = %d, Content-Length %q, want %d", c.enc, res.StatusCode, res.Header.Get("Content-Length"), len(c.body))
+				if res.StatusCode != 200 || res.Header.Get("Content-Length") != strconv.Itoa(len(raw[c.coding])) ||
+					res.Header.Get("Content-Encoding") != c.coding {
+					t.Errorf("HEAD %q = %d, Content-Length %q, Content-Encoding %q; want %d bytes of %q", c.accept, res.StatusCode,
+						res.Header.Get("Content-Length"), res.Header.Get("Content-Encoding"), len(raw[c.coding]), c.coding)
 				}
 			}
 		})
 	}
 	t.Run("HEAD before any GET", func(t *testing.T) {
-		for _, enc := range []string{"gzip", "identity"} {
+		for _, enc := range []string{"br", "gzip", "identity"} {
 			path := "/tags/iraq?enc=" + enc // a selection nobody has asked for yet
 			req, err := http.NewRequest(http.MethodHead, n.srv.URL+path, nil)
 			if err != nil {
@@ -316,8 +355,9 @@ func TestResponseEncodings(t *testing.T) {
 	})
 }
 
-// TestCompressedFeedsParse reads gzip feeds with gofeed: raw gzip bytes
-// decompressed by hand, and through Go's client decompressing by itself.
+// TestCompressedFeedsParse reads br and gzip feeds with gofeed: raw bytes
+// decompressed by hand, and gzip through Go's client decompressing by
+// itself.
 func TestCompressedFeedsParse(t *testing.T) {
 	n := newNode(t, storagetest.SQLiteURL(t))
 	if _, err := n.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi"}); err != nil {
@@ -328,24 +368,22 @@ func TestCompressedFeedsParse(t *testing.T) {
 	}
 	for _, f := range []string{"/feed.rss", "/feed.atom", "/feed.json", "/@icssi/feed.atom"} {
 		t.Run(f, func(t *testing.T) {
-			res, raw := n.get(t, f, "Accept-Encoding", "gzip")
-			if res.Header.Get("Content-Encoding") != "gzip" {
-				t.Fatalf("%s not gzip", f)
-			}
-			zr, err := gzip.NewReader(strings.NewReader(raw))
-			if err != nil {
-				t.Fatal(err)
-			}
-			feed, err := gofeed.NewParser().Parse(zr)
-			if err != nil || len(feed.Items) != 3 {
-				t.Fatalf("raw gzip: %v, %v items", err, feed)
+			for _, coding := range []string{"br", "gzip"} {
+				res, raw := n.get(t, f, "Accept-Encoding", coding)
+				if ce := res.Header.Get("Content-Encoding"); ce != coding {
+					t.Fatalf("%s asked: Content-Encoding %q", coding, ce)
+				}
+				feed, err := gofeed.NewParser().ParseString(decoded(t, coding, raw))
+				if err != nil || len(feed.Items) != 3 {
+					t.Fatalf("raw %s: %v, %v", coding, err, feed)
+				}
 			}
 			tr, err := http.Get(n.srv.URL + f)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer tr.Body.Close()
-			feed, err = gofeed.NewParser().Parse(tr.Body)
+			feed, err := gofeed.NewParser().Parse(tr.Body)
 			if err != nil || len(feed.Items) != 3 || !tr.Uncompressed {
 				t.Fatalf("transparent: %v, uncompressed %v", err, tr.Uncompressed)
 			}
