@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"strings"
 	"unicode"
@@ -139,94 +138,206 @@ var errAmbiguousJSON = errors.New("JSON object has keys that repeat or differ on
 // "QuoteAuthorization" and "quoteAuthorization"); nothing of ours reads a
 // context with a case-insensitive decoder. Numbers decode as float64, as
 // encoding/json gives them to go-fed.
+//
+// It runs on every inbox POST, so it is two cheap passes rather than one
+// token at a time: encoding/json decodes the map (and refuses anything
+// that is not one JSON object), then keyCheck walks the bytes once more to
+// look at the keys and the depth, without building anything.
 func decodeJSON(body []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	tok, err := dec.Token()
-	if err != nil {
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return nil, errors.New("not a JSON object")
+		}
 		return nil, fmt.Errorf("not JSON: %w", err)
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	if m == nil { // the document was null
 		return nil, errors.New("not a JSON object")
 	}
-	m, err := decodeObject(dec, 1, true)
-	if err != nil {
+	k := keyCheck{b: body}
+	if err := k.value(0, true); err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("data after the JSON object")
 	}
 	return m, nil
 }
 
-// decodeObject reads an object's members after its opening brace. fold
-// says whether keys that differ only in case are refused, or only exact
-// repeats.
-func decodeObject(dec *json.Decoder, depth int, fold bool) (map[string]any, error) {
-	if depth > maxJSONDepth {
-		return nil, errors.New("JSON nested too deeply")
-	}
-	m := map[string]any{}
-	folded := map[string]bool{}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("not JSON: %w", err)
+// keyCheck walks a document that encoding/json has already accepted,
+// refusing nesting deeper than maxJSONDepth and objects with ambiguous
+// keys. The document being valid, it only has to tell the kinds of value
+// apart and find where each ends.
+type keyCheck struct {
+	b    []byte
+	i    int
+	keys [][]byte // the keys of the objects being walked, innermost last
+}
+
+// pairwiseKeys is how many keys of one object are compared pair by pair;
+// an object with more (an outsider may send one with a hundred thousand)
+// is checked through a map of folded keys instead.
+const pairwiseKeys = 32
+
+func (k *keyCheck) space() {
+	for k.i < len(k.b) {
+		switch k.b[k.i] {
+		case ' ', '\t', '\n', '\r':
+			k.i++
+		default:
+			return
 		}
-		if d, ok := tok.(json.Delim); ok && d == '}' {
-			return m, nil
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, errors.New("not JSON: object key is not a string")
-		}
-		f := key
-		if fold {
-			f = foldKey(key)
-		}
-		if folded[f] {
-			return nil, fmt.Errorf("%w: %q", errAmbiguousJSON, key)
-		}
-		folded[f] = true
-		v, err := decodeValue(dec, depth, fold && key != "@context")
-		if err != nil {
-			return nil, err
-		}
-		m[key] = v
 	}
 }
 
-// decodeValue reads one value of any kind.
-func decodeValue(dec *json.Decoder, depth int, fold bool) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("not JSON: %w", err)
+// value walks one value at depth (the depth of the object or array it is
+// in). fold says whether keys that differ only in case are refused, or only
+// exact repeats.
+func (k *keyCheck) value(depth int, fold bool) error {
+	k.space()
+	if k.i >= len(k.b) {
+		return errors.New("not JSON: unexpected end")
 	}
-	switch v := tok.(type) {
-	case json.Delim:
-		switch v {
-		case '{':
-			return decodeObject(dec, depth+1, fold)
-		case '[':
-			if depth+1 > maxJSONDepth {
-				return nil, errors.New("JSON nested too deeply")
-			}
-			l := []any{}
-			for dec.More() {
-				e, err := decodeValue(dec, depth+1, fold)
-				if err != nil {
-					return nil, err
-				}
-				l = append(l, e)
-			}
-			if _, err := dec.Token(); err != nil { // the closing bracket
-				return nil, fmt.Errorf("not JSON: %w", err)
-			}
-			return l, nil
+	switch k.b[k.i] {
+	case '{':
+		if depth+1 > maxJSONDepth {
+			return errors.New("JSON nested too deeply")
 		}
-		return nil, fmt.Errorf("not JSON: unexpected %v", v)
-	default: // string, float64, bool or nil
-		return v, nil
+		return k.object(depth+1, fold)
+	case '[':
+		if depth+1 > maxJSONDepth {
+			return errors.New("JSON nested too deeply")
+		}
+		k.i++
+		for {
+			k.space()
+			if k.b[k.i] == ']' {
+				k.i++
+				return nil
+			}
+			if k.b[k.i] == ',' {
+				k.i++
+			}
+			if err := k.value(depth+1, fold); err != nil {
+				return err
+			}
+		}
+	case '"':
+		k.str()
+		return nil
+	default: // a number, true, false or null: up to the next delimiter
+		for k.i < len(k.b) {
+			switch k.b[k.i] {
+			case ',', ']', '}', ' ', '\t', '\n', '\r':
+				return nil
+			}
+			k.i++
+		}
+		return nil
 	}
+}
+
+// str skips a string, k.i on its opening quote, and returns its raw
+// contents (escapes undecoded) and whether it has any escape.
+func (k *keyCheck) str() (raw []byte, escaped bool) {
+	k.i++
+	start := k.i
+	for {
+		switch k.b[k.i] {
+		case '\\':
+			escaped = true
+			k.i += 2
+			continue
+		case '"':
+			raw = k.b[start:k.i]
+			k.i++
+			return raw, escaped
+		}
+		k.i++
+	}
+}
+
+func (k *keyCheck) object(depth int, fold bool) error {
+	k.i++
+	base := len(k.keys)
+	defer func() { k.keys = k.keys[:base] }()
+	var many map[string]struct{} // past pairwiseKeys keys: each key, folded with fold
+	for {
+		k.space()
+		switch k.b[k.i] {
+		case '}':
+			k.i++
+			return nil
+		case ',':
+			k.i++
+			k.space()
+		}
+		raw, escaped := k.str()
+		key := raw
+		// A key with escapes, or with bytes that are not UTF-8 (which
+		// encoding/json turns into U+FFFD, so two such keys can meet), is
+		// compared as decoded.
+		if escaped || !utf8.Valid(raw) {
+			var s string
+			if err := json.Unmarshal(k.b[k.i-len(raw)-2:k.i], &s); err != nil {
+				return fmt.Errorf("not JSON: %w", err)
+			}
+			key = []byte(s)
+		}
+		if many == nil && len(k.keys)-base == pairwiseKeys {
+			many = make(map[string]struct{}, 2*pairwiseKeys)
+			for _, other := range k.keys[base:] {
+				many[mapKey(other, fold)] = struct{}{}
+			}
+		}
+		if many != nil {
+			mk := mapKey(key, fold)
+			if _, dup := many[mk]; dup {
+				return fmt.Errorf("%w: %q", errAmbiguousJSON, key)
+			}
+			many[mk] = struct{}{}
+		} else {
+			for _, other := range k.keys[base:] {
+				if sameKey(key, other, fold) {
+					return fmt.Errorf("%w: %q", errAmbiguousJSON, key)
+				}
+			}
+			k.keys = append(k.keys, key)
+		}
+		k.space()
+		k.i++ // the colon
+		if err := k.value(depth, fold && string(key) != "@context"); err != nil {
+			return err
+		}
+	}
+}
+
+// mapKey is a key as the map of a large object holds it: folded with fold.
+func mapKey(key []byte, fold bool) string {
+	if fold {
+		return foldKey(string(key))
+	}
+	return string(key)
+}
+
+// sameKey says whether two keys of one object collide: equal, or with fold
+// equal under Unicode's simple case folding (so "ſummary" and "summary"
+// meet, as they do in encoding/json's matching of struct fields).
+func sameKey(a, b []byte, fold bool) bool {
+	if !fold {
+		return bytes.Equal(a, b)
+	}
+	if len(a) != len(b) && ascii(a) && ascii(b) {
+		return false
+	}
+	return bytes.EqualFold(a, b)
+}
+
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // foldKey maps a key to one spelling per case-insensitive class, with
