@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"time"
 
@@ -29,6 +28,7 @@ type Store interface {
 	UserByID(ctx context.Context, id string) (*storage.User, error)
 	UserActors(ctx context.Context, userID string) ([]string, error)
 	SetPassword(ctx context.Context, userID, hash string) error
+	SetUserLanguage(ctx context.Context, userID, lang string) error
 
 	CreateSession(ctx context.Context, userID, userAgent string, ttl time.Duration) (string, error)
 	UserBySession(ctx context.Context, token string) (*storage.User, error)
@@ -82,6 +82,11 @@ type Config struct {
 	SessionTTL time.Duration
 	// Throttle bounds failed sign-ins; zero fields get the defaults.
 	Throttle ThrottleConfig
+	// DefaultLanguage is the node's interface language now (its settings
+	// may change while it runs), for a request whose user and browser
+	// choose none of the shipped ones (language.go); nil, or a language
+	// not shipped, means the language New was given.
+	DefaultLanguage func(ctx context.Context) string
 }
 
 // DefaultSessionTTL is how long an unused session lasts: each request
@@ -94,9 +99,10 @@ type Handler struct {
 	store    Store
 	fed      *federation.Service
 	iri      iri.Builder
-	ui       *i18n.UI
 	log      *slog.Logger
-	pages    map[string]*template.Template
+	views    map[string]*view // per interface language (language.go)
+	langs    *i18n.Set        // the shipped languages, for Accept-Language
+	def      string           // the language New was given
 	throttle *throttle
 	secure   bool   // cookies are Secure: the node is on https
 	dummy    []byte // a bcrypt hash compared against for unknown users
@@ -105,8 +111,9 @@ type Handler struct {
 //go:embed templates/*.html static/*
 var files embed.FS
 
-// New builds the admin interface of the node served by fed, in the
-// interface language of ui.
+// New builds the admin interface of the node served by fed. It speaks
+// each editor's language (language.go); ui is the node's default, for
+// requests that choose none.
 func New(cfg Config, store Store, fed *federation.Service, ui *i18n.UI) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -117,16 +124,20 @@ func New(cfg Config, store Store, fed *federation.Service, ui *i18n.UI) (*Handle
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = DefaultSessionTTL
 	}
-	pages, err := parsePages(ui)
+	views, err := newViews(ui)
 	if err != nil {
 		return nil, err
+	}
+	langs, err := i18n.Shipped()
+	if err != nil {
+		return nil, fmt.Errorf("admin: message catalogues: %w", err)
 	}
 	dummy, err := storage.HashPassword(fmt.Sprintf("%x", sha256.Sum256([]byte("tadamun dummy password"))))
 	if err != nil {
 		return nil, fmt.Errorf("admin: dummy hash: %w", err)
 	}
 	b := fed.IRI()
-	return &Handler{cfg: cfg, store: store, fed: fed, iri: b, ui: ui, log: cfg.Logger, pages: pages,
+	return &Handler{cfg: cfg, store: store, fed: fed, iri: b, log: cfg.Logger, views: views, langs: langs, def: ui.Lang(),
 		throttle: newThrottle(cfg.Throttle, cfg.Now), secure: b.Scheme() == "https", dummy: []byte(dummy)}, nil
 }
 
@@ -146,6 +157,7 @@ func (h *Handler) Register(g *echo.Group) {
 	u.POST(iri.AdminAccount+"/password", h.changePassword)
 	u.POST(iri.AdminAccount+"/sessions/:id/revoke", h.revokeSession)
 	u.GET(iri.AdminActors+":username", h.actorPage)
+	u.POST(languagePath, h.chooseLanguage)
 	h.registerWriting(u)
 	h.registerProfile(u)
 	h.registerNetwork(u)

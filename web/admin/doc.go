@@ -42,14 +42,14 @@
 // domains, node settings) put requireAdmin on the route or group:
 // u.GET("/users", h.users, h.requireAdmin).
 //
-// Rendering: h.render(c, http.StatusOK, "name", h.ui.T("Title"), data)
+// Rendering: h.render(c, http.StatusOK, "name", h.ui(c).T("Title"), data)
 // executes templates/name.html inside templates/layout.html. The template
 // defines "content"; its dot is a Page: .Data is your data, .User the user,
 // .Prefix "/admin" for links ({{.Prefix}}/actors/...), .CSRF the token.
 // Inside {{range}} use $ for the page ($.Prefix, $.Data).
 //
 // Words: every interface word goes through {{t "English text"}} (or
-// h.ui.T in Go); TestTemplatesHaveNoBareWords fails on a bare word. Plural
+// h.ui(c).T in Go); TestTemplatesHaveNoBareWords fails on a bare word. Plural
 // messages are registered in web/i18n. Every text input and textarea gets
 // dir="auto"; every control a <label for>.
 //

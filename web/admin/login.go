@@ -29,7 +29,7 @@ func (h *Handler) loginForm(c echo.Context) error {
 	if currentUser(c) != nil {
 		return c.Redirect(http.StatusSeeOther, iri.AdminPrefix)
 	}
-	return h.render(c, http.StatusOK, "login", h.ui.T("Sign in"), loginData{})
+	return h.render(c, http.StatusOK, "login", h.ui(c).T("Sign in"), loginData{})
 }
 
 func (h *Handler) login(c echo.Context) error {
@@ -69,7 +69,7 @@ func (h *Handler) login(c echo.Context) error {
 		if !utf8.ValidString(name) {
 			name = ""
 		}
-		return h.render(c, http.StatusUnauthorized, "login", h.ui.T("Sign in"), loginData{Username: name, Error: badSignIn})
+		return h.render(c, http.StatusUnauthorized, "login", h.ui(c).T("Sign in"), loginData{Username: name, Error: badSignIn})
 	}
 	h.throttle.succeed(name, addr)
 	if _, err := h.store.DeleteExpiredSessions(c.Request().Context()); err != nil {

@@ -83,7 +83,7 @@ func (h *Handler) followersPage(c echo.Context) error {
 	if d.Following, err = h.store.ListFollowing(ctx, a.ID, 0, networkListCap); err != nil {
 		return fmt.Errorf("admin: following: %w", err)
 	}
-	return h.render(c, http.StatusOK, "network_followers", h.ui.T("Followers and follows"), d)
+	return h.render(c, http.StatusOK, "network_followers", h.ui(c).T("Followers and follows"), d)
 }
 
 // answerFollower approves or rejects a pending follower, or removes an

@@ -49,7 +49,7 @@ func (h *Handler) reportsPage(c echo.Context) error {
 	for _, r := range list {
 		d.Reports = append(d.Reports, reportRow{ListedReport: r, Domain: authorDomain(r.Reporter), Actor: names[r.ActorID]})
 	}
-	return h.render(c, http.StatusOK, "network_reports", h.ui.T("Reports"), d)
+	return h.render(c, http.StatusOK, "network_reports", h.ui(c).T("Reports"), d)
 }
 
 // reportFor returns the report named by the route.
@@ -130,7 +130,7 @@ func (h *Handler) domainsPage(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("admin: domains: %w", err)
 	}
-	return h.render(c, http.StatusOK, "network_domains", h.ui.T("Domain policies"), domainsData{Rules: rules,
+	return h.render(c, http.StatusOK, "network_domains", h.ui(c).T("Domain policies"), domainsData{Rules: rules,
 		Policies: []string{storage.PolicyBlock, storage.PolicySilence, storage.PolicyAllow}, Accounts: accounts,
 		AllowList: mode == storage.FederationAllowList})
 }
@@ -170,7 +170,7 @@ func (h *Handler) setDomainPolicy(c echo.Context) error {
 		"policy", policy, "followers_removed", removed)
 	switch policy {
 	case storage.PolicyBlock:
-		h.flash(c, h.ui.T("The domain is blocked. Follows from there ended: %d.", removed))
+		h.flash(c, h.ui(c).T("The domain is blocked. Follows from there ended: %d.", removed))
 	case storage.PolicySilence:
 		h.flash(c, "The domain is silenced.")
 	default:
@@ -290,7 +290,7 @@ func (h *Handler) deliveriesPage(c echo.Context) error {
 		}
 		d.Hosts = append(d.Hosts, row)
 	}
-	return h.render(c, http.StatusOK, "network_deliveries", h.ui.T("Delivery health"), d)
+	return h.render(c, http.StatusOK, "network_deliveries", h.ui(c).T("Delivery health"), d)
 }
 
 // maxHost bounds a host name with its port.
@@ -316,6 +316,6 @@ func (h *Handler) retryDeliveries(c echo.Context) error {
 	}
 	// The running workers poll the queue every second, as after the CLI.
 	h.log.InfoContext(ctx, "admin deliveries retried", "user", currentUser(c).Username, "host", host, "rows", n)
-	h.flash(c, h.ui.T("Deliveries due now: %d.", n))
+	h.flash(c, h.ui(c).T("Deliveries due now: %d.", n))
 	return c.Redirect(http.StatusSeeOther, iri.AdminPrefix+iri.AdminDeliveries)
 }

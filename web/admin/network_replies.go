@@ -75,7 +75,7 @@ func (h *Handler) repliesPage(c echo.Context) error {
 		}
 		d.Replies = append(d.Replies, row)
 	}
-	return h.render(c, http.StatusOK, "network_replies", h.ui.T("Replies"), d)
+	return h.render(c, http.StatusOK, "network_replies", h.ui(c).T("Replies"), d)
 }
 
 // authorDomain is the host name of a remote actor's address, the domain a

@@ -36,7 +36,7 @@ func (h *Handler) dashboard(c echo.Context) error {
 		}
 		rows = append(rows, actorSummary{Actor: a, Statements: n, Followers: f})
 	}
-	return h.render(c, http.StatusOK, "dashboard", h.ui.T("Dashboard"), rows)
+	return h.render(c, http.StatusOK, "dashboard", h.ui(c).T("Dashboard"), rows)
 }
 
 // actorPage is an actor's page in the admin interface. For now it shows
@@ -65,7 +65,7 @@ func (h *Handler) account(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("admin: account: %w", err)
 	}
-	return h.render(c, http.StatusOK, "account", h.ui.T("Your account"),
+	return h.render(c, http.StatusOK, "account", h.ui(c).T("Your account"),
 		accountData{Sessions: list, Current: storage.SessionID(sessionToken(c))})
 }
 
@@ -99,9 +99,9 @@ func (h *Handler) changePassword(c echo.Context) error {
 	if next != again {
 		return echo.NewHTTPError(http.StatusBadRequest, "The new password and its repetition differ.")
 	}
-	hash, err := storage.HashPassword(next)
+	hash, err := hashPassword(next)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("The new password is refused: %v.", err))
+		return err
 	}
 	ctx := c.Request().Context()
 	if err := h.store.SetPassword(ctx, u.ID, hash); err != nil {

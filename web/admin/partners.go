@@ -61,7 +61,7 @@ func (h *Handler) partnersIndex(c echo.Context) error {
 	if len(actors) == 1 {
 		return c.Redirect(http.StatusSeeOther, h.partnersPath(actors[0].Username))
 	}
-	return h.render(c, http.StatusOK, "partners_index", h.ui.T("Partners"), partnersIndexData{Actors: actors})
+	return h.render(c, http.StatusOK, "partners_index", h.ui(c).T("Partners"), partnersIndexData{Actors: actors})
 }
 
 func (h *Handler) partnersPath(username string) string {
@@ -163,7 +163,7 @@ func (h *Handler) partnersPage(c echo.Context) error {
 			}
 		}
 	}
-	return h.render(c, http.StatusOK, "partners", h.ui.T("Partners of @%s", a.Username), d)
+	return h.render(c, http.StatusOK, "partners", h.ui(c).T("Partners of @%s", a.Username), d)
 }
 
 // tagList writes a policy's hashtags as an editor types them.

@@ -53,7 +53,7 @@ func (h *Handler) profileForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "profile", h.ui.T("Profile"), h.profileData(a))
+	return h.render(c, http.StatusOK, "profile", h.ui(c).T("Profile"), h.profileData(a))
 }
 
 func (h *Handler) profileData(a *storage.Actor) profileData {
@@ -123,9 +123,8 @@ func (h *Handler) saveProfile(c echo.Context) error {
 		sent.ManuallyApprovesFollowers = approve
 		d := h.profileData(&sent)
 		d.Languages = form.Get("languages")
-		msg, _ := he.Message.(string)
-		d.Error = h.ui.Message(msg)
-		return h.render(c, he.Code, "profile", h.ui.T("Profile"), d)
+		d.Error = h.errorText(c, he)
+		return h.render(c, he.Code, "profile", h.ui(c).T("Profile"), d)
 	}
 	if err != nil {
 		return err
@@ -145,8 +144,10 @@ func profileUpload(c echo.Context, name string) ([]byte, error) {
 		return nil, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
 	if fh.Size > federation.MaxImageBytes {
-		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("The %s image is too large: at most %d MB.", name, federation.MaxImageBytes>>20))
+		if name == "header" {
+			return nil, httpErrorf(http.StatusRequestEntityTooLarge, "The header image is too large: at most %d MB.", federation.MaxImageBytes>>20)
+		}
+		return nil, httpErrorf(http.StatusRequestEntityTooLarge, "The avatar image is too large: at most %d MB.", federation.MaxImageBytes>>20)
 	}
 	return readProfileUpload(fh)
 }
@@ -202,7 +203,7 @@ func profileList(s string) []string {
 
 // newActorForm is the form that creates an actor (admins only).
 func (h *Handler) newActorForm(c echo.Context) error {
-	return h.render(c, http.StatusOK, "profile_new", h.ui.T("New actor"), storage.ActorOrganization)
+	return h.render(c, http.StatusOK, "profile_new", h.ui(c).T("New actor"), storage.ActorOrganization)
 }
 
 // createActor creates an actor with its key pair, as `tadamun actor
@@ -227,7 +228,7 @@ func (h *Handler) settingsForm(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("admin: settings: %w", err)
 	}
-	return h.render(c, http.StatusOK, "settings", h.ui.T("Node settings"), settingsData{NodeSettings: n})
+	return h.render(c, http.StatusOK, "settings", h.ui(c).T("Node settings"), settingsData{NodeSettings: n})
 }
 
 // settingsData is the settings form's content: the settings, or the ones
@@ -244,8 +245,8 @@ func (h *Handler) saveSettings(c echo.Context) error {
 		Language:    strings.TrimSpace(c.FormValue("language"))}
 	if err := n.Validate(); err != nil {
 		// The form as sent, with the reason; nothing is stored.
-		return h.render(c, http.StatusBadRequest, "settings", h.ui.T("Node settings"),
-			settingsData{NodeSettings: n, Error: h.ui.Message(profileSentence(err.Error()))})
+		return h.render(c, http.StatusBadRequest, "settings", h.ui(c).T("Node settings"),
+			settingsData{NodeSettings: n, Error: h.ui(c).Message(profileSentence(err.Error()))})
 	}
 	ctx := c.Request().Context()
 	if err := h.store.SetNodeSettings(ctx, n); err != nil {

@@ -32,7 +32,11 @@ type Page struct {
 	Dir   string
 	// Prefix is where the admin interface lives (/admin).
 	Prefix string
-	Data   any
+	// Languages is the language picker, the current one marked; Back is
+	// the page it returns to (this one).
+	Languages []languageChoice
+	Back      string
+	Data      any
 }
 
 // errorData is the content of an error page.
@@ -76,7 +80,8 @@ func parsePages(ui *i18n.UI) (map[string]*template.Template, error) {
 // render writes the page named name (templates/NAME.html inside the
 // layout) with status code. It is the one way admin pages are written.
 func (h *Handler) render(c echo.Context, code int, name, title string, data any) error {
-	t, ok := h.pages[name]
+	v := h.view(c)
+	t, ok := v.pages[name]
 	if !ok {
 		return fmt.Errorf("admin: no template %q", name)
 	}
@@ -85,12 +90,23 @@ func (h *Handler) render(c echo.Context, code int, name, title string, data any)
 		return fmt.Errorf("admin: csrf token: %w", err)
 	}
 	p := Page{Title: title, User: currentUser(c), CSRF: token, Flash: h.takeFlash(c),
-		Lang: h.ui.Lang(), Dir: h.ui.Dir(), Prefix: iri.AdminPrefix, Data: data}
+		Lang: v.ui.Lang(), Dir: v.ui.Dir(), Prefix: iri.AdminPrefix, Languages: v.picker,
+		Back: h.backHere(c), Data: data}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("admin: render %s: %w", name, err)
 	}
 	return c.HTMLBlob(code, buf.Bytes())
+}
+
+// backHere is where the picker of this page returns: the page itself when
+// it was got with GET; a page answering a POST (a refused form) has no
+// address to return to, so the dashboard.
+func (h *Handler) backHere(c echo.Context) string {
+	if r := c.Request(); r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.RequestURI()
+	}
+	return iri.AdminPrefix
 }
 
 // renderError answers err with the admin error page for client errors and
@@ -102,23 +118,52 @@ func (h *Handler) renderError(c echo.Context, err error) error {
 	switch {
 	case errors.As(err, &he):
 		code = he.Code
-		if m, ok := he.Message.(string); ok {
-			msg = m
-		}
+		msg = h.errorText(c, he)
 	case errors.Is(err, storage.ErrNotFound):
 		code = http.StatusNotFound
 	}
 	if code >= 500 {
 		return err
 	}
+	ui := h.ui(c)
 	if msg == "" {
-		msg = http.StatusText(code)
+		msg = ui.T(http.StatusText(code))
 	}
-	if rerr := h.render(c, code, "error", h.ui.T(http.StatusText(code)),
-		errorData{Code: code, Message: h.ui.Message(msg)}); rerr != nil {
+	if rerr := h.render(c, code, "error", ui.T(http.StatusText(code)),
+		errorData{Code: code, Message: msg}); rerr != nil {
 		return rerr
 	}
 	return nil
+}
+
+// uiText is an error message with data in it (a number), kept as its
+// message key and arguments so that the page translates it into the
+// request's language, with the plural form the number takes there.
+type uiText struct {
+	key  string
+	args []any
+}
+
+// String is the message in English, for logs.
+func (m uiText) String() string { return fmt.Sprintf(m.key, m.args...) }
+
+// httpErrorf is echo.NewHTTPError for a message with data: key is the
+// English text with its verbs, as in the catalogues.
+func httpErrorf(code int, key string, args ...any) *echo.HTTPError {
+	return echo.NewHTTPError(code, uiText{key: key, args: args})
+}
+
+// errorText is the message of he in the request's language: a fixed
+// English sentence through the catalogue, a uiText with its data; "" for
+// anything else (the status text is shown instead).
+func (h *Handler) errorText(c echo.Context, he *echo.HTTPError) string {
+	switch m := he.Message.(type) {
+	case uiText:
+		return h.ui(c).T(m.key, m.args...)
+	case string:
+		return h.ui(c).Message(m)
+	}
+	return ""
 }
 
 // flash keeps a message (an English interface text, translated when shown)
@@ -139,7 +184,7 @@ func (h *Handler) takeFlash(c echo.Context) string {
 	if err != nil || len(b) > 500 {
 		return ""
 	}
-	return h.ui.Message(string(b))
+	return h.ui(c).Message(string(b))
 }
 
 // static serves the admin interface's CSS.

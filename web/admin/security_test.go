@@ -80,7 +80,7 @@ func fingerprint(t *testing.T, n *testNode) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(&b, "%s:%s:%s:%v ", got.Username, got.PasswordHash, got.Role, got.DisabledAt)
+		fmt.Fprintf(&b, "%s:%s:%s:%s:%v ", got.Username, got.PasswordHash, got.Role, got.Language, got.DisabledAt)
 		list, err := n.store.ListSessions(ctx, u.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -131,7 +131,7 @@ func (h *Handler) statementList(c echo.Context) error {
 	if d.Page*statementsPerPage < d.Total {
 		d.Next = link(d.Page + 1)
 	}
-	return h.render(c, http.StatusOK, "statements", h.ui.T("Statements"), d)
+	return h.render(c, http.StatusOK, "statements", h.ui(c).T("Statements"), d)
 }
 
 // statementFor loads the statement named by the route's id if the user may
@@ -181,7 +181,7 @@ func (h *Handler) deleteForm(c echo.Context) error {
 	if st.State == storage.StateDeleted {
 		return echo.NewHTTPError(http.StatusGone, "This statement is deleted.")
 	}
-	return h.render(c, http.StatusOK, "statement_delete", h.ui.T("Delete statement"), st)
+	return h.render(c, http.StatusOK, "statement_delete", h.ui(c).T("Delete statement"), st)
 }
 
 // deleteStatement deletes a statement as 'tadamun statement delete' does:

@@ -123,10 +123,10 @@ func (h *Handler) renderCompose(c echo.Context, code int, d *composeData) error 
 	for i := 0; i < free; i++ {
 		d.Slots = append(d.Slots, i)
 	}
-	title := h.ui.T("New statement")
+	title := h.ui(c).T("New statement")
 	d.Action = iri.AdminPrefix + iri.AdminStatements
 	if d.Statement != nil {
-		title = h.ui.T("Edit statement")
+		title = h.ui(c).T("Edit statement")
 		d.Action = iri.AdminPrefix + iri.AdminStatements + "/" + d.Statement.ID
 		d.Original = safeHTML(d.Statement.BodyHTML)
 	}
@@ -197,16 +197,16 @@ func (h *Handler) saveStatement(c echo.Context, d *composeData) error {
 		}
 		d.Preview = safeHTML(html)
 		if len(imgs) > len(d.F.Alts) {
-			d.Errors["form"] = h.ui.T("Choose the new images again when you save: a preview does not keep them.")
+			d.Errors["form"] = h.ui(c).T("Choose the new images again when you save: a preview does not keep them.")
 		}
 		return h.renderCompose(c, http.StatusOK, d)
 	case "draft":
 		draft.Draft = true
 	case "schedule":
 		if when == nil {
-			d.Errors["when"] = h.ui.T("Give the date and time to publish at.")
+			d.Errors["when"] = h.ui(c).T("Give the date and time to publish at.")
 		} else if !when.After(h.cfg.Now()) {
-			d.Errors["when"] = h.ui.T("This time has passed: give a time ahead, or publish now.")
+			d.Errors["when"] = h.ui(c).T("This time has passed: give a time ahead, or publish now.")
 		}
 		draft.PublishAt = when
 	case "publish":
@@ -246,22 +246,22 @@ func (h *Handler) saveStatement(c echo.Context, d *composeData) error {
 // d.Errors; it returns the publish time asked for, if any.
 func (h *Handler) readDraft(c echo.Context, d *composeData) (*content.Draft, *time.Time) {
 	f := &d.F
-	f.Title, f.Summary, f.ContentWarning, f.Body = h.readTexts(c, "", h.ui.T("A statement needs a title."), d.Errors)
+	f.Title, f.Summary, f.ContentWarning, f.Body = h.readTexts(c, "", h.ui(c).T("A statement needs a title."), d.Errors)
 	f.Tags = strings.TrimSpace(c.FormValue("tags"))
 	tags := splitTags(f.Tags)
 	for _, t := range tags {
 		if content.NormalizeTag(t) == "" {
-			d.Errors["tags"] = h.ui.T("A hashtag is letters, digits and _ only.")
+			d.Errors["tags"] = h.ui(c).T("A hashtag is letters, digits and _ only.")
 		}
 	}
 	f.ObjectType = c.FormValue("type")
 	if f.ObjectType != "" && f.ObjectType != "Note" && f.ObjectType != "Article" {
-		d.Errors["type"] = h.ui.T("Choose Note or Article.")
+		d.Errors["type"] = h.ui(c).T("Choose Note or Article.")
 	}
 	f.Language = strings.TrimSpace(c.FormValue("language"))
 	lang, err := content.NormalizeLanguage(f.Language)
 	if err != nil {
-		d.Errors["language"] = h.ui.T("Unknown language: use a code such as ar or en.")
+		d.Errors["language"] = h.ui(c).T("Unknown language: use a code such as ar or en.")
 	}
 	f.Pinned, f.Replies = c.FormValue("pinned") == "on", c.FormValue("replies") == "on"
 	f.When, f.Zone = strings.TrimSpace(c.FormValue("when")), strings.TrimSpace(c.FormValue("zone"))
@@ -271,11 +271,11 @@ func (h *Handler) readDraft(c echo.Context, d *composeData) (*content.Draft, *ti
 	var when *time.Time
 	zone, err := time.LoadLocation(f.Zone)
 	if err != nil || strings.Contains(f.Zone, "..") {
-		d.Errors["zone"] = h.ui.T("Unknown time zone: use a name such as UTC or Asia/Baghdad.")
+		d.Errors["zone"] = h.ui(c).T("Unknown time zone: use a name such as UTC or Asia/Baghdad.")
 	} else if f.When != "" {
 		t, err := time.ParseInLocation("2006-01-02T15:04", f.When, zone)
 		if err != nil {
-			d.Errors["when"] = h.ui.T("Give the time as a date and an hour.")
+			d.Errors["when"] = h.ui(c).T("Give the time as a date and an hour.")
 		} else {
 			t = t.UTC()
 			when = &t
@@ -334,7 +334,7 @@ func (h *Handler) readImages(c echo.Context, d *composeData, dir string) ([]cont
 				continue
 			}
 			if alt == "" {
-				d.Errors["malt"+n] = h.ui.T("Describe the image for people who cannot see it.")
+				d.Errors["malt"+n] = h.ui(c).T("Describe the image for people who cannot see it.")
 			}
 			file, err := h.stageStored(c.Request().Context(), m.Path, dir, "keep"+n)
 			if err != nil {
@@ -364,11 +364,11 @@ func (h *Handler) readImages(c echo.Context, d *composeData, dir string) ([]cont
 		}
 		d.F.NewAlts["alt"+n] = alt
 		if alt == "" {
-			d.Errors["alt"+n] = h.ui.T("Describe the image for people who cannot see it.")
+			d.Errors["alt"+n] = h.ui(c).T("Describe the image for people who cannot see it.")
 		}
 		path, err := saveUpload(fh, dir, n)
 		if errors.Is(err, errNotImage) {
-			d.Errors["image"+n] = h.ui.T("This file is not an image: use JPEG, PNG, GIF or WebP.")
+			d.Errors["image"+n] = h.ui(c).T("This file is not an image: use JPEG, PNG, GIF or WebP.")
 			continue
 		}
 		if err != nil {
@@ -377,7 +377,7 @@ func (h *Handler) readImages(c echo.Context, d *composeData, dir string) ([]cont
 		out = append(out, content.Image{File: path, Alt: alt})
 	}
 	if len(out) > content.MaxImages {
-		d.Errors["form"] = h.ui.T("A statement may have at most 4 images.")
+		d.Errors["form"] = h.ui(c).T("A statement may have at most 4 images.")
 	}
 	return out, nil
 }
@@ -463,11 +463,11 @@ func (h *Handler) translateStatement(c echo.Context) error {
 	lang, err := content.NormalizeLanguage(t.Language)
 	switch {
 	case err != nil:
-		d.TErrors["tlang"] = h.ui.T("Unknown language: use a code such as ar or en.")
+		d.TErrors["tlang"] = h.ui(c).T("Unknown language: use a code such as ar or en.")
 	case lang == st.Language:
-		d.TErrors["tlang"] = h.ui.T("This is the statement's own language: choose another.")
+		d.TErrors["tlang"] = h.ui(c).T("This is the statement's own language: choose another.")
 	}
-	t.Title, t.Summary, t.ContentWarning, t.Body = h.readTexts(c, "t", h.ui.T("A translation needs a title."), d.TErrors)
+	t.Title, t.Summary, t.ContentWarning, t.Body = h.readTexts(c, "t", h.ui(c).T("A translation needs a title."), d.TErrors)
 	if len(d.TErrors) > 0 {
 		return h.renderCompose(c, http.StatusBadRequest, d)
 	}
@@ -493,19 +493,19 @@ func (h *Handler) translateStatement(c echo.Context) error {
 func (h *Handler) readTexts(c echo.Context, prefix, noTitle string, errs map[string]string) (title, summary, cw, body string) {
 	var ok bool
 	if title, ok = fieldText(c.FormValue(prefix+"title"), content.MaxTitleLength); !ok {
-		errs[prefix+"title"] = h.ui.T("The title is too long.")
+		errs[prefix+"title"] = h.ui(c).T("The title is too long.")
 	} else if title == "" {
 		errs[prefix+"title"] = noTitle
 	}
 	if summary, ok = fieldText(c.FormValue(prefix+"summary"), 1000); !ok {
-		errs[prefix+"summary"] = h.ui.T("The lead is too long.")
+		errs[prefix+"summary"] = h.ui(c).T("The lead is too long.")
 	}
 	if cw, ok = fieldText(c.FormValue(prefix+"cw"), 300); !ok {
-		errs[prefix+"cw"] = h.ui.T("The content warning is too long.")
+		errs[prefix+"cw"] = h.ui(c).T("The content warning is too long.")
 	}
 	body = strings.TrimSpace(strings.ReplaceAll(c.FormValue(prefix+"body"), "\r\n", "\n"))
 	if len(body) > federation.MaxBodyBytes {
-		errs[prefix+"body"] = h.ui.T("The text is too long.")
+		errs[prefix+"body"] = h.ui(c).T("The text is too long.")
 	}
 	return title, summary, cw, body
 }

@@ -56,7 +56,7 @@ func (h *Handler) users(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.render(c, http.StatusOK, "users", h.ui.T("Users"), d)
+	return h.render(c, http.StatusOK, "users", h.ui(c).T("Users"), d)
 }
 
 // usersData reads every user and every actor.
@@ -156,13 +156,12 @@ func (h *Handler) createUser(c echo.Context) error {
 	if derr != nil {
 		return derr
 	}
-	msg, _ := he.Message.(string)
-	d.Error, d.Username, d.Role = h.ui.Message(msg), c.FormValue("username"), c.FormValue("role")
+	d.Error, d.Username, d.Role = h.errorText(c, he), c.FormValue("username"), c.FormValue("role")
 	form, _ := c.FormParams()
 	for i := range d.Choices {
 		d.Choices[i].Checked = slices.Contains(form["actor"], d.Choices[i].Actor.Username)
 	}
-	return h.render(c, he.Code, "users", h.ui.T("Users"), d)
+	return h.render(c, he.Code, "users", h.ui(c).T("Users"), d)
 }
 
 // addUser is createUser's work: nil after a redirect, an *echo.HTTPError
@@ -212,9 +211,24 @@ func userNewPassword(c echo.Context) (string, error) {
 	if pw != again {
 		return "", echo.NewHTTPError(http.StatusBadRequest, "The password and its repetition differ.")
 	}
+	return hashPassword(pw)
+}
+
+// maxPasswordBytes is bcrypt's limit, which storage.HashPassword enforces.
+const maxPasswordBytes = 72
+
+// hashPassword hashes a new password, or says in the editor's language
+// why it is refused (storage.HashPassword's own reasons are English).
+func hashPassword(pw string) (string, error) {
+	switch {
+	case len(pw) < storage.MinPasswordLength:
+		return "", httpErrorf(http.StatusBadRequest, "The password is too short: it needs at least %d characters.", storage.MinPasswordLength)
+	case len(pw) > maxPasswordBytes:
+		return "", httpErrorf(http.StatusBadRequest, "The password is too long: at most %d bytes (a letter of the Arabic alphabet takes two).", maxPasswordBytes)
+	}
 	hash, err := storage.HashPassword(pw)
 	if err != nil {
-		return "", echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("The password is refused: %v.", err))
+		return "", fmt.Errorf("admin: hash password: %w", err)
 	}
 	return hash, nil
 }
