@@ -55,7 +55,7 @@ func englishPhrases(set *i18n.Set, keys []i18n.Key, lang string) func(body strin
 	ui := set.UI(lang)
 	var phrases []string
 	for _, k := range keys {
-		if !strings.Contains(k.Text, "%") && ui.T(k.Text) == k.Text {
+		if !strings.Contains(k.Text, "%") && set.Has(lang, k.Text) && ui.T(k.Text) == k.Text {
 			continue
 		}
 		for _, part := range verbs.Split(k.Text, -1) {
@@ -122,6 +122,11 @@ func TestAdminPagesInEveryLanguage(t *testing.T) {
 			res, body := c.postForm("/admin/language", url.Values{"lang": {l.Tag}, "back": {"/admin/account"}})
 			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin/account" {
 				t.Fatalf("choose %s = %d %s %.300s", l.Tag, res.StatusCode, res.Header.Get("Location"), body)
+			}
+			for _, k := range keys {
+				if l.Tag != "en" && !set.Has(l.Tag, k.Text) {
+					t.Errorf("%s.json lacks %q (%s)", l.Tag, k.Text, k.Where)
+				}
 			}
 			english := englishPhrases(set, keys, l.Tag)
 			want := l.Tag + " " + ui.Dir()
