@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/federation/iri"
+	"github.com/tadamun/tadamun/federation/websub"
 	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/web/cache"
 	"github.com/tadamun/tadamun/web/feeds"
@@ -180,42 +183,112 @@ func initial(name string) string {
 
 // partnersFeed serves /partners/feed.rss|atom|json: the partners' latest
 // posts, each attributed to its author and in its author's language, with
-// the validators and the cache of the other feeds. The cached rendering is
-// keyed on the feed's address and versioned with PartnerVersion, which
-// moves with any partner post, profile or follow.
+// the validators and the cache of the other feeds.
 func (s *Server) partnersFeed(name string) echo.HandlerFunc {
-	format := feedFormats[name]
 	return func(c echo.Context) error {
-		ctx := c.Request().Context()
-		si, err := s.site(ctx)
+		e, err := s.partnersFeedEntry(c.Request().Context(), name)
 		if err != nil {
 			return err
 		}
-		f := feeds.Feed{Title: s.ui.T("Partners") + " · " + si.Name,
-			Description: s.ui.T("The organisations %s follows, and their latest posts.", si.Name),
-			Link:        s.iri.Partners(), Self: s.iri.PartnersFeed(name)}
-		pv, err := s.store.PartnerVersion(ctx)
-		if err != nil {
-			return err
+		h := c.Response().Header()
+		for k, v := range e.Header {
+			h[k] = v[:len(v):len(v)] // an Add by anyone later copies rather than writes into the cached slice
 		}
-		version := pv + "|" + f.Title + "|" + f.Description
-		e, ok := s.feeds.Get(f.Self)
-		if !ok || e.Version != version {
-			if e, err = s.renderPartnersFeed(ctx, f, format.render, format.ctype, version); err != nil {
-				return err
-			}
-			s.feeds.Put(f.Self, e)
-		}
-		c.Response().Header().Set("Cache-Control", "public, max-age=300")
 		return serveBody(c, e.ContentType, e.Body, e.ETag, e.Modified)
 	}
 }
 
-func (s *Server) renderPartnersFeed(ctx context.Context, f feeds.Feed, render func(feeds.Feed, []feeds.Item) ([]byte, error),
-	ctype, version string) (cache.Entry, error) {
-	objs, err := s.store.PartnerPosts(ctx, "", nil, FeedSize)
+// partnersFeedEntry is the partners' feed in the format called name, from
+// the feed cache when current. The rendering is keyed on the feed's address
+// and versioned with PartnerVersion, which moves with any partner post,
+// profile or follow. Like the node's own feeds it is a WebSub topic: it
+// names the hubs and itself, in the body and in Link headers, and the
+// pushes to its subscribers send these bytes (websub.go, watchPartners).
+func (s *Server) partnersFeedEntry(ctx context.Context, name string) (cache.Entry, error) {
+	format := feedFormats[name]
+	f, err := s.partnersFeedOf(ctx, name)
 	if err != nil {
 		return cache.Entry{}, err
+	}
+	pv, err := s.store.PartnerVersion(ctx)
+	if err != nil {
+		return cache.Entry{}, err
+	}
+	version := pv + "|" + f.Title + "|" + f.Description + "|" + strings.Join(f.Hubs, " ")
+	if e, ok := s.feeds.Get(f.Self); ok && e.Version == version {
+		return e, nil
+	}
+	items, modified, err := s.partnerItems(ctx)
+	if err != nil {
+		return cache.Entry{}, err
+	}
+	f.Updated = modified
+	body, err := format.render(f, items)
+	if err != nil {
+		return cache.Entry{}, err
+	}
+	header := http.Header{"Cache-Control": feedHeader["Cache-Control"]}
+	if len(f.Hubs) > 0 {
+		// WebSub §4: discovery by Link headers as well as in the body.
+		header["Link"] = []string{websub.LinkHeader(f.Hubs, f.Self)}
+	}
+	e := cache.Entry{Body: body, ContentType: format.ctype, ETag: etagOf(body), Modified: modified, Version: version,
+		Header: header}
+	s.feeds.Put(f.Self, e)
+	return e, nil
+}
+
+// partnersFeedOf describes the partners' feed in the format called name.
+func (s *Server) partnersFeedOf(ctx context.Context, name string) (feeds.Feed, error) {
+	si, err := s.site(ctx)
+	if err != nil {
+		return feeds.Feed{}, err
+	}
+	return feeds.Feed{Title: s.ui.T("Partners") + " · " + si.Name,
+		Description: s.ui.T("The organisations %s follows, and their latest posts.", si.Name),
+		Link:        s.iri.Partners(), Self: s.iri.PartnersFeed(name), Hubs: s.websubHubs()}, nil
+}
+
+// partnersTopic reads a WebSub topic as one of the partners' feeds: the
+// format's name, and whether raw is exactly such a feed's address.
+func (s *Server) partnersTopic(raw string) (string, bool) {
+	for name := range feedFormats {
+		if raw == s.iri.PartnersFeed(name) {
+			return name, true
+		}
+	}
+	return "", false
+}
+
+// partnersFingerprint is a digest of what the partners' feed says, and its
+// addresses in every format: the WebSub watch's view of it (websub.go). As
+// for the own feeds (hub.fingerprint) it is taken from the Atom rendering
+// without the feed's <updated> time, which a partner's profile refreshed
+// with nothing new in it would move.
+func (s *Server) partnersFingerprint(ctx context.Context) (string, []string, error) {
+	f, err := s.partnersFeedOf(ctx, iri.FeedAtom)
+	if err != nil {
+		return "", nil, err
+	}
+	items, _, err := s.partnerItems(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	body, err := feeds.Atom(f, items)
+	if err != nil {
+		return "", nil, err
+	}
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:]), []string{s.iri.PartnersFeed(iri.FeedRSS), s.iri.PartnersFeed(iri.FeedAtom),
+		s.iri.PartnersFeed(iri.FeedJSON)}, nil
+}
+
+// partnerItems reads the partners' latest posts as feed items, and the
+// newest change among them.
+func (s *Server) partnerItems(ctx context.Context) ([]feeds.Item, time.Time, error) {
+	objs, err := s.store.PartnerPosts(ctx, "", nil, FeedSize)
+	if err != nil {
+		return nil, time.Time{}, err
 	}
 	items := make([]feeds.Item, 0, len(objs))
 	var modified time.Time
@@ -251,12 +324,7 @@ func (s *Server) renderPartnersFeed(ctx context.Context, f feeds.Feed, render fu
 			modified = o.Author.UpdatedAt
 		}
 	}
-	f.Updated = modified
-	body, err := render(f, items)
-	if err != nil {
-		return cache.Entry{}, err
-	}
-	return cache.Entry{Body: body, ContentType: ctype, ETag: etagOf(body), Modified: modified, Version: version}, nil
+	return items, modified, nil
 }
 
 // partnerTitleRunes bounds a feed title made from a post's text.

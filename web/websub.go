@@ -96,6 +96,8 @@ type hub struct {
 	written time.Time // newest statement write seen
 	due     time.Time // readers' time of the last check
 	actors  string    // ActorsChanged at the last check
+	// partners is the partners' version at the last check ("" before).
+	partners string
 }
 
 // websubHubs is what the feeds advertise: the node's own endpoint first,
@@ -255,9 +257,13 @@ func leaseOf(v string) (time.Duration, error) {
 	return min(max(time.Duration(n)*time.Second, minLease), maxLease), nil
 }
 
-// topic checks that raw is exactly one of the node's statement feeds and
-// returns its selection and format. The error says what to send instead.
+// topic checks that raw is exactly one of the node's feeds (of statements,
+// or the partners' feed) and returns its selection and format. The error
+// says what to send instead.
 func (h *hub) topic(ctx context.Context, raw string) (selection, string, error) {
+	if name, ok := h.s.partnersTopic(raw); ok {
+		return selection{kind: selPartners}, name, nil
+	}
 	base := h.s.iri.Base()
 	sel, name, ok := topicPath(base, raw)
 	if !ok {
@@ -318,6 +324,13 @@ func (h *hub) Render(ctx context.Context, topic string) ([]byte, string, error) 
 	if err != nil {
 		return nil, "", err
 	}
+	if sel.kind == selPartners {
+		e, err := h.s.partnersFeedEntry(ctx, name)
+		if err != nil {
+			return nil, "", err
+		}
+		return e.Body, e.ContentType, nil
+	}
 	f, q, err := h.s.feedOf(ctx, sel, name)
 	if err != nil {
 		return nil, "", err
@@ -371,7 +384,11 @@ func (h *hub) check(ctx context.Context, first bool) error {
 	}
 	actors := actorsAt.UTC().Format(time.RFC3339Nano)
 	marker := readers + "|" + actors
-	if !first && marker == h.marker {
+	partners, err := h.partnersVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if !first && marker == h.marker && partners == h.partners {
 		return nil
 	}
 	notify := true
@@ -382,6 +399,21 @@ func (h *hub) check(ctx context.Context, first bool) error {
 		}
 		notify = n > 0
 	}
+	if first || partners != h.partners {
+		if err := h.advancePartners(ctx, notify); err != nil {
+			return err
+		}
+		h.partners = partners
+	}
+	if !first && marker == h.marker {
+		return nil
+	}
+	return h.checkStatements(ctx, now, marker, actors, first, notify)
+}
+
+// checkStatements is check's look at the feeds of statements, after their
+// marker (the readers' version and the actors' change time) moved.
+func (h *hub) checkStatements(ctx context.Context, now time.Time, marker, actors string, first, notify bool) error {
 	changed, newest, err := h.store.WebSubChangedStatements(ctx, h.written, h.due, now, maxChangedPerCheck)
 	if err != nil {
 		return err
@@ -409,6 +441,9 @@ func (h *hub) check(ctx context.Context, first bool) error {
 		return err
 	}
 	for _, t := range topics {
+		if _, ok := h.s.partnersTopic(t); ok {
+			continue // watched by its own version (advancePartners)
+		}
 		if sel, _, ok := topicPath(h.s.iri.Base(), t); ok {
 			add(sel)
 		}
@@ -503,4 +538,39 @@ func (h *hub) fingerprint(ctx context.Context, sel selection) (string, []string,
 	sum := sha256.Sum256(body)
 	stem := strings.TrimSuffix(f.Self, iri.FeedAtom)
 	return hex.EncodeToString(sum[:]), []string{stem + iri.FeedRSS, stem + iri.FeedAtom, stem + iri.FeedJSON}, nil
+}
+
+// selPartners is the partners' feed as a WebSub selection: its key in
+// websub_topics. It is no selection of statements (feedOf knows nothing
+// of it); the hub reads and renders it through partners.go.
+const selPartners = "partners"
+
+// partnersVersion is the partners' version (storage.Store.PartnerVersion:
+// their posts, profiles and follows), read through the version gate, which
+// answers from memory while the data generation stands: an idle watch
+// costs no query for it.
+func (h *hub) partnersVersion(ctx context.Context) (string, error) {
+	return h.s.gate.do(ctx, "websub:"+selPartners, func(ctx context.Context) (string, error) {
+		return h.s.store.PartnerVersion(ctx)
+	})
+}
+
+// advancePartners fingerprints the partners' feed and records it, as
+// advance does for a selection of statements: when that moved the
+// recorded version, a post stored or relayed by any process (or a
+// partner's new name) has changed the feed, and its subscribers' pushes
+// and the external hubs' pings are queued.
+func (h *hub) advancePartners(ctx context.Context, notify bool) error {
+	version, topics, err := h.s.partnersFingerprint(ctx)
+	if err != nil {
+		return err
+	}
+	moved, err := h.store.AdvanceWebSubTopic(ctx, selPartners, version, topics, h.s.cfg.WebSub.Hubs, notify)
+	if err != nil {
+		return err
+	}
+	if moved && notify {
+		h.worker.Notify()
+	}
+	return nil
 }

@@ -427,15 +427,16 @@ func TestWebSubRate(t *testing.T) {
 	}
 }
 
-// TestWebSubFeedsAdvertiseHubs: every feed names the hubs and itself, in
-// its body (read by gofeed) and in Link headers.
+// TestWebSubFeedsAdvertiseHubs: every feed (the partners' too) names the
+// hubs and itself, in its body (read by gofeed) and in Link headers.
 func TestWebSubFeedsAdvertiseHubs(t *testing.T) {
 	n := newHubNode(t, storagetest.SQLiteURL(t), web.WebSubConfig{SelfHub: true, Hubs: []string{"https://hub.example/"}})
 	if _, err := n.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi"}); err != nil {
 		t.Fatal(err)
 	}
 	n.publish(t, "icssi", "---\ntitle: One\nlanguage: ar\ntags: [حقوق]\n---\nنص.\n")
-	for _, p := range []string{"/feed.rss", "/feed.atom", "/feed.json", "/@icssi/feed.rss", "/ar/feed.atom", "/tags/حقوق/feed.json"} {
+	for _, p := range []string{"/feed.rss", "/feed.atom", "/feed.json", "/@icssi/feed.rss", "/ar/feed.atom", "/tags/حقوق/feed.json",
+		"/partners/feed.rss", "/partners/feed.atom", "/partners/feed.json"} {
 		t.Run(p, func(t *testing.T) {
 			res, body := n.get(t, p)
 			if res.StatusCode != 200 {
@@ -510,5 +511,74 @@ func TestWebSubTwoProcesses(t *testing.T) {
 				t.Errorf("%d pushes of one change, want 1", pushes)
 			}
 		})
+	}
+}
+
+// TestWebSubPartnersFeed: the partners' feed is a WebSub topic like the
+// node's own feeds. A subscriber of /partners/feed.atom receives the
+// signed feed when a partner's post is stored (as the inbox stores a post
+// it then relays), by this process and by another one on the same
+// database, and the external hub is pinged for the feed in every format;
+// on both databases.
+func TestWebSubPartnersFeed(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) { testWebSubPartnersFeed(t, b.URL) })
+	}
+}
+
+func testWebSubPartnersFeed(t *testing.T, dbURL string) {
+	ctx := context.Background()
+	ext := newFakeHub(t)
+	n := newHubNode(t, dbURL, web.WebSubConfig{SelfHub: true, Hubs: []string{ext.srv.URL + "/"},
+		Client: transport.New(transport.Config{AllowPrivate: true})})
+	p := partnerNetOn(t, n.node)
+	mena := p.partner(t, "mena", "mena.test", "شبكة المنطقة", false)
+	p.post(t, mena, "1", "ar", "<p>نص أول</p>", time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), nil)
+	eventually(t, "the first look at the feeds", func() bool {
+		return storagetest.Count(t, dbURL, `SELECT COUNT(*) FROM websub_topics WHERE selection = 'actor:icssi'`) == 1
+	})
+
+	topic := "http://node.test/partners/feed.atom"
+	sub := newSubscriber(t, false)
+	callback := sub.srv.URL + "/cb"
+	if code, msg := n.subscribeForm(t, url.Values{"hub.mode": {"subscribe"}, "hub.topic": {topic},
+		"hub.callback": {callback}, "hub.secret": {hubSecret}}); code != http.StatusAccepted {
+		t.Fatalf("subscribe: %d %s", code, msg)
+	}
+	eventually(t, "the verified subscription", func() bool {
+		_, err := n.store.ActiveWebSubscription(ctx, topic, callback)
+		return err == nil
+	})
+	if _, pushes := sub.count(); pushes != 0 {
+		t.Fatalf("%d pushes before any change", pushes)
+	}
+
+	start := time.Now()
+	p.post(t, mena, "2", "en", "<p>Water reaches the camps</p>", time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), nil)
+	got := awaitPush(t, sub, "a partner's post stored by this process")
+	t.Logf("push received %v after the post was stored", got.at.Sub(start))
+	checkPush(t, got, topic, "Water reaches the camps")
+	for _, f := range []string{"http://node.test/partners/feed.rss", topic, "http://node.test/partners/feed.json"} {
+		eventually(t, "a ping for "+f, func() bool { return ext.pinged(f) > 0 })
+	}
+
+	// Another process (the inbox of a second serve, on the same
+	// database) stores the next post.
+	other := &partnerNet{node: &node{store: storagetest.Open(t, dbURL)}, actor: p.actor}
+	start = time.Now()
+	other.post(t, mena, "3", "en", "<p>Schools open again</p>", time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), nil)
+	got = awaitPush(t, sub, "a partner's post stored by another process")
+	t.Logf("push received %v after the other process stored the post", got.at.Sub(start))
+	checkPush(t, got, topic, "Schools open again")
+
+	eventually(t, "the queue to empty", func() bool {
+		return storagetest.Count(t, dbURL, `SELECT COUNT(*) FROM websub_jobs`) == 0
+	})
+	if _, pushes := sub.count(); pushes != 2 {
+		t.Errorf("%d pushes of two changes, want 2", pushes)
+	}
+	// The node's own feeds did not change.
+	if n := ext.pinged("http://node.test/feed.atom"); n != 0 {
+		t.Errorf("the node's feed, which did not change, was pinged %d times", n)
 	}
 }
