@@ -129,7 +129,10 @@ func FuzzDecodeJSONMatchesReference(f *testing.F) {
 		if err == nil && !reflect.DeepEqual(got, want) {
 			t.Fatalf("decodeJSON %v, reference %v", got, want)
 		}
-		if errors.Is(refErr, errAmbiguousJSON) != errors.Is(err, errAmbiguousJSON) {
+		// Of a document that is not JSON at all, the reference (reading
+		// as it goes) may report an ambiguity met before the syntax error;
+		// both refuse it, and which reason is given does not matter.
+		if json.Valid(body) && errors.Is(refErr, errAmbiguousJSON) != errors.Is(err, errAmbiguousJSON) {
 			t.Fatalf("ambiguity: decodeJSON %v, reference %v", err, refErr)
 		}
 	})
@@ -173,7 +176,7 @@ func TestDecodeJSONEdges(t *testing.T) {
 		got, err := decodeJSON([]byte(s))
 		want, refErr := referenceDecodeJSON([]byte(s))
 		if (err == nil) != (refErr == nil) || (err == nil && !reflect.DeepEqual(got, want)) ||
-			errors.Is(err, errAmbiguousJSON) != errors.Is(refErr, errAmbiguousJSON) {
+			json.Valid([]byte(s)) && errors.Is(err, errAmbiguousJSON) != errors.Is(refErr, errAmbiguousJSON) {
 			t.Errorf("%.80q: decodeJSON (%v, %v), reference (%v, %v)", s, got, err, want, refErr)
 		}
 	}

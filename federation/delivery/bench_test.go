@@ -46,6 +46,10 @@ type benchFleet struct {
 	// a waiter need not poll.
 	goal    atomic.Int64
 	reached chan struct{}
+	// firstHit and lastHit are the times (UnixNano) of the first and the
+	// latest POST since they were last zeroed: how long a fan-out takes to
+	// start, and how long it takes to end once the last POST is in.
+	firstHit, lastHit atomic.Int64
 }
 
 type benchServer struct {
@@ -166,6 +170,10 @@ func (f *benchFleet) handler(s *benchServer) http.Handler {
 			return
 		}
 		s.hits.Add(1)
+		now := time.Now().UnixNano()
+		f.firstHit.CompareAndSwap(0, now)
+		for last := f.lastHit.Load(); last < now && !f.lastHit.CompareAndSwap(last, now); last = f.lastHit.Load() {
+		}
 		if f.hits.Add(1) == f.goal.Load() {
 			select {
 			case f.reached <- struct{}{}:

@@ -57,6 +57,7 @@ func BenchmarkFanOutRatio(b *testing.B) {
 
 	rounds := max(1, (b.N+fleetHosts-1)/fleetHosts)
 	var signing, bare, fanout, enqueue time.Duration
+	var ramp, tail time.Duration // from the start to the first POST; from the last POST to every row settled
 	var signingCPU, bareCPU, fanoutCPU time.Duration
 	var peak atomic.Int64
 	b.ResetTimer()
@@ -73,6 +74,8 @@ func BenchmarkFanOutRatio(b *testing.B) {
 		before := f.serverHits()
 		stop := sampleRSS(&peak)
 		b.StartTimer()
+		f.firstHit.Store(0)
+		f.lastHit.Store(0)
 		c3 := processCPU()
 		start := time.Now()
 		f.goal.Store(f.hits.Load() + fleetHosts)
@@ -85,6 +88,8 @@ func BenchmarkFanOutRatio(b *testing.B) {
 		}
 		fanout += time.Since(start)
 		fanoutCPU += processCPU() - c3
+		ramp += time.Duration(f.firstHit.Load() - start.UnixNano())
+		tail += time.Since(time.Unix(0, f.lastHit.Load()))
 		b.StopTimer()
 		stop()
 		f.checkOneEach(b, before)
@@ -115,6 +120,8 @@ func BenchmarkFanOutRatio(b *testing.B) {
 	b.ReportMetric(perPost(signingCPU)/perPost(fanoutCPU), "cpu-ratio")
 	b.ReportMetric(busy(fanoutCPU, fanout)/busy(signingCPU, signing), "busy-ratio")
 	b.ReportMetric(float64(enqueue.Microseconds())/1000/float64(rounds), "enqueue-ms")
+	b.ReportMetric(float64(ramp.Microseconds())/1000/float64(rounds), "first-post-ms")
+	b.ReportMetric(float64(tail.Microseconds())/1000/float64(rounds), "settle-ms")
 	b.ReportMetric(peakRSSTarget, "rss-target-MB")
 	// How busy the machine was: on a shared machine the ratio is only as
 	// good as the cores the run got (cores busy, in the log line).
