@@ -31,8 +31,8 @@ func TestBrowserAdminInArabic(t *testing.T) {
 	}
 	type layout struct {
 		Lang, HTMLDir, BodyDir, MainDir, ThAlign string
-		BrandRight, WhoRight, NavRight            float64
-		Scripts                                   int
+		BrandRight, WhoRight, NavRight           float64
+		Scripts                                  int
 	}
 	const read = `(() => {
 		const r = s => document.querySelector(s).getBoundingClientRect();
