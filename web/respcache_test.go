@@ -14,11 +14,13 @@ import (
 
 	"github.com/andybalholm/brotli"
 	"github.com/mmcdole/gofeed"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/content"
 	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/storage/storagetest"
+	"github.com/tadamun/tadamun/web"
 )
 
 // The rendered-response cache: every surface shows a change on the very
@@ -488,6 +490,86 @@ func TestResponseCachePartners(t *testing.T) {
 		id := strconv.Itoa(i + 2)
 		changed(t, p.node, path, nil, "Word number "+id, func() {
 			p.post(t, r, id, "en", "<p>Word number "+id+"</p>", at.Add(time.Duration(i+1)*time.Hour), nil)
+		})
+	}
+}
+
+// cacheMetric reads one of a cache's gauges or counters from the registry
+// the server was given.
+func cacheMetric(t *testing.T, reg *prometheus.Registry, name, cache string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "cache" && l.GetValue() == cache {
+					if g := m.GetGauge(); g != nil {
+						return g.GetValue()
+					}
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s{cache=%q}", name, cache)
+	return 0
+}
+
+// TestResponseCacheBound: the configured bound is the one applied, with
+// every compressed form counted; a small one evicts, and a negative one
+// keeps nothing while the answers stay whole, in every coding.
+func TestResponseCacheBound(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		bound        int64
+		maxEntries   float64
+		wantEvicting bool
+	}{
+		{"default", 0, 6, false},
+		{"40KiB", 40 << 10, 5, true}, // room for five pages with their forms, not six
+		{"none", -1, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg := prometheus.NewRegistry()
+			n := newNodeConfig(t, storagetest.SQLiteURL(t), func(c *web.Config) {
+				c.ResponseCacheBytes, c.FeedCacheBytes, c.Metrics = tc.bound, tc.bound, reg
+			})
+			if _, err := n.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi"}); err != nil {
+				t.Fatal(err)
+			}
+			var paths []string
+			for i := 0; i < 6; i++ {
+				st := n.publish(t, "icssi", "---\ntitle: Statement "+strconv.Itoa(i)+"\nlanguage: en\n---\n"+seedBody+"\n")
+				paths = append(paths, "/@icssi/"+st.Slug)
+			}
+			for _, p := range append(paths, "/feed.atom") {
+				_, plain := n.get(t, p, "Accept-Encoding", "identity")
+				res, br := n.get(t, p, "Accept-Encoding", "br")
+				if res.StatusCode != 200 || (res.Header.Get("Content-Encoding") == "br" && decoded(t, "br", br) != plain) {
+					t.Fatalf("%s: %d, %q: not the identity body", p, res.StatusCode, res.Header.Get("Content-Encoding"))
+				}
+			}
+			want := tc.bound
+			if want == 0 {
+				want = web.DefaultResponseCacheBytes
+			}
+			if got := cacheMetric(t, reg, "tadamun_cache_max_bytes", "responses"); got != float64(want) {
+				t.Errorf("bound %v, want %d", got, want)
+			}
+			held, entries := cacheMetric(t, reg, "tadamun_cache_bytes", "responses"), cacheMetric(t, reg, "tadamun_cache_entries", "responses")
+			evicted := cacheMetric(t, reg, "tadamun_cache_evictions_total", "responses")
+			if held > max(float64(want), 0) || entries > tc.maxEntries || (evicted > 0) != tc.wantEvicting {
+				t.Errorf("%v bytes in %v entries, %v evicted; bound %d", held, entries, evicted, want)
+			}
+			if tc.bound < 0 && cacheMetric(t, reg, "tadamun_cache_entries", "feeds") != 0 {
+				t.Error("the feed cache kept a feed with a negative bound")
+			}
 		})
 	}
 }

@@ -42,11 +42,13 @@ type Config struct {
 	// (bursts of twice that pass); 0 turns the limit off.
 	RateLimit float64
 	// ResponseCacheBytes bounds the memory of rendered pages, documents
-	// and feeds kept for reuse, with their gzip forms (respcache.go); 0
-	// means DefaultResponseCacheBytes.
+	// and WebFinger answers kept for reuse, with their gzip and brotli
+	// forms (respcache.go); 0 means DefaultResponseCacheBytes, and a
+	// negative bound keeps nothing (every request renders).
 	ResponseCacheBytes int64
-	// FeedCacheBytes bounds the memory of rendered feeds kept for reuse; 0
-	// means DefaultFeedCacheBytes.
+	// FeedCacheBytes bounds the memory of rendered feeds kept for reuse,
+	// with their compressed forms; 0 means DefaultFeedCacheBytes, and a
+	// negative bound keeps nothing.
 	FeedCacheBytes int64
 	// MetricsAccess says who may read /metrics; "" means MetricsLoopback.
 	MetricsAccess MetricsAccess
