@@ -76,8 +76,9 @@ func englishPhrases(set *i18n.Set, keys []i18n.Key, lang string) func(body strin
 	}
 }
 
-// latinCount is a table cell holding only a number in Latin digits.
-var latinCount = regexp.MustCompile(`<td(?: class="num")?>[0-9]+</td>`)
+// latinCount is an element holding only a number in Latin digits (a count,
+// an error page's status code, a profile field's number).
+var latinCount = regexp.MustCompile(`>\s*[0-9]+\s*<`)
 
 // TestAdminPagesInEveryLanguage: on a node whose default is English, an
 // admin chooses each shipped language with the picker in turn, and every
