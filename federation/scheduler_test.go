@@ -236,3 +236,26 @@ func TestSchedulerTwoProcesses(t *testing.T) {
 		}
 	}
 }
+
+// TestSchedulerIdle: a scheduler with nothing written meanwhile reads no
+// table while it sleeps: it only probes the data generation (which runs
+// outside the store's counted queries), and reads the next scheduled
+// time again only when that moved. SQLite, where only writes to this
+// file move it (on PostgreSQL any database on the server does).
+func TestSchedulerIdle(t *testing.T) {
+	p := newSchedProcess(t, storagetest.SQLiteURL(t))
+	if _, err := p.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi"}); err != nil {
+		t.Fatal(err)
+	}
+	p.runScheduler(t)
+	before := p.store.QueryCount()
+	// An observation window of several ticks, not a synchronisation.
+	time.Sleep(4 * 500 * time.Millisecond)
+	if n := p.store.QueryCount() - before; n != 0 {
+		t.Errorf("the idle scheduler ran %d queries in four of its ticks, want none", n)
+	}
+	// A write moves the generation: the next tick reads the next
+	// scheduled time again, and finds this statement.
+	p.schedule(t, "Later", time.Now().Add(time.Hour))
+	p.log.await(t, "scheduler: waiting")
+}
