@@ -255,8 +255,9 @@ func TestAdminLanguageChoice(t *testing.T) {
 }
 
 // TestAdminErrorsInArabic: the refusals that carry a number (a password's
-// length, an image's size) come in the editor's language, with the plural
-// form and the numerals of that language.
+// length, an image's size, a node name's length) come in the editor's
+// language, with the plural form and the numerals of that language, and
+// so do the node settings' refusals, which storage gives in English.
 func TestAdminErrorsInArabic(t *testing.T) {
 	n := adminTestNode(t, "http")
 	c := n.signedIn(t, adminName, "127.0.0.3")
@@ -289,6 +290,18 @@ func TestAdminErrorsInArabic(t *testing.T) {
 		{"a header too large", func() (*http.Response, string) {
 			return c.postMultipart("/admin/actors/icssi/profile", profileTestForm("Changed"), map[string][]byte{"header": big})
 		}, http.StatusRequestEntityTooLarge, "صورة الترويسة كبيرة جدًا: الحد الأقصى ١٠ ميغابايت."},
+		{"a node name too long", func() (*http.Response, string) {
+			return c.postForm("/admin/settings", url.Values{"name": {strings.Repeat("ن", 101)}})
+		}, http.StatusBadRequest, "الاسم طويل جدًا: ١٠٠ حرف على الأكثر."},
+		{"a node description too long", func() (*http.Response, string) {
+			return c.postForm("/admin/settings", url.Values{"name": {"x"}, "description": {strings.Repeat("و", 501)}})
+		}, http.StatusBadRequest, "الوصف طويل جدًا: ٥٠٠ حرف على الأكثر."},
+		{"a control character in the node name", func() (*http.Response, string) {
+			return c.postForm("/admin/settings", url.Values{"name": {"a\x01b"}})
+		}, http.StatusBadRequest, "يجب ألا يحتوي الاسم والوصف على محارف تحكم."},
+		{"a node language that is no tag", func() (*http.Response, string) {
+			return c.postForm("/admin/settings", url.Values{"name": {"x"}, "language": {"not a language!"}})
+		}, http.StatusBadRequest, "اللغة ليست رمز لغة مثل ar أو en أو ckb."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, body := tc.send()

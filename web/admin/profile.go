@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/text/language"
 
 	"github.com/tadamun/tadamun/federation"
 	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/storage"
+	"github.com/tadamun/tadamun/web/i18n"
 )
 
 // registerProfile puts the routes of actors' profiles, of creating actors,
@@ -165,6 +168,28 @@ func readProfileUpload(fh *multipart.FileHeader) ([]byte, error) {
 	return b, nil
 }
 
+// settingsRefusal says in the editor's language why storage refused the
+// node settings n (NodeSettings.Validate, whose reasons are English):
+// its rules, checked in its order; a reason it adds later is shown as it
+// gives it.
+func settingsRefusal(ui *i18n.UI, n storage.NodeSettings, err error) string {
+	switch {
+	case !utf8.ValidString(n.Name) || !utf8.ValidString(n.Description):
+		return ui.T("The name and description must be valid text (UTF-8).")
+	case utf8.RuneCountInString(n.Name) > storage.MaxNodeNameLength:
+		return ui.T("The name is too long: at most %d characters.", storage.MaxNodeNameLength)
+	case utf8.RuneCountInString(n.Description) > storage.MaxNodeDescriptionLength:
+		return ui.T("The description is too long: at most %d characters.", storage.MaxNodeDescriptionLength)
+	case strings.ContainsFunc(n.Name+n.Description, func(r rune) bool { return r < 0x20 && r != '\n' || r == 0x7f }):
+		return ui.T("The name and description must not hold control characters.")
+	case n.Language != "":
+		if _, perr := language.Parse(n.Language); perr != nil || len(n.Language) > 35 {
+			return ui.T("The language is not a language tag such as ar, en or ckb.")
+		}
+	}
+	return ui.Message(profileSentence(err.Error()))
+}
+
 // profileRefusal turns what the federation service refused (federation.ErrInvalid)
 // into a 400 with its reason; other errors stay server errors.
 func profileRefusal(err error) error {
@@ -246,7 +271,7 @@ func (h *Handler) saveSettings(c echo.Context) error {
 	if err := n.Validate(); err != nil {
 		// The form as sent, with the reason; nothing is stored.
 		return h.render(c, http.StatusBadRequest, "settings", h.ui(c).T("Node settings"),
-			settingsData{NodeSettings: n, Error: h.ui(c).Message(profileSentence(err.Error()))})
+			settingsData{NodeSettings: n, Error: settingsRefusal(h.ui(c), n, err)})
 	}
 	ctx := c.Request().Context()
 	if err := h.store.SetNodeSettings(ctx, n); err != nil {
