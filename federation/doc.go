@@ -9,6 +9,8 @@
 // pictures, move.go follows partners that move and moves our own actors,
 // proofs.go signs what we send with FEP-8b32 object proofs (proof/ holds
 // the cryptosuite) and inbox_proof.go checks the proofs that arrive.
+// scheduler.go sends scheduled statements at their time, woken by the data
+// generation when any process schedules one.
 //
 // It owns the rules; storage keeps the state and web carries the HTTP. The
 // subpackages split out what stands alone: iri (our addresses), content
