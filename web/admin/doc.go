@@ -51,7 +51,16 @@
 // Words: every interface word goes through {{t "English text"}} (or
 // h.ui(c).T in Go); TestTemplatesHaveNoBareWords fails on a bare word. Plural
 // messages are registered in web/i18n. Every text input and textarea gets
-// dir="auto"; every control a <label for>.
+// dir="auto"; every control a <label for>; an account's handle
+// (@username) is marked dir="ltr", so it reads @icssi in Arabic too.
+//
+// Language: each request gets the editor's language (language.go): their
+// choice from the picker at the foot of every page, kept with the user,
+// else the browser's, else the node's. h.ui(c) is it; templates are parsed
+// once per language, so {{t}}, {{date}} and {{num}} already speak it. A
+// refusal whose sentence carries a number is httpErrorf(code, "English
+// with %d.", n): the page translates it with the number's plural form and
+// numerals; a fixed sentence stays echo.NewHTTPError(code, "English.").
 //
 // Forms: every POST needs the CSRF token, or it is refused with 403 before
 // the handler runs. In a form write {{template "csrf" $}} (or "csrf" .
