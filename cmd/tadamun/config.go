@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -58,6 +59,8 @@ var settings = []setting{
 	{key: "language", env: "TADAMUN_LANGUAGE", forServ: true, help: "interface language when neither the address, the reader's choice nor the browser names a shipped one (default: the node setting, then en)"},
 	{key: "websub-hubs", env: "TADAMUN_WEBSUB_HUBS", forServ: true, help: "comma-separated https:// WebSub hubs the feeds advertise and notify on publish, edit and delete"},
 	{key: "websub-self-hub", env: "TADAMUN_WEBSUB_SELF_HUB", def: "true", forServ: true, help: "be the feeds' own WebSub hub: accept subscriptions and push new feed content (true or false)"},
+	{key: "response-cache-size", env: "TADAMUN_RESPONSE_CACHE_SIZE", def: "64MiB", forServ: true, help: "memory for rendered pages, ActivityPub documents and WebFinger answers kept for reuse, compressed forms included, e.g. 64MiB, 512KiB, 1GiB (0: keep none, render every request)"},
+	{key: "feed-cache-size", env: "TADAMUN_FEED_CACHE_SIZE", def: "32MiB", forServ: true, help: "memory for rendered RSS, Atom and JSON feeds kept for reuse, compressed forms included, e.g. 32MiB (0: keep none, render every request)"},
 	{key: "metrics-token", env: "TADAMUN_METRICS_TOKEN", forServ: true, help: "bearer token /metrics asks for with --metrics token (at least 16 characters; better in the environment than on the command line)"},
 }
 
@@ -85,7 +88,11 @@ type config struct {
 	WebSubHubs      []string // external WebSub hubs
 	WebSubSelfHub   bool     // the node is its own WebSub hub
 	MediaStore      string   // "dir" or "s3"
-	S3              mediastore.S3Config
+	// ResponseCacheBytes and FeedCacheBytes bound the rendered-response
+	// and feed caches; 0 keeps nothing (webCacheBytes).
+	ResponseCacheBytes int64
+	FeedCacheBytes     int64
+	S3                 mediastore.S3Config
 }
 
 // Scheme is the scheme of the node's public addresses: https, except for a
@@ -257,6 +264,13 @@ func buildConfig(value, source map[string]string, serve bool) (*config, error) {
 	default:
 		return nil, bad("metrics", "%q: use off, loopback or token", c.Metrics)
 	}
+	for key, dst := range map[string]*int64{"response-cache-size": &c.ResponseCacheBytes, "feed-cache-size": &c.FeedCacheBytes} {
+		n, err := parseSize(value[key])
+		if err != nil {
+			return nil, bad(key, "%v", err)
+		}
+		*dst = n
+	}
 	c.Language = strings.TrimSpace(value["language"])
 	for _, h := range strings.Split(value["websub-hubs"], ",") {
 		if h = strings.TrimSpace(h); h == "" {
@@ -299,6 +313,51 @@ func buildConfig(value, source map[string]string, serve bool) (*config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 	return c, nil
+}
+
+// minCacheSize is the smallest cache size taken other than 0: below it a
+// cache holds next to nothing, and a number without a unit ("64", meant as
+// 64MiB) would quietly turn the cache off.
+const minCacheSize = 64 << 10
+
+// sizeUnits are the units parseSize takes, in lower case: binary (KiB, MiB,
+// GiB) and decimal (kB, MB, GB), and B for bytes.
+var sizeUnits = map[string]int64{"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,
+	"kb": 1e3, "mb": 1e6, "gb": 1e9}
+
+// parseSize reads a cache size: a whole number of bytes with an optional
+// unit, e.g. 64MiB, 512KiB, 1GiB, 100MB (units in any case, a space
+// allowed before them), or 0 for no cache at all. Anything else from 1 byte
+// to minCacheSize is refused, so that a forgotten unit is not a silent
+// choice.
+func parseSize(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	i := 0
+	for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+		i++
+	}
+	unit, ok := sizeUnits[strings.ToLower(strings.TrimSpace(v[i:]))]
+	if i == 0 || !ok {
+		return 0, fmt.Errorf("%q: use a size such as 64MiB, 512KiB or 1GiB, or 0 for no cache", v)
+	}
+	n, err := strconv.ParseInt(v[:i], 10, 64)
+	if err != nil || n > math.MaxInt64/unit {
+		return 0, fmt.Errorf("%q is too large", v)
+	}
+	n *= unit
+	if n != 0 && n < minCacheSize {
+		return 0, fmt.Errorf("%q is below the smallest cache, 64KiB: give a unit (64MiB), or 0 for no cache", v)
+	}
+	return n, nil
+}
+
+// webCacheBytes turns a cache size setting into web.Config's terms, where 0
+// means the default and a negative bound keeps nothing.
+func webCacheBytes(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // mediaSettings reads media-store and, for s3, the bucket's settings. Every

@@ -5,9 +5,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tadamun/tadamun/web"
 )
 
 func resolveFor(t *testing.T, serve bool, env map[string]string, args ...string) (*config, error) {
@@ -162,5 +165,100 @@ func TestConfigMediaStore(t *testing.T) {
 	if err != nil || c.MediaStore != "s3" || c.S3.Endpoint != "s3.example:443" || c.S3.Bucket != "flag-bucket" ||
 		c.S3.SecretKey != "sk" || c.S3.Insecure {
 		t.Fatalf("from the config file and a flag: %+v %v", c, err)
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+	}{
+		{"0", 0},
+		{"0MiB", 0},
+		{"64MiB", 64 << 20},
+		{"64mib", 64 << 20},
+		{"64 MiB", 64 << 20},
+		{" 512KiB ", 512 << 10},
+		{"1GiB", 1 << 30},
+		{"100MB", 100e6},
+		{"65536", 65536},
+		{"65536B", 65536},
+		{"70kB", 70e3},
+	} {
+		if got, err := parseSize(tc.in); err != nil || got != tc.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+	for _, in := range []string{"", "MiB", "-1", "-64MiB", "1.5GiB", "64 M", "64MiBs", "64 Mi B", "sixty", "0x40",
+		"64", "1KiB", "65535", // not 0, and below the smallest cache: a forgotten unit
+		"9999999999GiB", "99999999999999999999"} {
+		if got, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) = %d, want an error", in, got)
+		}
+	}
+}
+
+// TestConfigCacheSizes: the defaults are web's; a size is read from a flag,
+// the environment or the config file; a bad one names its setting; 0 keeps
+// nothing and reaches web.Config as a negative bound.
+func TestConfigCacheSizes(t *testing.T) {
+	c, err := resolveFor(t, true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ResponseCacheBytes != web.DefaultResponseCacheBytes || c.FeedCacheBytes != web.DefaultFeedCacheBytes {
+		t.Errorf("defaults %d, %d; want web's %d, %d", c.ResponseCacheBytes, c.FeedCacheBytes,
+			web.DefaultResponseCacheBytes, web.DefaultFeedCacheBytes)
+	}
+	file := filepath.Join(t.TempDir(), "tadamun.yaml")
+	if err := os.WriteFile(file, []byte("response-cache-size: 1GiB\nfeed-cache-size: 0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = resolveFor(t, true, map[string]string{"TADAMUN_CONFIG": file})
+	if err != nil || c.ResponseCacheBytes != 1<<30 || c.FeedCacheBytes != 0 {
+		t.Fatalf("from the config file: %+v %v", c, err)
+	}
+	c, err = resolveFor(t, true, map[string]string{"TADAMUN_CONFIG": file, "TADAMUN_RESPONSE_CACHE_SIZE": "128MiB"},
+		"--feed-cache-size", "512KiB")
+	if err != nil || c.ResponseCacheBytes != 128<<20 || c.FeedCacheBytes != 512<<10 {
+		t.Fatalf("environment and flag over the file: %+v %v", c, err)
+	}
+	for _, tc := range []configCase{
+		{map[string]string{"TADAMUN_RESPONSE_CACHE_SIZE": "64"}, nil, "TADAMUN_RESPONSE_CACHE_SIZE"},
+		{nil, []string{"--response-cache-size", "-1"}, "--response-cache-size"},
+		{nil, []string{"--feed-cache-size", "32 megabytes"}, "--feed-cache-size"},
+		{map[string]string{"TADAMUN_FEED_CACHE_SIZE": "1.5GiB"}, nil, "TADAMUN_FEED_CACHE_SIZE"},
+	} {
+		_, err := resolveFor(t, true, tc.env, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %v: got %v, want an error naming %s", tc.env, tc.args, err, tc.want)
+		}
+	}
+	if webCacheBytes(0) >= 0 || webCacheBytes(64<<20) != 64<<20 {
+		t.Error("0 must reach web.Config as a negative bound (keep nothing), a size as itself")
+	}
+}
+
+var cacheBound = regexp.MustCompile(`(?m)^tadamun_cache_max_bytes\{cache="(\w+)"\} (\S+)$`)
+
+// TestServeCacheSizes: the sizes given to serve are the bounds its caches
+// report in /metrics, and a bad size stops serve at start, naming it.
+func TestServeCacheSizes(t *testing.T) {
+	dir := t.TempDir()
+	s := startServe(t, dir, cleanEnv("TADAMUN_FEED_CACHE_SIZE=0"), "--response-cache-size", "512KiB")
+	code, body := s.get(t, "/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics = %d", code)
+	}
+	got := map[string]string{}
+	for _, m := range cacheBound.FindAllStringSubmatch(body, -1) {
+		got[m[1]] = m[2]
+	}
+	if got["responses"] != "524288" || got["feeds"] != "-1" {
+		t.Errorf("cache bounds in /metrics %v, want responses 524288 and feeds -1 (none)", got)
+	}
+	r := tadamun(t, t.TempDir(), cleanEnv(), "serve", "--listen", freeAddr(t), "--response-cache-size", "64")
+	if r.code == 0 || !strings.Contains(r.stderr, "--response-cache-size") {
+		t.Errorf("serve with a size of 64 bytes: exit %d, %s", r.code, r.stderr)
 	}
 }

@@ -128,7 +128,8 @@ func serve(ctx context.Context, a *app, grace time.Duration) error {
 		}
 		srv, err := web.New(web.Config{TrustedProxies: a.cfg.TrustedProxies, Version: version, Logger: a.log, Metrics: reg,
 			RateLimit: a.cfg.RateLimit, MetricsAccess: web.MetricsAccess(a.cfg.Metrics), MetricsToken: a.cfg.MetricsToken,
-			Language: a.cfg.Language, WebSub: web.WebSubConfig{Hubs: a.cfg.WebSubHubs, SelfHub: a.cfg.WebSubSelfHub, Client: client}}, st, fed)
+			Language: a.cfg.Language, WebSub: web.WebSubConfig{Hubs: a.cfg.WebSubHubs, SelfHub: a.cfg.WebSubSelfHub, Client: client},
+			ResponseCacheBytes: webCacheBytes(a.cfg.ResponseCacheBytes), FeedCacheBytes: webCacheBytes(a.cfg.FeedCacheBytes)}, st, fed)
 		if err != nil {
 			return err
 		}
