@@ -32,7 +32,9 @@ import (
 //
 // So the next commit starts as soon as the previous one ends, and a group
 // is as large as the traffic that arrived during one commit: the busier the
-// inbox, the more activities share each flush.
+// inbox, the more activities share each flush. On SQLite, what queues while
+// a group's rows are being written joins that group before it commits
+// (insertInboundTx).
 
 // maxGroup bounds how many activities one group commit holds, and with it
 // the size of the statement that writes them.
@@ -92,7 +94,7 @@ func (s *Store) saveGrouped(ctx context.Context, a *Activity) (bool, error) {
 	g.queue = append(g.queue[:0], g.queue[n:]...)
 	g.mu.Unlock()
 
-	s.commitGroupSafe(context.WithoutCancel(ctx), batch)
+	batch = s.commitGroupSafe(context.WithoutCancel(ctx), batch)
 	for _, w := range batch[1:] {
 		w.done <- false
 	}
@@ -108,28 +110,41 @@ func (s *Store) saveGrouped(ctx context.Context, a *Activity) (bool, error) {
 	return me.fresh, me.err
 }
 
+// take removes up to n activities from the front of the queue and returns
+// them: they join the group being written.
+func (g *saveGroup) take(n int) []*groupedSave {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n = min(n, len(g.queue))
+	if n == 0 {
+		return nil
+	}
+	out := make([]*groupedSave, n)
+	copy(out, g.queue)
+	g.queue = append(g.queue[:0], g.queue[n:]...)
+	return out
+}
+
 // commitGroupSafe is commitGroup, with a panic turned into every caller's
 // error: the callers waiting on the group, and those queued behind it,
-// must hear back whatever happens.
-func (s *Store) commitGroupSafe(ctx context.Context, batch []*groupedSave) {
+// must hear back whatever happens. It returns the group as written, which
+// may have grown (see insertInboundTx).
+func (s *Store) commitGroupSafe(ctx context.Context, batch []*groupedSave) (out []*groupedSave) {
+	out = batch
 	defer func() {
 		if p := recover(); p != nil {
 			err := fmt.Errorf("storage: save activities: %v", p)
-			for _, w := range batch {
+			for _, w := range out {
 				w.fresh, w.err = false, err
 			}
 		}
 	}()
-	s.commitGroup(ctx, batch)
+	out = s.commitGroup(ctx, batch, func(grown []*groupedSave) { out = grown })
+	return out
 }
 
-// commitGroup stores a batch in one transaction. If that fails, each is
-// stored on its own, so one bad activity fails only its own caller.
-func (s *Store) commitGroup(ctx context.Context, batch []*groupedSave) {
-	if len(batch) == 1 {
-		batch[0].fresh, batch[0].err = s.insertActivity(ctx, batch[0].a)
-		return
-	}
+// stamp gives the activities of a group their ids and arrival time.
+func (s *Store) stamp(batch []*groupedSave) {
 	now := s.now()
 	for _, w := range batch {
 		if w.a.ID == "" {
@@ -137,18 +152,32 @@ func (s *Store) commitGroup(ctx context.Context, batch []*groupedSave) {
 		}
 		w.a.CreatedAt = now
 	}
+}
+
+// commitGroup stores a batch in one transaction and returns it, grown by
+// what joined it meanwhile (SQLite); grew hears of each growth as it
+// happens, so that a panic still answers every caller. If the transaction
+// fails, each is stored on its own, so one bad activity fails only its own
+// caller.
+func (s *Store) commitGroup(ctx context.Context, batch []*groupedSave, grew func([]*groupedSave)) []*groupedSave {
 	var err error
 	if s.dialect.name == "postgres" {
-		err = s.insertInboundArrays(ctx, batch, now)
+		if len(batch) == 1 {
+			batch[0].fresh, batch[0].err = s.insertActivity(ctx, batch[0].a)
+			return batch
+		}
+		s.stamp(batch)
+		err = s.insertInboundArrays(ctx, batch, batch[0].a.CreatedAt)
 	} else {
-		err = s.insertInboundTx(ctx, batch)
+		batch, err = s.insertInboundTx(ctx, batch, grew)
 	}
 	if err == nil {
-		return
+		return batch
 	}
 	for _, w := range batch {
 		w.fresh, w.err = s.insertActivity(ctx, w.a)
 	}
+	return batch
 }
 
 // insertInboundArrays stores a batch on PostgreSQL with one statement of
@@ -183,10 +212,18 @@ func (s *Store) insertInboundArrays(ctx context.Context, batch []*groupedSave, n
 // batch size. It runs on its own transaction rather than Tx: an inbound
 // activity changes nothing a reader is shown until the inbox worker acts
 // on it, and that writes (and moves the data generation) then.
-func (s *Store) insertInboundTx(ctx context.Context, batch []*groupedSave) (err error) {
+//
+// Activities that queue while the transaction is open join it before it
+// commits (up to maxGroup in all): writing a row takes a few tens of
+// microseconds, the commit's flush several times that, so a latecomer is
+// stored sooner by joining this flush than by waiting for the next, and
+// the flush is shared by more rows. It returns the batch as written.
+func (s *Store) insertInboundTx(ctx context.Context, batch []*groupedSave, grew func([]*groupedSave)) (all []*groupedSave, err error) {
+	all = batch
+	s.stamp(batch)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("storage: save activities: begin: %w", err)
+		return all, fmt.Errorf("storage: save activities: begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -194,20 +231,27 @@ func (s *Store) insertInboundTx(ctx context.Context, batch []*groupedSave) (err 
 		}
 	}()
 	q := txQueryer{s.prep, tx}
-	for rest := batch; len(rest) > 0; {
-		size := 1
-		for size*2 <= len(rest) {
-			size *= 2
+	for part := batch; len(part) > 0; {
+		for rest := part; len(rest) > 0; {
+			size := 1
+			for size*2 <= len(rest) {
+				size *= 2
+			}
+			if err = insertValues(ctx, q, rest[:size]); err != nil {
+				return all, err
+			}
+			rest = rest[size:]
 		}
-		if err = insertValues(ctx, q, rest[:size]); err != nil {
-			return err
+		if part = s.saves.take(maxGroup - len(all)); len(part) > 0 {
+			s.stamp(part)
+			all = append(all, part...)
+			grew(all)
 		}
-		rest = rest[size:]
 	}
 	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("storage: save activities: commit: %w", err)
+		return all, fmt.Errorf("storage: save activities: commit: %w", err)
 	}
-	return nil
+	return all, nil
 }
 
 // valuesInserts holds the text of the multi-row INSERT of each size.

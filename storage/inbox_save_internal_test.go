@@ -1,0 +1,52 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+)
+
+// TestLatecomersJoinTheGroup: on SQLite, activities that queue while a
+// group's transaction is open are written by it and committed with it (the
+// group that commitGroup returns includes them), each told whether it was
+// fresh; a redelivery among them is not.
+func TestLatecomersJoinTheGroup(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Config{URL: "sqlite:" + filepath.Join(t.TempDir(), "group.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	save := func(i int) *groupedSave {
+		iri := fmt.Sprintf("https://peer.test/activities/%d", i)
+		return &groupedSave{a: &Activity{IRI: iri, Direction: Inbound, Type: "Like", ActorIRI: "https://peer.test/u",
+			ObjectIRI: "https://node.test/s/1", Body: []byte(`{"id":"` + iri + `"}`)}, done: make(chan bool, 1)}
+	}
+	first := []*groupedSave{save(0), save(1)}
+	// Three wait in the queue, as callers arriving during the transaction
+	// would; one of them repeats the first's IRI.
+	late := []*groupedSave{save(2), save(3), save(0)}
+	s.saves.queue = append(s.saves.queue, late...)
+	var grown []*groupedSave
+	all := s.commitGroup(ctx, first, func(g []*groupedSave) { grown = g })
+	if len(all) != 5 || len(grown) != 5 {
+		t.Fatalf("the group wrote %d activities (grew to %d), want 5", len(all), len(grown))
+	}
+	if len(s.saves.queue) != 0 {
+		t.Fatalf("%d left in the queue", len(s.saves.queue))
+	}
+	for i, w := range all {
+		wantFresh := i != 4 // the last is the redelivery of the first
+		if w.err != nil || w.fresh != wantFresh {
+			t.Errorf("%s: fresh %v err %v, want fresh %v", w.a.IRI, w.fresh, w.err, wantFresh)
+		}
+	}
+	n, err := s.CountActivities(ctx, Inbound, "")
+	if err != nil || n != 4 {
+		t.Fatalf("%d activities stored (%v), want 4", n, err)
+	}
+}
