@@ -181,7 +181,7 @@ func New(cfg Config, store Store, fed *federation.Service) (*Server, error) {
 			},
 		}))
 	}
-	adm, err := admin.New(admin.Config{Logger: cfg.Logger, Now: cfg.Now}, store, fed, s.ui)
+	adm, err := admin.New(admin.Config{Logger: cfg.Logger, Now: cfg.Now, DefaultLanguage: s.defaultLanguage}, store, fed, s.ui)
 	if err != nil {
 		return nil, err
 	}
