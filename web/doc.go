@@ -5,7 +5,7 @@
 // and asks federation for anything that changes state or speaks the protocol.
 //
 // Rendered responses (pages, ActivityPub documents, WebFinger, feeds) are
-// kept in a byte-bounded cache with a gzip copy each: respcache.go serves
+// kept in a byte-bounded cache with a gzip and a brotli copy each: respcache.go serves
 // them by Accept-Encoding with per-encoding ETags, respversions.go says what
 // version of the data each one shows, and respgate.go lets concurrent
 // requests share one version read.

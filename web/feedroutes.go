@@ -251,7 +251,7 @@ func (s *Server) feedEntry(ctx context.Context, f feeds.Feed, q storage.Statemen
 	}
 	// Compressed once here, served many times (respcache.go).
 	e = cache.Entry{Body: body, ContentType: format.ctype, ETag: etagOf(body), Modified: modified, Version: version,
-		Gzip: gzipped(body), Header: header}
+		Gzip: gzipped(body), Brotli: brotlied(body), Header: header}
 	s.feeds.Put(f.Self, e)
 	return e, nil
 }
