@@ -18,6 +18,15 @@ const (
 	batchGap = 2 * time.Millisecond
 )
 
+// settleQueue is how many outcomes per post slot may wait for the
+// recorder. A commit now and then takes tens of milliseconds (SQLite
+// checkpoints its log after a commit, on the committing connection); with
+// room for only one outcome per slot the slots then stopped, each holding
+// its outcome, and the cores stood idle. With room for four, a stall of
+// about a tenth of a second at a thousand posts a second goes unnoticed.
+// What waits here is what a crash would send again (see recorder).
+const settleQueue = 4
+
 // posting reports whether posts are under way.
 func (w *Worker) posting() bool {
 	w.mu.Lock()
@@ -44,7 +53,7 @@ type settlement struct {
 // costs an fsync, and SQLite has one writer: a transaction per attempt
 // would make the database, not the network, the limit of a fan-out. An
 // attempt's post slot is freed as soon as its outcome is queued here (at
-// most Workers wait), but its row keeps its place in its host's limit until
+// most settleQueue×Workers wait), but its row keeps its place in its host's limit until
 // the outcome is stored. A crash loses at most the outcomes of posts under
 // way or queued, whose rows are then sent again after their lease.
 func (w *Worker) recorder(ctx context.Context, in <-chan *settlement) {

@@ -206,7 +206,7 @@ func (w *Worker) Notify() {
 // not be called again before it has returned.
 func (w *Worker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	w.settle = make(chan *settlement, w.cfg.Workers)
+	w.settle = make(chan *settlement, settleQueue*w.cfg.Workers)
 	recorded := make(chan struct{})
 	go func() {
 		defer close(recorded)
