@@ -30,12 +30,12 @@ func (s *Service) BlockAccount(ctx context.Context, who, reason string) (string,
 	case errors.Is(err, ErrInvalid) && validIRI(actorIRI):
 		// An address never seen: blocked before it ever writes.
 	case errors.Is(err, ErrInvalid):
-		return "", invalid("%q is neither @user@host of a known account nor an actor URL", who)
+		return "", reject("%q is neither @user@host of a known account nor an actor URL", who)
 	default:
 		return "", fmt.Errorf("federation: block account: %w", err)
 	}
 	if s.iri.Local(actorIRI) {
-		return "", invalid("%s is an actor of this node", actorIRI)
+		return "", reject("%s is an actor of this node", actorIRI)
 	}
 	ended, rejected := 0, 0
 	err = s.store.Tx(ctx, func(tx *storage.Store) error {
@@ -71,7 +71,7 @@ func (s *Service) UnblockAccount(ctx context.Context, who string) (string, error
 	err := s.store.Tx(ctx, func(tx *storage.Store) error { return tx.UnblockAccount(ctx, actorIRI) })
 	s.policyChanged()
 	if errors.Is(err, storage.ErrNotFound) {
-		return "", invalid("%s is not blocked", who)
+		return "", reject("%s is not blocked", who)
 	}
 	if err != nil {
 		return "", fmt.Errorf("federation: unblock account: %w", err)

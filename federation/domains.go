@@ -66,7 +66,7 @@ func (s *Service) SetDomainPolicy(ctx context.Context, domain, policy, reason st
 	switch policy {
 	case storage.PolicyBlock, storage.PolicySilence, storage.PolicyAllow:
 	default:
-		return 0, invalid("policy %q: use block, silence or allow", policy)
+		return 0, reject("policy %q: use block, silence or allow", policy)
 	}
 	removed := 0
 	err = s.store.Tx(ctx, func(tx *storage.Store) error {
@@ -108,7 +108,7 @@ func (s *Service) RemoveDomainPolicy(ctx context.Context, domain string) error {
 	err = s.store.RemoveDomainPolicy(ctx, d)
 	s.policyChanged()
 	if errors.Is(err, storage.ErrNotFound) {
-		return invalid("%s has no policy of its own (see 'tadamun domain list')", d)
+		return reject("%s has no policy of its own (see 'tadamun domain list')", d)
 	}
 	if err != nil {
 		return fmt.Errorf("federation: %w", err)
@@ -199,7 +199,7 @@ func (s *Service) FederationMode(ctx context.Context) (string, error) {
 // gets 403 before any key is fetched, and nothing is delivered to it.
 func (s *Service) SetFederationMode(ctx context.Context, mode string) error {
 	if mode != storage.FederationOpen && mode != storage.FederationAllowList {
-		return invalid("federation mode %q: use %s or %s", mode, storage.FederationOpen, storage.FederationAllowList)
+		return reject("federation mode %q: use %s or %s", mode, storage.FederationOpen, storage.FederationAllowList)
 	}
 	if err := s.store.SetFederationMode(ctx, mode); err != nil {
 		return fmt.Errorf("federation: %w", err)

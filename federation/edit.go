@@ -34,7 +34,7 @@ const (
 // checkBody refuses a text over MaxBodyBytes; what names it in the error.
 func checkBody(what, body string) error {
 	if len(body) > MaxBodyBytes {
-		return invalid("%s is %d bytes long; the limit is %d bytes (about 15,000 words)", what, len(body), MaxBodyBytes)
+		return rejectAbout(what, "{what} is %d bytes long; the limit is %d bytes (about 15,000 words)", len(body), MaxBodyBytes)
 	}
 	return nil
 }
@@ -51,7 +51,7 @@ func (s *Service) checkFits(st *storage.Statement, a *storage.Actor, now time.Ti
 		return err
 	}
 	if len(body) > MaxActivityBytes {
-		return invalid("the statement with its translations would federate as %d bytes; servers accept at most %d: shorten it or leave out a translation",
+		return reject("the statement with its translations would federate as %d bytes; servers accept at most %d: shorten it or leave out a translation",
 			len(body), MaxActivityBytes)
 	}
 	return nil
@@ -97,7 +97,7 @@ func (s *Service) Edit(ctx context.Context, id string, d *content.Draft) (*stora
 		// the transaction).
 		inbox, err := s.authorInbox(ctx, st.InReplyTo)
 		if err != nil {
-			return nil, invalid("in_reply_to %s: %v", st.InReplyTo, err)
+			return nil, reject("in_reply_to %s: %v", st.InReplyTo, err)
 		}
 		extra = append(extra, inbox)
 	}
@@ -115,9 +115,9 @@ func applySchedule(st *storage.Statement, d *content.Draft, now time.Time) error
 	if st.FederatedAt != nil || st.State == storage.StatePublished {
 		switch {
 		case d.Draft:
-			return invalid("statement %s is published: it cannot become a draft again (delete it instead)", st.ID)
+			return reject("statement %s is published: it cannot become a draft again (delete it instead)", st.ID)
 		case d.PublishAt != nil && d.PublishAt.After(now):
-			return invalid("statement %s is published: it cannot be scheduled for %s", st.ID, d.PublishAt.Format(time.RFC3339))
+			return reject("statement %s is published: it cannot be scheduled for %s", st.ID, d.PublishAt.Format(time.RFC3339))
 		case d.PublishAt != nil:
 			st.PublishedAt = d.PublishAt // back-dated
 		}
@@ -149,10 +149,10 @@ func (s *Service) Translate(ctx context.Context, id string, d *content.Draft) (*
 		return nil, invalid("%v", err)
 	}
 	if lang == st.Language {
-		return nil, invalid("%s is the statement's own language: change it with 'tadamun statement edit'", lang)
+		return nil, reject("%s is the statement's own language: change it with 'tadamun statement edit'", lang)
 	}
 	if d.Title == "" {
-		return nil, invalid("a translation needs a title")
+		return nil, reject("a translation needs a title")
 	}
 	if err := checkBody("the translation's text", d.Body); err != nil {
 		return nil, err

@@ -57,7 +57,7 @@ func (s *Service) Unfollow(ctx context.Context, username, who string) (*storage.
 	}
 	f, err := s.store.Following(ctx, local.ID, remote.ID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, invalid("@%s does not follow %s", username, who)
+		return nil, reject("@%s does not follow %s", username, who)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("federation: unfollow: %w", err)
@@ -97,7 +97,7 @@ func (s *Service) findRemote(ctx context.Context, who string) (*storage.RemoteAc
 		r, err = s.store.RemoteActorByIRI(ctx, who)
 	}
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, invalid("%s is not known here", who)
+		return nil, reject("%s is not known here", who)
 	}
 	return r, err
 }
@@ -115,7 +115,7 @@ func (s *Service) AnswerFollower(ctx context.Context, username, who string, acce
 	}
 	f, err := s.store.Follower(ctx, local.ID, remote.ID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, invalid("%s does not follow @%s", who, username)
+		return nil, reject("%s does not follow @%s", who, username)
 	}
 	if err != nil {
 		return nil, err

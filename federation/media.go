@@ -55,14 +55,14 @@ func readImages(imgs []content.Image) ([]pendingImage, error) {
 		}
 		switch {
 		case errors.Is(err, imaging.ErrTooLarge):
-			return nil, invalid("image %s is too large (at most %d MB and %d megapixels): %v", im.File, MaxImageBytes>>20,
+			return nil, reject("image %s is too large (at most %d MB and %d megapixels): %v", im.File, MaxImageBytes>>20,
 				imaging.MaxPixels/1_000_000, err)
 		case errors.Is(err, imaging.ErrNotRegular):
-			return nil, invalid("image %s is not a regular file", im.File)
+			return nil, reject("image %s is not a regular file", im.File)
 		case errors.Is(err, imaging.ErrFormat):
-			return nil, invalid("image %s: use JPEG, PNG, GIF or WebP: %v", im.File, err)
+			return nil, reject("image %s: use JPEG, PNG, GIF or WebP: %v", im.File, err)
 		case err != nil:
-			return nil, invalid("image %s: %v", im.File, err)
+			return nil, reject("image %s: %v", im.File, err)
 		}
 		out = append(out, pendingImage{data: p.Data, mediaType: p.MediaType, alt: im.Alt, width: p.Width, height: p.Height,
 			blurhash: p.Blurhash, source: sha256.Sum256(src)})

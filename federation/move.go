@@ -217,12 +217,12 @@ func (s *Service) SetAliases(ctx context.Context, username string, whos []string
 		return nil, err
 	}
 	if len(whos) > MaxAliases {
-		return nil, invalid("at most %d aliases", MaxAliases)
+		return nil, reject("at most %d aliases", MaxAliases)
 	}
 	aliases := []string{}
 	for _, who := range whos {
 		if s.onThisNode(who) {
-			return nil, invalid("%s is on this node: an alias is an account on another server", who)
+			return nil, reject("%s is on this node: an alias is an account on another server", who)
 		}
 		r, err := s.Lookup(ctx, who)
 		if err != nil {
@@ -279,7 +279,7 @@ func (s *Service) MoveActor(ctx context.Context, username, who string) (*storage
 		return nil, err
 	}
 	if s.onThisNode(who) {
-		return nil, invalid("%s is on this node: an actor moves to an account on another server", who)
+		return nil, reject("%s is on this node: an actor moves to an account on another server", who)
 	}
 	target, err := s.Lookup(ctx, who)
 	if err != nil {
@@ -288,12 +288,12 @@ func (s *Service) MoveActor(ctx context.Context, username, who string) (*storage
 	self := s.iri.Actor(a.Username)
 	aliases, movedTo := actorLinks(target.Raw)
 	if !containsString(aliases, self) {
-		return nil, invalid("%s does not list %s among the accounts it is also known as; on its server, add that alias "+
+		return nil, reject("%s does not list %s among the accounts it is also known as; on its server, add that alias "+
 			"first (on a Tadamun node: tadamun actor alias USERNAME %s; on Mastodon: Preferences, Account, "+
 			"Moving from a different account), then run the move again", target.IRI, self, self)
 	}
 	if movedTo != "" {
-		return nil, invalid("%s has itself moved to %s; move to that account instead", target.IRI, movedTo)
+		return nil, reject("%s has itself moved to %s; move to that account instead", target.IRI, movedTo)
 	}
 	updated := a.MovedTo != target.IRI
 	a.MovedTo = target.IRI
@@ -333,7 +333,7 @@ func movedAway(a *storage.Actor) error {
 	if a.MovedTo == "" {
 		return nil
 	}
-	return invalid("@%s has moved to %s and publishes there now", a.Username, a.MovedTo)
+	return reject("@%s has moved to %s and publishes there now", a.Username, a.MovedTo)
 }
 
 // CheckNotMoved refuses (ErrInvalid) new publications by an actor that has

@@ -158,13 +158,13 @@ func applyProfile(a *storage.Actor, u ProfileUpdate) error {
 	}
 	if u.Fields != nil {
 		if len(u.Fields) > MaxFields {
-			return invalid("at most %d profile fields", MaxFields)
+			return reject("at most %d profile fields", MaxFields)
 		}
 		fields := make([]storage.Field, 0, len(u.Fields))
 		for _, f := range u.Fields {
 			f.Name, f.Value = strings.TrimSpace(f.Name), strings.TrimSpace(f.Value)
 			if f.Name == "" {
-				return invalid("a profile field needs a name")
+				return reject("a profile field needs a name")
 			}
 			if err := checkText("field name", f.Name, MaxFieldNameLength, false); err != nil {
 				return err
@@ -194,7 +194,7 @@ func applyProfile(a *storage.Actor, u ProfileUpdate) error {
 		case "Note", "Article":
 			a.ObjectType = *u.ObjectType
 		default:
-			return invalid("object type %q: use Note or Article", *u.ObjectType)
+			return reject("object type %q: use Note or Article", *u.ObjectType)
 		}
 	}
 	if u.ManuallyApprovesFollowers != nil {
@@ -216,14 +216,14 @@ func containsString(list []string, s string) bool {
 // characters (newlines only where multiline).
 func checkText(what, v string, max int, multiline bool) error {
 	if !utf8.ValidString(v) {
-		return invalid("the %s is not valid UTF-8", what)
+		return rejectAbout(what, "the {what} is not valid UTF-8")
 	}
 	if utf8.RuneCountInString(v) > max {
-		return invalid("the %s has more than %d characters", what, max)
+		return rejectAbout(what, "the {what} has more than %d characters", max)
 	}
 	for _, r := range v {
 		if (r < 0x20 && !(multiline && (r == '\n' || r == '\r' || r == '\t'))) || r == 0x7f {
-			return invalid("the %s holds control characters", what)
+			return rejectAbout(what, "the {what} holds control characters")
 		}
 	}
 	return nil
@@ -241,14 +241,14 @@ func profileImage(name, file string, data []byte) (pendingImage, error) {
 	}
 	switch {
 	case errors.Is(err, imaging.ErrTooLarge):
-		return pendingImage{}, invalid("the %s image is too large (at most %d MB and %d megapixels)", name,
+		return pendingImage{}, rejectAbout(name, "the {what} image is too large (at most %d MB and %d megapixels)",
 			MaxImageBytes>>20, imaging.MaxPixels/1_000_000)
 	case errors.Is(err, imaging.ErrNotRegular):
-		return pendingImage{}, invalid("the %s image %s is not a regular file", name, file)
+		return pendingImage{}, rejectAbout(name, "the {what} image %s is not a regular file", file)
 	case errors.Is(err, imaging.ErrFormat):
-		return pendingImage{}, invalid("the %s is not an image: use JPEG, PNG, GIF or WebP", name)
+		return pendingImage{}, rejectAbout(name, "the {what} is not an image: use JPEG, PNG, GIF or WebP")
 	case err != nil:
-		return pendingImage{}, invalid("the %s image: %v", name, err)
+		return pendingImage{}, rejectAbout(name, "the {what} image: %v", err)
 	}
 	return pendingImage{data: p.Data, mediaType: p.MediaType, alt: name, width: p.Width, height: p.Height,
 		blurhash: p.Blurhash}, nil

@@ -40,7 +40,7 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 		// happens here, before the transaction).
 		inbox, err := s.authorInbox(ctx, st.InReplyTo)
 		if err != nil {
-			return nil, invalid("in_reply_to %s: %v", st.InReplyTo, err)
+			return nil, reject("in_reply_to %s: %v", st.InReplyTo, err)
 		}
 		extra = append(extra, inbox)
 	}
@@ -104,7 +104,7 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 // transactions).
 func (s *Service) applyDraft(ctx context.Context, st *storage.Statement, d *content.Draft) error {
 	if d.Title == "" {
-		return invalid("a statement needs a title")
+		return reject("a statement needs a title")
 	}
 	if err := checkBody("the text", d.Body); err != nil {
 		return err
@@ -127,7 +127,7 @@ func (s *Service) applyDraft(ctx context.Context, st *storage.Statement, d *cont
 	for _, t := range d.Tags {
 		name := content.NormalizeTag(t)
 		if name == "" {
-			return invalid("tag %q: a hashtag is letters, digits and _ only", t)
+			return reject("tag %q: a hashtag is letters, digits and _ only", t)
 		}
 		if !seen[name] {
 			seen[name] = true

@@ -47,7 +47,7 @@ func relayTags(given []string) ([]string, error) {
 	for _, g := range given {
 		t := content.NormalizeTag(g)
 		if t == "" {
-			return nil, invalid("%q is not a hashtag: a hashtag is letters, digits and _ only", g)
+			return nil, reject("%q is not a hashtag: a hashtag is letters, digits and _ only", g)
 		}
 		if !seen[t] {
 			seen[t] = true
@@ -55,10 +55,10 @@ func relayTags(given []string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, invalid("give at least one hashtag, e.g. \"#solidarity, حقوق_الإنسان\"")
+		return nil, reject("give at least one hashtag, e.g. \"#solidarity, حقوق_الإنسان\"")
 	}
 	if len(out) > maxRelayTags {
-		return nil, invalid("at most %d hashtags", maxRelayTags)
+		return nil, reject("at most %d hashtags", maxRelayTags)
 	}
 	return out, nil
 }
@@ -69,7 +69,7 @@ func checkPolicy(p storage.RelayPolicy) (storage.RelayPolicy, error) {
 		p.Mode = storage.RelayNone
 	}
 	if !storage.ValidRelayMode(p.Mode) {
-		return p, invalid("relay %q: use %s, %s or %s", p.Mode, storage.RelayAll, storage.RelayTags, storage.RelayNone)
+		return p, reject("relay %q: use %s, %s or %s", p.Mode, storage.RelayAll, storage.RelayTags, storage.RelayNone)
 	}
 	if p.Mode != storage.RelayTags {
 		p.Tags = nil
@@ -121,7 +121,7 @@ func (s *Service) SetPartnerPolicy(ctx context.Context, username, who string, p 
 		return tx.SetRelayPolicy(ctx, local.ID, remote.ID, p)
 	})
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, invalid("@%s does not follow %s (add it with 'tadamun partner add')", username, who)
+		return nil, reject("@%s does not follow %s (add it with 'tadamun partner add')", username, who)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("federation: set partner policy: %w", err)
@@ -145,7 +145,7 @@ func (s *Service) RemovePartner(ctx context.Context, username, who string) (*sto
 	err = s.store.Tx(ctx, func(tx *storage.Store) error {
 		f, err := tx.Following(ctx, local.ID, remote.ID)
 		if errors.Is(err, storage.ErrNotFound) {
-			return invalid("@%s does not follow %s", username, who)
+			return reject("@%s does not follow %s", username, who)
 		}
 		if err != nil {
 			return err
@@ -170,7 +170,7 @@ func (s *Service) RemovePartner(ctx context.Context, username, who string) (*sto
 func (s *Service) relayablePost(ctx context.Context, addr string) (*storage.RemoteObject, error) {
 	o, err := s.store.PartnerPostByURL(ctx, addr)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, invalid("%s is not a partner post stored here", addr)
+		return nil, reject("%s is not a partner post stored here", addr)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("federation: %w", err)
@@ -191,16 +191,16 @@ func (s *Service) RelayPost(ctx context.Context, username, objectIRI string) err
 		return err
 	}
 	if o.DeletedAt != nil {
-		return invalid("%s was deleted by its author", objectIRI)
+		return reject("%s was deleted by its author", objectIRI)
 	}
 	if !o.Public {
-		return invalid("%s is not public: only public posts are relayed", objectIRI)
+		return reject("%s is not public: only public posts are relayed", objectIRI)
 	}
 	err = s.store.Tx(ctx, func(tx *storage.Store) error {
 		return s.relayIn(ctx, tx, local, o, o.Author, true)
 	})
 	if errors.Is(err, storage.ErrConflict) {
-		return fmt.Errorf("%w: @%s already relays %s (%w)", ErrInvalid, username, objectIRI, storage.ErrConflict)
+		return rejectWrapping(storage.ErrConflict, "@%s already relays %s", username, objectIRI)
 	}
 	if err != nil {
 		return fmt.Errorf("federation: relay: %w", err)
@@ -225,7 +225,7 @@ func (s *Service) UnrelayPost(ctx context.Context, username, objectIRI string) e
 		return s.unrelayIn(ctx, tx, local, o)
 	})
 	if errors.Is(err, storage.ErrNotFound) {
-		return invalid("@%s does not relay %s", username, objectIRI)
+		return reject("@%s does not relay %s", username, objectIRI)
 	}
 	if err != nil {
 		return fmt.Errorf("federation: unrelay: %w", err)

@@ -289,13 +289,13 @@ func normaliseHandle(h string) (user, host string, ok bool) {
 func (s *Service) Lookup(ctx context.Context, who string) (*storage.RemoteActor, error) {
 	if strings.HasPrefix(who, "https://") || strings.HasPrefix(who, "http://") {
 		if _, err := s.client.CheckURL(who); err != nil {
-			return nil, invalid("%s: %v", who, err)
+			return nil, reject("%s: %v", who, err)
 		}
 		return s.ResolveActor(ctx, who, true)
 	}
 	user, host, ok := normaliseHandle(who)
 	if !ok {
-		return nil, invalid("%q is neither @user@host nor an actor URL", who)
+		return nil, reject("%q is neither @user@host nor an actor URL", who)
 	}
 	scheme := "https"
 	if s.insecureRemote {

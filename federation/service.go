@@ -163,20 +163,20 @@ type NewActor struct {
 // CreateActor creates a local actor with a fresh RSA 2048 key pair.
 func (s *Service) CreateActor(ctx context.Context, na NewActor) (*storage.Actor, error) {
 	if !storage.ValidUsername(na.Username) {
-		return nil, invalid("username %q: use 1 to 30 lower-case letters, digits or _", na.Username)
+		return nil, reject("username %q: use 1 to 30 lower-case letters, digits or _", na.Username)
 	}
 	if na.Type == "" {
 		na.Type = storage.ActorOrganization
 	}
 	if !storage.ValidActorType(na.Type) {
-		return nil, invalid("actor type %q: use Organization, Person, Group or Service", na.Type)
+		return nil, reject("actor type %q: use Organization, Person, Group or Service", na.Type)
 	}
 	switch na.ObjectType {
 	case "":
 		na.ObjectType = "Note"
 	case "Note", "Article":
 	default:
-		return nil, invalid("object type %q: use Note or Article", na.ObjectType)
+		return nil, reject("object type %q: use Note or Article", na.ObjectType)
 	}
 	var langs []string
 	for _, l := range na.Languages {
@@ -202,7 +202,7 @@ func (s *Service) CreateActor(ctx context.Context, na NewActor) (*storage.Actor,
 	}
 	if err := s.store.CreateActor(ctx, a); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
-			return nil, invalid("actor %q already exists", na.Username)
+			return nil, reject("actor %q already exists", na.Username)
 		}
 		return nil, fmt.Errorf("federation: create actor: %w", err)
 	}
