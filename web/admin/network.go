@@ -182,6 +182,9 @@ func networkRefusal(err error) error {
 	if !errors.Is(err, federation.ErrInvalid) {
 		return err
 	}
+	if m, ok := refusalText(err); ok {
+		return echo.NewHTTPError(http.StatusBadRequest, m)
+	}
 	msg := err.Error()
 	if i := strings.Index(msg, federation.ErrInvalid.Error()+": "); i >= 0 {
 		msg = msg[i+len(federation.ErrInvalid.Error())+2:]

@@ -225,6 +225,9 @@ func (h *Handler) saveStatement(c echo.Context, d *composeData) error {
 	}
 	if errors.Is(err, federation.ErrInvalid) {
 		d.Errors["form"] = strings.TrimPrefix(strings.TrimPrefix(err.Error(), "federation: publish: "), "federation: edit: ")
+		if m, ok := refusalText(err); ok {
+			d.Errors["form"] = h.ui(c).T(m.key, m.args...)
+		}
 		return h.renderCompose(c, http.StatusBadRequest, d)
 	}
 	if err != nil {
@@ -476,6 +479,9 @@ func (h *Handler) translateStatement(c echo.Context) error {
 		Body: t.Body, ContentWarning: t.ContentWarning})
 	if errors.Is(err, federation.ErrInvalid) {
 		d.TErrors["form"] = strings.TrimPrefix(err.Error(), "federation: edit: ")
+		if m, ok := refusalText(err); ok {
+			d.TErrors["form"] = h.ui(c).T(m.key, m.args...)
+		}
 		return h.renderCompose(c, http.StatusBadRequest, d)
 	}
 	if err != nil {
