@@ -47,7 +47,7 @@ import (
 // GenerationBound is how stale Generation may be about a change committed
 // by another process or connection: a call made this long after such a
 // commit sees the generation moved.
-const GenerationBound = 250 * time.Millisecond
+const GenerationBound = 100 * time.Millisecond
 
 // generations keeps the data generation of one Store and everything
 // derived from it (the Store's transactions share it).
