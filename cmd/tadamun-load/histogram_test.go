@@ -37,7 +37,9 @@ func TestHistogramPercentiles(t *testing.T) {
 		for i := 0; i < 10; i++ {
 			h.record(3 * time.Second)
 		}
-		near2ms := func(d time.Duration) bool { return d >= 2*time.Millisecond && d <= 2*time.Millisecond+2*time.Millisecond/subBuckets }
+		near2ms := func(d time.Duration) bool {
+			return d >= 2*time.Millisecond && d <= 2*time.Millisecond+2*time.Millisecond/subBuckets
+		}
 		if got := h.percentile(0.50); !near2ms(got) {
 			t.Errorf("p50 = %v, want 2ms", got)
 		}
