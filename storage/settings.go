@@ -102,6 +102,7 @@ func (s *Store) SetNodeSettings(ctx context.Context, n NodeSettings) error {
 	if err := n.Validate(); err != nil {
 		return fmt.Errorf("storage: node settings: %w", err)
 	}
+	defer s.settingsWrites.Add(1) // after the commit (SettingsWrites)
 	return s.Tx(ctx, func(tx *Store) error {
 		t := tx.now()
 		for _, kv := range [][2]string{{settingName, n.Name}, {settingDescription, n.Description}, {settingLanguage, n.Language}} {
@@ -119,6 +120,14 @@ func (s *Store) SetNodeSettings(ctx context.Context, n NodeSettings) error {
 		return nil
 	})
 }
+
+// SettingsWrites counts the changes of the node settings made through this
+// Store (and its transactions) since it was opened. A cache of the
+// settings that remembers this number with what it read, read before the
+// settings, knows that a change made in this process is not in it; a
+// change made by another process shows through its own bound (the web
+// server's is a few seconds).
+func (s *Store) SettingsWrites() uint64 { return s.settingsWrites.Load() }
 
 // Federation modes. In the open mode (the default) the node federates with
 // every server that is not blocked; in the allow-list mode only with the

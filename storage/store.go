@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +45,9 @@ type Store struct {
 	saves   *saveGroup   // inbound activities waiting to be written in one commit (inbox_save.go)
 	gate    *gateCache   // InboxGate's recent answers (inbox_gate.go)
 	gens    *generations // the data generation, bumped after each write commits (generations.go)
+	// settingsWrites counts this process's changes of the node settings
+	// (SettingsWrites).
+	settingsWrites *atomic.Uint64
 }
 
 // queryer is what *sql.DB and *sql.Tx have in common.
@@ -162,7 +166,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
 	s := &Store{db: db, q: bumpingQueryer{poolQueryer{prep}, gens}, dialect: dialects[name], clock: clock, prep: prep,
-		memo: &memo{}, saves: &saveGroup{}, gens: gens, gate: newGateCache()}
+		memo: &memo{}, saves: &saveGroup{}, gens: gens, gate: newGateCache(), settingsWrites: new(atomic.Uint64)}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
@@ -227,7 +231,7 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) (err error) {
 		}
 	}()
 	if err = fn(&Store{db: s.db, q: txQueryer{s.prep, t}, dialect: s.dialect, inTx: true, clock: s.clock,
-		prep: s.prep, memo: s.memo, saves: s.saves, gens: s.gens, gate: s.gate}); err != nil {
+		prep: s.prep, memo: s.memo, saves: s.saves, gens: s.gens, gate: s.gate, settingsWrites: s.settingsWrites}); err != nil {
 		return err
 	}
 	err = t.Commit()
