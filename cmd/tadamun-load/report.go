@@ -131,9 +131,11 @@ func writeJSON(w io.Writer, s summary) error {
 //	  ratio    0.68 (node/memory)
 func writeText(w io.Writer, s summary) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "tadamun-load: %d connections, %s per side", s.Connections, time.Duration(s.DurationSeconds*float64(time.Second)))
+	d := time.Duration(s.DurationSeconds * float64(time.Second))
 	if s.Baseline {
-		fmt.Fprintf(&b, " in %d turns, against the same answer from memory", s.Rounds)
+		fmt.Fprintf(&b, "tadamun-load: %d connections, %s per URL on each side in %d turns, against the same answer from memory", s.Connections, d, s.Rounds)
+	} else {
+		fmt.Fprintf(&b, "tadamun-load: %d connections, %s per URL", s.Connections, d)
 	}
 	for _, h := range s.Headers {
 		fmt.Fprintf(&b, ", -H %q", h)
@@ -145,17 +147,20 @@ func writeText(w io.Writer, s summary) error {
 			fmt.Fprintf(&b, "  stored answer: %d, %s bytes, %s\n", u.Stored.Status, group(float64(u.Stored.Bytes)), u.Stored.Encoding)
 		}
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "\t\treq/s\ttransfer\tp50\tp90\tp99\terrors\t")
+		fmt.Fprintln(tw, "\t\treq/s\ttransfer\tp50\tp90\tp99\terrors\t  answers")
 		row := func(name string, x sideSummary) {
 			fmt.Fprintf(tw, "\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t  %s\n", name, group(x.RequestsPerSecond), mib(x.BytesPerSecond),
 				millis(x.LatencyMs.P50), millis(x.LatencyMs.P90), millis(x.LatencyMs.P99), x.Errors, answers(x))
 		}
 		row("node", u.Node)
-		if u.Memory != nil {
+		if u.Memory != nil && u.Memory.Requests > 0 {
 			row("memory", *u.Memory)
 		}
 		tw.Flush()
-		if u.Memory != nil {
+		if u.Memory != nil && u.Memory.Requests == 0 {
+			b.WriteString("  memory: not measured\n")
+		}
+		if u.Memory != nil && u.Memory.Requests > 0 && u.Node.Requests > 0 {
 			fmt.Fprintf(&b, "  ratio %.2f (node/memory): %s req/s against %s req/s\n", u.Ratio, group(u.Node.RequestsPerSecond), group(u.Memory.RequestsPerSecond))
 		}
 		errorKinds(&b, "node", u.Node)
