@@ -169,7 +169,20 @@ func decodeJSON(body []byte) (map[string]any, error) {
 type keyCheck struct {
 	b    []byte
 	i    int
-	keys [][]byte // the keys of the objects being walked, innermost last
+	keys []walkedKey // the keys of the objects being walked, innermost last
+}
+
+// walkedKey is a key as it is compared. When case is folded, a key with
+// anything beyond ASCII is folded once, as it is read (foldKey), and
+// compared byte for byte; an ASCII key is kept as it is and compared with
+// its letters upper-cased on the fly, which is what foldKey would make of
+// it. (Comparing unfolded keys with bytes.EqualFold instead costs a walk
+// through Unicode's fold orbits for every pair: a document of keys like
+// "σσΣς…1", "ΣσςΣ…2" made that quadratic walk take 20 times as long as
+// decoding it.)
+type walkedKey struct {
+	b      []byte
+	folded bool
 }
 
 // pairwiseKeys is how many keys of one object are compared pair by pair;
@@ -283,9 +296,9 @@ func (k *keyCheck) object(depth int, fold bool) error {
 			key = []byte(s)
 		}
 		if many == nil && len(k.keys)-base == pairwiseKeys {
-			many = make(map[string]struct{}, 2*pairwiseKeys)
+			many = make(map[string]struct{}, 4*pairwiseKeys)
 			for _, other := range k.keys[base:] {
-				many[mapKey(other, fold)] = struct{}{}
+				many[mapKey(other.b, fold)] = struct{}{}
 			}
 		}
 		if many != nil {
@@ -295,12 +308,16 @@ func (k *keyCheck) object(depth int, fold bool) error {
 			}
 			many[mk] = struct{}{}
 		} else {
+			w := walkedKey{b: key}
+			if fold && !ascii(key) {
+				w = walkedKey{b: []byte(foldKey(string(key))), folded: true}
+			}
 			for _, other := range k.keys[base:] {
-				if sameKey(key, other, fold) {
+				if sameKey(w, other, fold) {
 					return fmt.Errorf("%w: %q", errAmbiguousJSON, key)
 				}
 			}
-			k.keys = append(k.keys, key)
+			k.keys = append(k.keys, w)
 		}
 		k.space()
 		k.i++ // the colon
@@ -320,15 +337,36 @@ func mapKey(key []byte, fold bool) string {
 
 // sameKey says whether two keys of one object collide: equal, or with fold
 // equal under Unicode's simple case folding (so "ſummary" and "summary"
-// meet, as they do in encoding/json's matching of struct fields).
-func sameKey(a, b []byte, fold bool) bool {
-	if !fold {
-		return bytes.Equal(a, b)
+// meet, as they do in encoding/json's matching of struct fields). Each
+// comparison is linear in the keys' length.
+func sameKey(a, b walkedKey, fold bool) bool {
+	if !fold || (a.folded && b.folded) {
+		return bytes.Equal(a.b, b.b)
 	}
-	if len(a) != len(b) && ascii(a) && ascii(b) {
+	if len(a.b) != len(b.b) {
 		return false
 	}
-	return bytes.EqualFold(a, b)
+	if a.folded { // b is ASCII: upper-cased, it is what foldKey makes of it
+		a, b = b, a
+	}
+	// a is ASCII; b is ASCII too, or folded.
+	for i := range a.b {
+		x, y := upperASCII(a.b[i]), b.b[i]
+		if !b.folded {
+			y = upperASCII(y)
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+func upperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
 }
 
 func ascii(b []byte) bool {

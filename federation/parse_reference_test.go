@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -165,7 +166,8 @@ func decodeSeeds() []string {
 		strings.Repeat(`{"a":`, 64) + "1" + strings.Repeat("}", 64),
 		strings.Repeat(`{"a":`, 65) + "1" + strings.Repeat("}", 65),
 		`{"n":1e400}`, `{"n":-0.5e-3,"t":true,"f":false}`, `{"s":"\ud800"}`,
-		many(40, true), many(40, false), many(31, true), many(33, false),
+		many(40, true), many(40, false), many(31, true), many(33, false), many(15, true), many(17, true), many(32, true), many(32, false),
+		string(sigmaKeys(2000, 5)), `{"σς":1,"ΣΣ":2}`, `{"aσ":1,"Aς":2}`, `{"kK":1,"\u212Ak":2}`, `{"ſ":1,"S":2}`,
 	}
 }
 
@@ -196,22 +198,63 @@ func TestDecodeJSONManyKeys(t *testing.T) {
 	}
 }
 
-// BenchmarkDecodeJSON compares the inbox's decoder with the reference on a
-// Create of a Note as Mastodon sends it.
-func BenchmarkDecodeJSON(b *testing.B) {
-	body := []byte(`{"@context":["https://www.w3.org/ns/activitystreams",{"ostatus":"http://ostatus.org#","atomUri":"ostatus:atomUri","inReplyToAtomUri":"ostatus:inReplyToAtomUri","conversation":"ostatus:conversation","sensitive":"as:sensitive","toot":"http://joinmastodon.org/ns#","votersCount":"toot:votersCount","Hashtag":"as:Hashtag"}],"id":"https://mastodon.example/users/alice/statuses/1/activity","type":"Create","actor":"https://mastodon.example/users/alice","published":"2026-11-30T12:00:00Z","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["https://mastodon.example/users/alice/followers","https://node.example/users/icssi"],"object":{"id":"https://mastodon.example/users/alice/statuses/1","type":"Note","summary":null,"inReplyTo":"https://node.example/users/icssi/statements/01","published":"2026-11-30T12:00:00Z","url":"https://mastodon.example/@alice/1","attributedTo":"https://mastodon.example/users/alice","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["https://mastodon.example/users/alice/followers"],"sensitive":false,"atomUri":"https://mastodon.example/users/alice/statuses/1","conversation":"tag:mastodon.example,2026-11-30:objectId=1:objectType=Conversation","content":"<p>We stand with you. <a href=\"https://mastodon.example/tags/solidarity\" class=\"mention hashtag\" rel=\"tag\">#<span>solidarity</span></a></p>","contentMap":{"en":"<p>We stand with you.</p>"},"attachment":[],"tag":[{"type":"Hashtag","href":"https://mastodon.example/tags/solidarity","name":"#solidarity"}],"replies":{"id":"https://mastodon.example/users/alice/statuses/1/replies","type":"Collection","first":{"type":"CollectionPage","next":"https://mastodon.example/users/alice/statuses/1/replies?only_other_accounts=true&page=true","partOf":"https://mastodon.example/users/alice/statuses/1/replies","items":[]}}}}`)
-	for _, c := range []struct {
-		name string
-		f    func([]byte) (map[string]any, error)
-	}{{"two-pass", decodeJSON}, {"reference", referenceDecodeJSON}} {
-		b.Run(c.name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(body)))
-			for b.Loop() {
-				if _, err := c.f(body); err != nil {
-					b.Fatal(err)
-				}
+// sigmaKeys is a hostile document of about size bytes: objects of 32
+// distinct keys, each a random run of σ, Σ and ς (one fold orbit) with
+// its own ending, so that no two keys collide but every comparison of two
+// unfolded keys walks Unicode's fold orbits to the end.
+func sigmaKeys(size, runes int) []byte {
+	r := rand.New(rand.NewPCG(1, 2))
+	variants := []string{"σ", "Σ", "ς"}
+	var b strings.Builder
+	b.WriteString(`{"a":[`)
+	for o := 0; b.Len() < size; o++ {
+		if o > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("{")
+		for i := 0; i < 32; i++ {
+			if i > 0 {
+				b.WriteString(",")
 			}
-		})
+			b.WriteString(`"`)
+			for j := 0; j < runes; j++ {
+				b.WriteString(variants[r.IntN(3)])
+			}
+			fmt.Fprintf(&b, `%02d":0`, i)
+		}
+		b.WriteString("}")
+	}
+	b.WriteString("]}")
+	return []byte(b.String())
+}
+
+// BenchmarkDecodeJSON compares the inbox's decoder with the reference and
+// with encoding/json alone, on a Create of a Note as Mastodon sends it and
+// on a hostile megabyte of keys that differ but fold alike (sigmaKeys):
+// the decoder must stay within a small factor of encoding/json on both.
+func BenchmarkDecodeJSON(b *testing.B) {
+	create := []byte(`{"@context":["https://www.w3.org/ns/activitystreams",{"ostatus":"http://ostatus.org#","atomUri":"ostatus:atomUri","inReplyToAtomUri":"ostatus:inReplyToAtomUri","conversation":"ostatus:conversation","sensitive":"as:sensitive","toot":"http://joinmastodon.org/ns#","votersCount":"toot:votersCount","Hashtag":"as:Hashtag"}],"id":"https://mastodon.example/users/alice/statuses/1/activity","type":"Create","actor":"https://mastodon.example/users/alice","published":"2026-11-30T12:00:00Z","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["https://mastodon.example/users/alice/followers","https://node.example/users/icssi"],"object":{"id":"https://mastodon.example/users/alice/statuses/1","type":"Note","summary":null,"inReplyTo":"https://node.example/users/icssi/statements/01","published":"2026-11-30T12:00:00Z","url":"https://mastodon.example/@alice/1","attributedTo":"https://mastodon.example/users/alice","to":["https://www.w3.org/ns/activitystreams#Public"],"cc":["https://mastodon.example/users/alice/followers"],"sensitive":false,"atomUri":"https://mastodon.example/users/alice/statuses/1","conversation":"tag:mastodon.example,2026-11-30:objectId=1:objectType=Conversation","content":"<p>We stand with you. <a href=\"https://mastodon.example/tags/solidarity\" class=\"mention hashtag\" rel=\"tag\">#<span>solidarity</span></a></p>","contentMap":{"en":"<p>We stand with you.</p>"},"attachment":[],"tag":[{"type":"Hashtag","href":"https://mastodon.example/tags/solidarity","name":"#solidarity"}],"replies":{"id":"https://mastodon.example/users/alice/statuses/1/replies","type":"Collection","first":{"type":"CollectionPage","next":"https://mastodon.example/users/alice/statuses/1/replies?only_other_accounts=true&page=true","partOf":"https://mastodon.example/users/alice/statuses/1/replies","items":[]}}}}`)
+	plain := func(body []byte) (map[string]any, error) {
+		var m map[string]any
+		return m, json.Unmarshal(body, &m)
+	}
+	for _, doc := range []struct {
+		name string
+		body []byte
+	}{{"create", create}, {"sigma-keys", sigmaKeys(1<<20, 30)}} {
+		for _, c := range []struct {
+			name string
+			f    func([]byte) (map[string]any, error)
+		}{{"two-pass", decodeJSON}, {"reference", referenceDecodeJSON}, {"encoding-json", plain}} {
+			b.Run(doc.name+"/"+c.name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(doc.body)))
+				for b.Loop() {
+					if _, err := c.f(doc.body); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -225,7 +225,14 @@ func (s *Store) insertInboundTx(ctx context.Context, batch []*groupedSave, grew 
 	if err != nil {
 		return all, fmt.Errorf("storage: save activities: begin: %w", err)
 	}
+	// The transaction ends whatever happens: a panic (which
+	// commitGroupSafe turns into every caller's error) must not leave the
+	// database's one write lock held for the life of the process.
 	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
 		if err != nil {
 			_ = tx.Rollback()
 		}
@@ -243,9 +250,11 @@ func (s *Store) insertInboundTx(ctx context.Context, batch []*groupedSave, grew 
 			rest = rest[size:]
 		}
 		if part = s.saves.take(maxGroup - len(all)); len(part) > 0 {
-			s.stamp(part)
+			// Counted in the group before anything else can fail, so
+			// that they hear back whatever happens.
 			all = append(all, part...)
 			grew(all)
+			s.stamp(part)
 		}
 	}
 	if err = tx.Commit(); err != nil {

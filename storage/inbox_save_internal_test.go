@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestLatecomersJoinTheGroup: on SQLite, activities that queue while a
@@ -48,5 +49,52 @@ func TestLatecomersJoinTheGroup(t *testing.T) {
 	n, err := s.CountActivities(ctx, Inbound, "")
 	if err != nil || n != 4 {
 		t.Fatalf("%d activities stored (%v), want 4", n, err)
+	}
+}
+
+// TestGroupPanicReleasesTheDatabase: a panic while a group's transaction
+// is open (here in the hook that hears of latecomers) reaches every caller
+// as an error, and the transaction is rolled back: the next save goes
+// through rather than waiting on SQLite's write lock.
+func TestGroupPanicReleasesTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Config{URL: "sqlite:" + filepath.Join(t.TempDir(), "panic.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	save := func(i int) *groupedSave {
+		iri := fmt.Sprintf("https://peer.test/activities/p%d", i)
+		return &groupedSave{a: &Activity{IRI: iri, Direction: Inbound, Type: "Like", ActorIRI: "https://peer.test/u",
+			Body: []byte(`{}`)}, done: make(chan bool, 1)}
+	}
+	first, late := []*groupedSave{save(0), save(1)}, save(2)
+	s.saves.queue = append(s.saves.queue, late)
+	out := func() (out []*groupedSave) {
+		out = first
+		defer func() {
+			if p := recover(); p != nil {
+				for _, w := range out {
+					w.err = fmt.Errorf("%v", p)
+				}
+			}
+		}()
+		return s.commitGroup(ctx, first, func(g []*groupedSave) { out = g; panic("hook") })
+	}()
+	if len(out) != 3 {
+		t.Fatalf("%d callers hold the panic's error, want 3 (the latecomer too)", len(out))
+	}
+	for _, w := range out {
+		if w.err == nil {
+			t.Errorf("%s: no error after the panic", w.a.IRI)
+		}
+	}
+	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if _, err := s.SaveActivity(cctx, save(3).a); err != nil {
+		t.Fatalf("the next save after the panic: %v", err)
 	}
 }
