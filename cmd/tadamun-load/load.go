@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"sync"
 	"time"
 )
@@ -274,14 +273,4 @@ func errorKind(err error) string {
 		return ue.Err.Error()
 	}
 	return err.Error()
-}
-
-// sortedStatus lists a side's status codes in order.
-func sortedStatus(m map[int]uint64) []int {
-	codes := make([]int, 0, len(m))
-	for c := range m {
-		codes = append(codes, c)
-	}
-	sort.Ints(codes)
-	return codes
 }
