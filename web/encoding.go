@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 )
@@ -40,44 +41,54 @@ const (
 // version and served many times). Nil when gzip would not make it smaller.
 func gzipped(body []byte) []byte {
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil
-	}
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	if _, err := zw.Write(body); err != nil {
 		return nil
 	}
 	if err := zw.Close(); err != nil {
 		return nil
 	}
-	if buf.Len() >= len(body) {
-		return nil
-	}
-	return buf.Bytes()
+	return smaller(&buf, body)
 }
 
-// brotlied compresses a body once with brotli at brotliQuality. Nil when
-// brotli would not make it smaller, the same rule as gzipped: a body too
-// small to gain is served as it is.
 func brotlied(body []byte) []byte {
 	var buf bytes.Buffer
-	bw := brotli.NewWriterLevel(&buf, brotliQuality)
+	bw := brotliWriters.Get().(*brotli.Writer)
+	defer brotliWriters.Put(bw)
+	bw.Reset(&buf)
 	if _, err := bw.Write(body); err != nil {
 		return nil
 	}
 	if err := bw.Close(); err != nil {
 		return nil
 	}
+	return smaller(&buf, body)
+}
+
+// The compressors are kept for reuse: each holds about a megabyte of
+// tables and windows, which every cache miss allocated and dropped before.
+var (
+	gzipWriters = sync.Pool{New: func() any {
+		zw, _ := gzip.NewWriterLevel(nil, gzip.BestCompression) // a valid level: no error
+		return zw
+	}}
+	brotliWriters = sync.Pool{New: func() any { return brotli.NewWriterLevel(nil, brotliQuality) }}
+)
+
+// smaller returns the compressed form, copied to its exact size (the
+// buffer's spare capacity would otherwise sit in the cache uncounted), or
+// nil when it is no smaller than body.
+func smaller(buf *bytes.Buffer, body []byte) []byte {
 	if buf.Len() >= len(body) {
 		return nil
 	}
-	return buf.Bytes()
+	out := make([]byte, buf.Len())
+	copy(out, buf.Bytes())
+	return out
 }
 
-// gzipETag and brotliETag are the validators of the compressed forms of a
-// body whose validator is etag: a different representation must have a
-// different strong ETag (RFC 9110 §8.8.3), or a cache could answer a client
-// that cannot read one coding with its bytes after a 304.
 func gzipETag(etag string) string { return strings.TrimSuffix(etag, `"`) + `-gz"` }
 
 func brotliETag(etag string) string { return strings.TrimSuffix(etag, `"`) + `-br"` }

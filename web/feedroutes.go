@@ -249,9 +249,15 @@ func (s *Server) feedEntry(ctx context.Context, f feeds.Feed, q storage.Statemen
 		// WebSub §4: discovery by Link headers as well as in the body.
 		header = http.Header{"Cache-Control": feedHeader["Cache-Control"], "Link": {websub.LinkHeader(f.Hubs, f.Self)}}
 	}
+	e = cache.Entry{Body: body, ContentType: format.ctype, ETag: etagOf(body), Modified: modified, Version: version, Header: header}
+	// A feed with nothing in it (any well-formed tag or language has one)
+	// is cheap to render and is not kept: otherwise anyone could fill the
+	// cache with empty feeds of made-up tags and push the real ones out.
+	if len(items) == 0 {
+		return e, nil
+	}
 	// Compressed once here, served many times (respcache.go).
-	e = cache.Entry{Body: body, ContentType: format.ctype, ETag: etagOf(body), Modified: modified, Version: version,
-		Gzip: gzipped(body), Brotli: brotlied(body), Header: header}
+	e.Gzip, e.Brotli = gzipped(body), brotlied(body)
 	s.feeds.Put(f.Self, e)
 	return e, nil
 }

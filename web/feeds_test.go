@@ -216,6 +216,31 @@ func TestFeedCacheOneEntryPerSelection(t *testing.T) {
 	}
 }
 
+// TestEmptyFeedsNotKept: feeds of tags nobody used answer 200 with no
+// items, and none of them is kept in the feed cache (anyone can make up
+// tags); the feed of a tag in use is.
+func TestEmptyFeedsNotKept(t *testing.T) {
+	n := newNode(t, storagetest.SQLiteURL(t))
+	if _, err := n.fed.CreateActor(context.Background(), federation.NewActor{Username: "icssi"}); err != nil {
+		t.Fatal(err)
+	}
+	n.publish(t, "icssi", "---\ntitle: We Stand\nlanguage: en\ntags: [solidarity]\n---\nBody.\n")
+	for i := 0; i < 30; i++ {
+		if res, body := n.get(t, fmt.Sprintf("/tags/madeup%d/feed.atom", i)); res.StatusCode != 200 || strings.Contains(body, "<entry>") {
+			t.Fatalf("feed of a made-up tag: %d %.200s", res.StatusCode, body)
+		}
+	}
+	if entries := n.metric(t, `tadamun_cache_entries{cache="feeds"}`); entries != 0 {
+		t.Fatalf("30 feeds of made-up tags: %v cache entries, want 0", entries)
+	}
+	if res, _ := n.get(t, "/tags/solidarity/feed.atom"); res.StatusCode != 200 {
+		t.Fatalf("feed of a tag in use: %d", res.StatusCode)
+	}
+	if entries := n.metric(t, `tadamun_cache_entries{cache="feeds"}`); entries != 1 {
+		t.Fatalf("after the feed of a tag in use: %v cache entries, want 1", entries)
+	}
+}
+
 // TestFeedCacheBounded: 1,000 distinct feed addresses (case variants, many
 // tags, actors, languages, every format) keep the cache under its bound.
 func TestFeedCacheBounded(t *testing.T) {

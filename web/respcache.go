@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/web/cache"
 )
 
@@ -111,18 +113,42 @@ func (s *Server) cached(rt cachedRoute, h echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// responseKey names a request's selection: route, path, query in canonical
-// order, representation.
+// responseKey names a request's selection: route, path, the query
+// parameters a cached handler reads (keyParams, first value each, as echo's
+// QueryParam gives them), representation. Other parameters change nothing
+// in a response, so they are left out: a link shared with ?utm_source=…
+// or a client adding ?x=N on every request meets the same entry rather
+// than filling the cache with copies.
 func responseKey(route string, r *http.Request, asActivity bool) string {
 	rep := "html"
 	if asActivity {
 		rep = "as"
 	}
-	if r.URL.RawQuery == "" { // most requests: no query to parse and sort
+	if r.URL.RawQuery == "" { // most requests: no query to parse
 		return route + "\x00" + r.URL.Path + "?\x00" + rep
 	}
-	return route + "\x00" + r.URL.Path + "?" + r.URL.Query().Encode() + "\x00" + rep
+	q := r.URL.Query()
+	var b strings.Builder
+	b.WriteString(route)
+	b.WriteString("\x00")
+	b.WriteString(r.URL.Path)
+	b.WriteString("?")
+	for _, p := range keyParams {
+		if v, ok := q[p]; ok && len(v) > 0 {
+			b.WriteString(p)
+			b.WriteString("=")
+			b.WriteString(url.QueryEscape(v[0]))
+			b.WriteString("&")
+		}
+	}
+	b.WriteString("\x00")
+	b.WriteString(rep)
+	return b.String()
 }
+
+// keyParams are the query parameters that the cached handlers read (pages
+// and outbox cursors, WebFinger's resource).
+var keyParams = [...]string{iri.PageParam, iri.BeforeParam, "resource", "q"}
 
 // recorder takes a handler's response in memory.
 type recorder struct {

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 )
 
@@ -104,5 +106,48 @@ func TestSmallBodiesStayPlain(t *testing.T) {
 	page := []byte("<!doctype html><title>x</title>" + string(make([]byte, 2000)))
 	if gzipped(page) == nil || brotlied(page) == nil {
 		t.Error("a compressible page got no compressed form")
+	}
+}
+
+// TestResponseKeyParams: a cached response's key holds only the query
+// parameters a cached handler reads, each by its first value, in a fixed
+// order; anything else a client adds (tracking parameters, ?x=N on every
+// request) meets the same entry.
+func TestResponseKeyParams(t *testing.T) {
+	key := func(target string) string {
+		return responseKey("/@:username/:slug", httptest.NewRequest(http.MethodGet, target, nil), false)
+	}
+	plain := key("/@icssi/s")
+	for _, same := range []string{"/@icssi/s?utm_source=x", "/@icssi/s?x=1&y=2", "/@icssi/s?", "/@icssi/s?fbclid=abc&utm_medium=social"} {
+		if k := key(same); k != plain {
+			t.Errorf("%s: key %q, want that of the address alone %q", same, k, plain)
+		}
+	}
+	paged := key("/@icssi/s?page=2")
+	for _, same := range []string{"/@icssi/s?utm=1&page=2", "/@icssi/s?page=2&page=3", "/@icssi/s?page=2&utm=9"} {
+		if k := key(same); k != paged {
+			t.Errorf("%s: key %q, want %q", same, k, paged)
+		}
+	}
+	if paged == plain || key("/@icssi/s?page=3") == paged {
+		t.Error("pages that differ share a key")
+	}
+	if key("/@icssi/s?before=a&page=true") != key("/@icssi/s?page=true&before=a") {
+		t.Error("the order of the parameters changes the key")
+	}
+	if key("/@icssi/s?before=a%26page%3D2") == key("/@icssi/s?before=a&page=2") {
+		t.Error("an escaped value reads as two parameters")
+	}
+}
+
+// TestCompressedFormsExact: the compressed forms kept in the cache are
+// exactly as large as they are long, so the cache's bound counts what
+// they hold.
+func TestCompressedFormsExact(t *testing.T) {
+	body := bytes.Repeat([]byte("solidarity with the civil society of Iraq. "), 2000)
+	for name, b := range map[string][]byte{"gzip": gzipped(body), "br": brotlied(body)} {
+		if len(b) == 0 || cap(b) != len(b) {
+			t.Errorf("%s: %d bytes in a buffer of %d", name, len(b), cap(b))
+		}
 	}
 }
