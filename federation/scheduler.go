@@ -63,6 +63,7 @@ func (s *Service) FederateDue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	sent := 0
+	var firstErr error
 	for _, id := range ids {
 		won := false
 		err := s.store.Tx(ctx, func(tx *storage.Store) error {
@@ -81,7 +82,16 @@ func (s *Service) FederateDue(ctx context.Context) (int, error) {
 			return nil
 		})
 		if err != nil {
-			return sent, fmt.Errorf("federation: federate %s: %w", id, err)
+			// One statement that cannot be sent must not hold back the
+			// others due with it: each is tried, and the first failure
+			// is reported (the scheduler logs it and tries again later).
+			if firstErr == nil {
+				firstErr = fmt.Errorf("federation: federate %s: %w", id, err)
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			continue
 		}
 		if won {
 			sent++
@@ -91,7 +101,7 @@ func (s *Service) FederateDue(ctx context.Context) (int, error) {
 	if sent > 0 {
 		s.wake()
 	}
-	return sent, nil
+	return sent, firstErr
 }
 
 // RunScheduler federates scheduled statements at their time until ctx ends.

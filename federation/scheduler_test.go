@@ -259,3 +259,41 @@ func TestSchedulerIdle(t *testing.T) {
 	p.schedule(t, "Later", time.Now().Add(time.Hour))
 	p.log.await(t, "scheduler: waiting")
 }
+
+// TestFederateDueGoesPastAFailure: of the statements due together, one
+// that cannot be sent (its actor's proof key is unreadable) is reported,
+// and the ones due after it go out all the same.
+func TestFederateDueGoesPastAFailure(t *testing.T) {
+	ctx := context.Background()
+	p := newSchedProcess(t, storagetest.SQLiteURL(t))
+	for _, u := range []string{"bad", "icssi"} {
+		if _, err := p.fed.CreateActor(ctx, federation.NewActor{Username: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Now().Add(300 * time.Millisecond).UTC().Truncate(time.Microsecond)
+	d, err := content.ParseStatementFile([]byte("---\ntitle: First\nlanguage: en\n---\nText.\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.PublishAt = &at
+	if _, err := p.fed.Publish(ctx, "bad", d); err != nil {
+		t.Fatal(err)
+	}
+	good := p.schedule(t, "Second", at.Add(time.Millisecond))
+	if _, err := p.store.DB().Exec(`UPDATE actors SET proof_key_pem = 'not a key' WHERE username = 'bad'`); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Until(at.Add(10 * time.Millisecond))) // both due
+	sent, err := p.fed.FederateDue(ctx)
+	if err == nil {
+		t.Error("no error for the statement that cannot be sent")
+	}
+	got, gerr := p.store.StatementByID(ctx, good.ID)
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	if sent != 1 || got.FederatedAt == nil {
+		t.Fatalf("sent %d, the statement due after the failing one federated at %v; want it sent", sent, got.FederatedAt)
+	}
+}
