@@ -32,3 +32,15 @@ func TestNewIDShapeAndOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestPasswordLengthInCharacters: the shortest password is counted in
+// characters, as the message says: five Arabic letters (ten bytes) are too
+// few, ten are enough.
+func TestPasswordLengthInCharacters(t *testing.T) {
+	if _, err := HashPassword("كلمةس"); err == nil {
+		t.Error("a password of 5 Arabic letters (10 bytes) was accepted")
+	}
+	if _, err := HashPassword("كلمةسرطويل"); err != nil {
+		t.Errorf("a password of 10 Arabic letters: %v", err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/language"
@@ -41,7 +42,7 @@ const MinPasswordLength = 10
 // HashPassword returns a bcrypt hash of password. bcrypt reads at most 72
 // bytes, so longer passwords are refused rather than silently truncated.
 func HashPassword(password string) (string, error) {
-	if len(password) < MinPasswordLength {
+	if utf8.RuneCountInString(password) < MinPasswordLength { // characters, not bytes: an Arabic letter is two
 		return "", fmt.Errorf("password must have at least %d characters", MinPasswordLength)
 	}
 	if len(password) > 72 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -221,7 +222,7 @@ const maxPasswordBytes = 72
 // why it is refused (storage.HashPassword's own reasons are English).
 func hashPassword(pw string) (string, error) {
 	switch {
-	case len(pw) < storage.MinPasswordLength:
+	case utf8.RuneCountInString(pw) < storage.MinPasswordLength:
 		return "", httpErrorf(http.StatusBadRequest, "The password is too short: it needs at least %d characters.", storage.MinPasswordLength)
 	case len(pw) > maxPasswordBytes:
 		return "", httpErrorf(http.StatusBadRequest, "The password is too long: at most %d bytes (a letter of the Arabic alphabet takes two).", maxPasswordBytes)
