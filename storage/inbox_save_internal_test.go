@@ -14,14 +14,7 @@ import (
 // fresh; a redelivery among them is not.
 func TestLatecomersJoinTheGroup(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, Config{URL: "sqlite:" + filepath.Join(t.TempDir(), "group.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openSQLite(t)
 	save := func(i int) *groupedSave {
 		iri := fmt.Sprintf("https://peer.test/activities/%d", i)
 		return &groupedSave{a: &Activity{IRI: iri, Direction: Inbound, Type: "Like", ActorIRI: "https://peer.test/u",
@@ -58,14 +51,7 @@ func TestLatecomersJoinTheGroup(t *testing.T) {
 // through rather than waiting on SQLite's write lock.
 func TestGroupPanicReleasesTheDatabase(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, Config{URL: "sqlite:" + filepath.Join(t.TempDir(), "panic.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openSQLite(t)
 	save := func(i int) *groupedSave {
 		iri := fmt.Sprintf("https://peer.test/activities/p%d", i)
 		return &groupedSave{a: &Activity{IRI: iri, Direction: Inbound, Type: "Like", ActorIRI: "https://peer.test/u",
@@ -97,4 +83,20 @@ func TestGroupPanicReleasesTheDatabase(t *testing.T) {
 	if _, err := s.SaveActivity(cctx, save(3).a); err != nil {
 		t.Fatalf("the next save after the panic: %v", err)
 	}
+}
+
+// openSQLite opens a migrated SQLite store in a temporary directory,
+// closed at the end of the test.
+func openSQLite(t *testing.T) *Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, Config{URL: "sqlite:" + filepath.Join(t.TempDir(), "tadamun.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/text/language"
 
 	"github.com/tadamun/tadamun/federation/iri"
 	"github.com/tadamun/tadamun/web/i18n"
@@ -51,9 +50,6 @@ const langCookieAge = 365 * 24 * 60 * 60
 // memo starts over.
 const maxAcceptMemo = 256
 
-// maxAcceptLength is how much of an Accept-Language header is read.
-const maxAcceptLength = 200
-
 // uiView is the interface in one language: its words and its page
 // templates, parsed once at start with "t" bound to that language.
 type uiView struct {
@@ -66,8 +62,7 @@ type uiLanguages struct {
 	views   map[string]*uiView
 	list    []i18n.Language         // for the picker, English first
 	pickers map[string][]pickerLink // per current language, made once
-	tags    []string                // the matcher's tags, in its order
-	matcher language.Matcher
+	set     *i18n.Set               // matches Accept-Language (Set.MatchAccept)
 
 	mu     sync.RWMutex
 	accept map[string]string // Accept-Language header → shipped tag or ""
@@ -75,11 +70,10 @@ type uiLanguages struct {
 
 // newUILanguages parses the templates once per shipped language.
 func newUILanguages(set *i18n.Set) (*uiLanguages, error) {
-	l := &uiLanguages{views: map[string]*uiView{}, list: set.Languages(), accept: map[string]string{}}
+	l := &uiLanguages{views: map[string]*uiView{}, list: set.Languages(), accept: map[string]string{}, set: set}
 	if len(l.list) == 0 {
 		return nil, fmt.Errorf("web: no interface language")
 	}
-	var tags []language.Tag
 	for _, lang := range l.list {
 		u := set.UI(lang.Tag)
 		pages, err := parseTemplates(u)
@@ -87,10 +81,7 @@ func newUILanguages(set *i18n.Set) (*uiLanguages, error) {
 			return nil, fmt.Errorf("web: templates in %s: %w", lang.Tag, err)
 		}
 		l.views[lang.Tag] = &uiView{ui: u, pages: pages}
-		l.tags = append(l.tags, lang.Tag)
-		tags = append(tags, language.Make(lang.Tag))
 	}
-	l.matcher = language.NewMatcher(tags)
 	l.pickers = map[string][]pickerLink{}
 	for _, lang := range l.list {
 		l.pickers[lang.Tag] = l.picker(lang.Tag)
@@ -228,35 +219,18 @@ func (l *uiLanguages) fromAccept(h string) string {
 	return tag
 }
 
-// match is fromAccept without the memo. Only a close match counts: a
-// reader asking for German gets the node's default, not whichever shipped
-// language x/text finds least far.
-func (l *uiLanguages) match(h string) string {
-	if len(h) > maxAcceptLength {
-		h = h[:maxAcceptLength]
-		if i := strings.LastIndexByte(h, ','); i > 0 {
-			h = h[:i]
-		}
+// match is fromAccept without the memo: the catalogues' own matching
+// (i18n.Set.MatchAccept), where only a close match counts and ku-Arab is
+// Sorani.
+func (l *uiLanguages) match(h string) string { return l.set.MatchAccept(h) }
+
+// shippedTags are the shipped languages' tags, in the catalogues' order.
+func (l *uiLanguages) shippedTags() []string {
+	out := make([]string, 0, len(l.list))
+	for _, lang := range l.list {
+		out = append(out, lang.Tag)
 	}
-	prefs, _, err := language.ParseAcceptLanguage(h)
-	if err != nil || len(prefs) == 0 {
-		return ""
-	}
-	for i, p := range prefs {
-		// Sorani is also tagged ku-Arab (Kurdish in Arabic script); ku alone
-		// is Kurmanji, written in Latin letters. x/text sees ku-Arab as
-		// nothing it has and would fall back to Arabic, another language.
-		if b, _ := p.Base(); b.String() == "ku" {
-			if sc, conf := p.Script(); conf == language.Exact && sc.String() == "Arab" {
-				prefs[i] = language.Make("ckb")
-			}
-		}
-	}
-	_, idx, conf := l.matcher.Match(prefs...)
-	if conf < language.High || idx < 0 || idx >= len(l.tags) {
-		return ""
-	}
-	return l.tags[idx]
+	return out
 }
 
 // chooseLanguage is the picker's target: it keeps the reader's choice in a

@@ -66,7 +66,7 @@ func TestLanguageSelectionAllocates(t *testing.T) {
 		long += "de-DE;q=0.5,"
 	}
 	if got := l.match(long + "fr"); got != "" {
-		t.Errorf("a header past %d bytes is read only that far: %q", maxAcceptLength, got)
+		t.Errorf("a header past %d bytes is read only that far: %q", i18n.MaxAcceptLength, got)
 	}
 }
 

@@ -121,7 +121,7 @@ func New(cfg Config, store Store, fed *federation.Service) (*Server, error) {
 	}
 	if cfg.Language != "" && langs.shipped(cfg.Language) == "" {
 		return nil, fmt.Errorf("web: the interface language %q is not shipped: choose one of %s, or add web/i18n/locales/%s.json",
-			cfg.Language, strings.Join(langs.tags, ", "), cfg.Language)
+			cfg.Language, strings.Join(langs.shippedTags(), ", "), cfg.Language)
 	}
 	s := &Server{echo: echo.New(), store: store, fed: fed, iri: fed.IRI(), log: cfg.Logger, langs: langs, cfg: cfg,
 		feeds: cache.New(cfg.FeedCacheBytes), responses: cache.New(cfg.ResponseCacheBytes)}
