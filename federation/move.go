@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/go-fed/activity/streams"
 
@@ -262,6 +263,10 @@ func (s *Service) SetAliases(ctx context.Context, username string, whos []string
 	return a, nil
 }
 
+// aliasRecheck is how long MoveActor waits before looking at the new
+// account a second time, when the first look found no alias.
+const aliasRecheck = time.Second
+
 // MoveActor moves one of our actors to its new account on another server
 // (who: @user@host or the actor URL). The new account is fetched anew and
 // must already list this actor in alsoKnownAs; otherwise nothing happens and
@@ -287,6 +292,20 @@ func (s *Service) MoveActor(ctx context.Context, username, who string) (*storage
 	}
 	self := s.iri.Actor(a.Username)
 	aliases, movedTo := actorLinks(target.Raw)
+	if !containsString(aliases, self) {
+		// The alias may have been added a moment ago, and the new server
+		// may still be answering from a cache: look once more, a second
+		// later, before refusing.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(aliasRecheck):
+		}
+		if target, err = s.Lookup(ctx, who); err != nil {
+			return nil, err
+		}
+		aliases, movedTo = actorLinks(target.Raw)
+	}
 	if !containsString(aliases, self) {
 		return nil, reject("%s does not list %s among the accounts it is also known as; on its server, add that alias "+
 			"first (on a Tadamun node: tadamun actor alias USERNAME %s; on Mastodon: Preferences, Account, "+
