@@ -97,13 +97,18 @@ func cleanPgError(err error) string {
 // writer; foreign keys; a busy timeout so concurrent writers wait rather than
 // fail; synchronous=FULL so an acknowledged write survives power loss, not
 // just a crash; BEGIN IMMEDIATE so a transaction takes the write lock up front
-// (no deadlock upgrading a read lock); and times as integer microseconds.
+// (no deadlock upgrading a read lock); temporary storage in memory, so that
+// the statement journal of a multi-row write inside a transaction (the
+// inbox's group commit, a fan-out, a claim) is kept in memory instead of
+// being written page by page to a temporary file (measured on the inbox:
+// about 10 µs less CPU per activity); and times as integer microseconds.
 func sqliteDSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	q.Set("_time_integer_format", "unix_micro")
 	q.Set("_inttotime", "1")

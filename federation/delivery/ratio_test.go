@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -60,6 +61,7 @@ func BenchmarkFanOutRatio(b *testing.B) {
 	var ramp, tail time.Duration // from the start to the first POST; from the last POST to every row settled
 	var signingCPU, bareCPU, fanoutCPU time.Duration
 	var peak atomic.Int64
+	var gcCPU, idleCPU float64 // seconds, from runtime/metrics
 	b.ResetTimer()
 	b.StopTimer()
 	for r := 0; r < rounds; r++ {
@@ -77,6 +79,7 @@ func BenchmarkFanOutRatio(b *testing.B) {
 		f.firstHit.Store(0)
 		f.lastHit.Store(0)
 		c3 := processCPU()
+		g0, i0 := runtimeCPU()
 		start := time.Now()
 		f.goal.Store(f.hits.Load() + fleetHosts)
 		act := f.publish(b)
@@ -88,6 +91,9 @@ func BenchmarkFanOutRatio(b *testing.B) {
 		}
 		fanout += time.Since(start)
 		fanoutCPU += processCPU() - c3
+		g1, i1 := runtimeCPU()
+		gcCPU += g1 - g0
+		idleCPU += i1 - i0
 		ramp += time.Duration(f.firstHit.Load() - start.UnixNano())
 		tail += time.Since(time.Unix(0, f.lastHit.Load()))
 		b.StopTimer()
@@ -117,6 +123,8 @@ func BenchmarkFanOutRatio(b *testing.B) {
 	// other, which is what makes the ratio noisy on a shared machine.
 	cores := float64(runtime.GOMAXPROCS(0))
 	busy := func(cpu, wall time.Duration) float64 { return cpu.Seconds() / (wall.Seconds() * cores) }
+	b.ReportMetric(gcCPU*1e6/posts, "gc-cpu-us/post")
+	b.ReportMetric(idleCPU*1e6/posts, "idle-us/post")
 	b.ReportMetric(perPost(signingCPU)/perPost(fanoutCPU), "cpu-ratio")
 	b.ReportMetric(busy(fanoutCPU, fanout)/busy(signingCPU, signing), "busy-ratio")
 	b.ReportMetric(float64(enqueue.Microseconds())/1000/float64(rounds), "enqueue-ms")
@@ -279,6 +287,14 @@ func residentBytes() int64 {
 		return 0
 	}
 	return pages * int64(os.Getpagesize())
+}
+
+// runtimeCPU is the Go runtime's own estimate of the CPU seconds spent in
+// garbage collection and of those its processors sat idle.
+func runtimeCPU() (gc, idle float64) {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/idle:cpu-seconds"}}
+	metrics.Read(s)
+	return s[0].Value.Float64(), s[1].Value.Float64()
 }
 
 // processCPU is the CPU time, user and system, the process has used.
