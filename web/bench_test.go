@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -59,68 +60,98 @@ func benchClient() *http.Client {
 // benchClients is how many requests run at once, as wrk's 32 connections.
 const benchClients = 32
 
-// throughput sends total requests for url with hdr from benchClients
-// keep-alive clients at once and gives requests per second. (It is not
-// testing.Benchmark: that cannot run inside a running benchmark.)
-func throughput(b *testing.B, url string, hdr []string, total int) float64 {
-	b.Helper()
-	client := benchClient()
-	defer client.CloseIdleConnections()
-	var failed sync.Once
-	var failure error
-	get := func() bool {
-		req, err := http.NewRequest(http.MethodGet, url, nil)
-		if err != nil {
-			failed.Do(func() { failure = err })
-			return false
-		}
-		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-		res, err := client.Do(req)
-		if err != nil {
-			failed.Do(func() { failure = err })
-			return false
-		}
-		_, _ = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			failed.Do(func() { failure = fmt.Errorf("%s: status %d", url, res.StatusCode) })
-			return false
-		}
-		return true
+// benchWarm is how many requests each server answers, untimed, before the
+// timing starts: enough for both to have their connections open and their
+// buffers and pools grown, so that neither side's figure holds a warm-up
+// the other's does not.
+const benchWarm = 256
+
+// benchRounds is how many turns the node and the baseline take at their
+// b.N requests each. The machine's load changes from second to second
+// (other work shares its two cores), and the garbage of the node's setup
+// is collected some time after it: taking turns, and swapping who goes
+// first each round, spreads both over the two figures rather than onto
+// whichever ran first. Four rounds keep a round at 50 requests under CI's
+// -benchtime 200x, more than benchClients.
+const benchRounds = 4
+
+// loader sends GET requests for one URL from benchClients keep-alive
+// clients at once. (It is not testing.Benchmark: that cannot run inside a
+// running benchmark.)
+type loader struct {
+	b       *testing.B
+	url     string
+	hdr     []string
+	client  *http.Client
+	failed  sync.Once
+	failure error
+}
+
+func newLoader(b *testing.B, url string, hdr []string) *loader {
+	l := &loader{b: b, url: url, hdr: hdr, client: benchClient()}
+	b.Cleanup(l.client.CloseIdleConnections)
+	return l
+}
+
+// get sends one request and reads its answer to the end; false once any
+// request has failed.
+func (l *loader) get() bool {
+	fail := func(err error) bool {
+		l.failed.Do(func() { l.failure = err })
+		return false
 	}
-	run := func(total int) time.Duration {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		start := time.Now()
-		for w := 0; w < benchClients; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for next.Add(1) <= int64(total) {
-					if !get() {
-						return
-					}
+	req, err := http.NewRequest(http.MethodGet, l.url, nil)
+	if err != nil {
+		return fail(err)
+	}
+	for i := 0; i+1 < len(l.hdr); i += 2 {
+		req.Header.Set(l.hdr[i], l.hdr[i+1])
+	}
+	res, err := l.client.Do(req)
+	if err != nil {
+		return fail(err)
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fail(fmt.Errorf("%s: status %d", l.url, res.StatusCode))
+	}
+	return true
+}
+
+// run sends total requests, benchClients at a time, and gives how long
+// they took.
+func (l *loader) run(total int) time.Duration {
+	l.b.Helper()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < benchClients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(total) {
+				if !l.get() {
+					return
 				}
-			}()
-		}
-		wg.Wait()
-		return time.Since(start)
+			}
+		}()
 	}
-	run(benchClients) // open the connections
-	d := run(total)
-	if failure != nil {
-		b.Fatal(failure)
+	wg.Wait()
+	d := time.Since(start)
+	if l.failure != nil {
+		l.b.Fatal(l.failure)
 	}
-	return float64(total) / d.Seconds()
+	return d
 }
 
 // ratio measures the node at path against echo serving the node's own
 // answer from memory, b.N requests each, and reports both and their ratio
 // next to target. setup builds the node and names the request; it is not
-// timed. Runs of fewer than 50 requests (the testing package's first probe
-// with b.N = 1) measure nothing.
+// timed. Both servers are warmed alike (benchWarm requests each), the
+// setup's garbage is collected, and then they take turns (benchRounds),
+// each side's time summed over its turns. Runs of fewer than 50 requests
+// (the testing package's first probe with b.N = 1) measure nothing.
 func ratio(b *testing.B, target float64, setup func() (n *node, path string, hdr []string)) {
 	b.Helper()
 	if b.N < 50 {
@@ -146,10 +177,23 @@ func ratio(b *testing.B, target float64, setup func() (n *node, path string, hdr
 	srv := httptest.NewServer(e)
 	defer srv.Close()
 	b.Logf("%s: %d bytes on the wire (%s)", path, len(raw), res.Header.Get("Content-Encoding"))
+	sides := [2]*loader{newLoader(b, n.srv.URL+path, hdr), newLoader(b, srv.URL+"/bytes", hdr)}
+	for _, l := range sides {
+		l.run(benchWarm)
+	}
+	runtime.GC()
+	var took [2]time.Duration // the node's, the baseline's
 	b.StartTimer()
-	node := throughput(b, n.srv.URL+path, hdr, b.N)
-	base := throughput(b, srv.URL+"/bytes", hdr, b.N)
+	for r := 0; r < benchRounds; r++ {
+		chunk := (r+1)*b.N/benchRounds - r*b.N/benchRounds
+		for i := range sides {
+			s := (i + r) % 2 // the node first in even rounds, the baseline in odd
+			took[s] += sides[s].run(chunk)
+		}
+	}
 	b.StopTimer()
+	node := float64(b.N) / took[0].Seconds()
+	base := float64(b.N) / took[1].Seconds()
 	got := node / base
 	b.ReportMetric(node, "node-req/s")
 	b.ReportMetric(base, "baseline-req/s")
