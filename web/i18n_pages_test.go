@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -59,7 +58,7 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 			if len(missing) > 0 {
 				t.Errorf("%s.json lacks %d messages (go test ./web/i18n -run TestCataloguesComplete -v lists them)", l.Tag, len(missing))
 			}
-			english := englishLeft(set, keys, l.Tag)
+			english := i18n.EnglishLeft(set, keys, l.Tag, i18nFixture...)
 			n := newNodeConfig(t, storagetest.SQLiteURL(t), func(c *web.Config) { c.Language = l.Tag })
 			ids := i18nNode(t, n)
 			check := func(path string, res *http.Response, body string) {
@@ -104,44 +103,6 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 
 // latinCount is a table cell holding only a number in Latin digits.
 var latinCount = regexp.MustCompile(`<td(?: class="num")?>[0-9]+</td>`)
-
-// verbRE splits a message at its fmt verbs.
-var verbRE = regexp.MustCompile(`%(?:\[\d+\])?[-+# 0]*\d*(?:\.\d+)?[a-zA-Z%]`)
-
-// englishLeft returns a check listing the English interface texts of two
-// words or more that a page in lang shows, statement content taken out. A
-// message whose translation is its English (a name) does not count.
-func englishLeft(set *i18n.Set, keys []i18n.Key, lang string) func(body string) []string {
-	if lang == "en" {
-		return func(string) []string { return nil }
-	}
-	ui := set.UI(lang)
-	var phrases []string
-	for _, k := range keys {
-		if !strings.Contains(k.Text, "%") && set.Has(lang, k.Text) && ui.T(k.Text) == k.Text {
-			continue
-		}
-		for _, part := range verbRE.Split(k.Text, -1) {
-			part = strings.TrimSpace(part)
-			if len(strings.Fields(part)) >= 2 {
-				phrases = append(phrases, part)
-			}
-		}
-	}
-	return func(body string) []string {
-		text := html.UnescapeString(body)
-		for _, s := range i18nFixture {
-			text = strings.ReplaceAll(text, s, "")
-		}
-		var out []string
-		for _, p := range phrases {
-			if strings.Contains(text, p) && !slices.Contains(out, p) {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
-}
 
 // i18nIDs are the fixture's addresses.
 type i18nIDs struct {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -39,41 +38,6 @@ func (c *client) getWith(path string, header http.Header) (*http.Response, strin
 		req.Header[k] = vs
 	}
 	return c.do(req)
-}
-
-// verbs splits a message at its fmt verbs.
-var verbs = regexp.MustCompile(`%(?:\[\d+\])?[-+# 0]*\d*(?:\.\d+)?[a-zA-Z%]`)
-
-// englishPhrases returns a check listing the English interface phrases (two
-// words or more of a message, its data taken out) left on a page whose
-// interface is in lang. A message translated as itself (a name) is no
-// English left over.
-func englishPhrases(set *i18n.Set, keys []i18n.Key, lang string) func(body string) []string {
-	if lang == "en" {
-		return func(string) []string { return nil }
-	}
-	ui := set.UI(lang)
-	var phrases []string
-	for _, k := range keys {
-		if !strings.Contains(k.Text, "%") && set.Has(lang, k.Text) && ui.T(k.Text) == k.Text {
-			continue
-		}
-		for _, part := range verbs.Split(k.Text, -1) {
-			if part = strings.TrimSpace(part); len(strings.Fields(part)) >= 2 {
-				phrases = append(phrases, part)
-			}
-		}
-	}
-	return func(body string) []string {
-		text := html.UnescapeString(body)
-		var out []string
-		for _, p := range phrases {
-			if strings.Contains(text, p) && !slices.Contains(out, p) {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
 }
 
 // latinCount is an element holding only a number in Latin digits (a count,
@@ -129,7 +93,7 @@ func TestAdminPagesInEveryLanguage(t *testing.T) {
 					t.Errorf("%s.json lacks %q (%s)", l.Tag, k.Text, k.Where)
 				}
 			}
-			english := englishPhrases(set, keys, l.Tag)
+			english := i18n.EnglishLeft(set, keys, l.Tag)
 			want := l.Tag + " " + ui.Dir()
 			for _, p := range pages {
 				res, body := c.get(p)
