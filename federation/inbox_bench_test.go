@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -258,6 +259,15 @@ func verifyOnlyInbox(keys map[string]*rsa.PublicKey) http.Handler {
 // system: the benchmark's client, server and database (SQLite runs in it)
 // together. It shows whether a handler's figure is bound by the cores or
 // by waiting.
+// gcCPU is the Go runtime's estimate of the CPU seconds spent collecting
+// garbage so far (updated at each collection, so a figure over a long run
+// is what it is worth).
+func gcCPU() float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	return s[0].Value.Float64()
+}
+
 func processCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
@@ -375,17 +385,20 @@ func benchInbox(b *testing.B, dbURL string) {
 
 	b.ResetTimer()
 	var baseTime, nodeTime, baseCPU, nodeCPU time.Duration
+	var baseGC, nodeGC float64 // seconds of garbage collection (runtime/metrics)
 	for r := 0; r < benchRounds; r++ {
 		chunk := posts[r*len(posts)/benchRounds : (r+1)*len(posts)/benchRounds]
 		if len(chunk) == 0 {
 			continue
 		}
-		c0 := processCPU()
+		c0, g0 := processCPU(), gcCPU()
 		baseTime += postAll(b, client, baseURL, chunk)
-		c1 := processCPU()
+		c1, g1 := processCPU(), gcCPU()
 		nodeTime += postAll(b, client, nodeURL, chunk)
 		baseCPU += c1 - c0
 		nodeCPU += processCPU() - c1
+		baseGC += g1 - g0
+		nodeGC += gcCPU() - g1
 	}
 	b.StopTimer()
 	base := float64(len(posts)) / baseTime.Seconds()
@@ -405,6 +418,8 @@ func benchInbox(b *testing.B, dbURL string) {
 	b.ReportMetric(inboxTarget, "target")
 	b.ReportMetric(float64(nodeCPU.Microseconds())/float64(len(posts)), "node-cpu-us/act")
 	b.ReportMetric(float64(baseCPU.Microseconds())/float64(len(posts)), "baseline-cpu-us/act")
+	b.ReportMetric(nodeGC*1e6/float64(len(posts)), "node-gc-us/act")
+	b.ReportMetric(baseGC*1e6/float64(len(posts)), "baseline-gc-us/act")
 	// How busy each kept the cores: the node's figure is the product of its
 	// CPU per activity and of this share, and on SQLite (one writer, a
 	// flush per group commit) it is the share that falls short.
