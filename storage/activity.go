@@ -106,7 +106,7 @@ func (s *Store) ClaimInbound(ctx context.Context, limit int, lease time.Duration
 	rows, err := s.q.QueryContext(ctx, `UPDATE activities SET locked_until = $1, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM activities WHERE direction = 'in' AND processed_at IS NULL
 			AND (locked_until IS NULL OR locked_until < $2) AND attempts < $3
-			ORDER BY created_at, id LIMIT $4`+s.dialect.skipLocked+`)
+			ORDER BY created_at, id LIMIT `+bound("$4")+s.dialect.skipLocked+`)
 		RETURNING `+activityColumns, t.Add(lease), t, maxAttempts, limit)
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim inbound: %w", err)

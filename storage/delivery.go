@@ -350,8 +350,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, workerID string, lease time
 				SELECT id, host, next_attempt_at FROM deliveries d
 				WHERE state = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until < $3)
 					AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.host = d.host AND h.hold_until > $3)`+skip+`
-				ORDER BY next_attempt_at, id LIMIT $4`+s.dialect.skipLocked+`) due
-			) firsts WHERE n = 1 ORDER BY next_attempt_at, id LIMIT $5)
+				ORDER BY next_attempt_at, id LIMIT `+bound("$4")+s.dialect.skipLocked+`) due
+			) firsts WHERE n = 1 ORDER BY next_attempt_at, id LIMIT `+bound("$5")+`)
 		RETURNING `+deliveryColumns, args...)
 		if err != nil {
 			return err

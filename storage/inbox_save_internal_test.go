@@ -87,7 +87,7 @@ func TestGroupPanicReleasesTheDatabase(t *testing.T) {
 
 // openSQLite opens a migrated SQLite store in a temporary directory,
 // closed at the end of the test.
-func openSQLite(t *testing.T) *Store {
+func openSQLite(t testing.TB) *Store {
 	t.Helper()
 	ctx := context.Background()
 	s, err := Open(ctx, Config{URL: "sqlite:" + filepath.Join(t.TempDir(), "tadamun.db")})

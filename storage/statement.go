@@ -306,7 +306,7 @@ func (q StatementQuery) listSQL() (string, []any) {
 		order = ` ORDER BY COALESCE(s.published_at, s.created_at) DESC, s.id DESC`
 	}
 	return `SELECT ` + statementColumns + statementFrom + ` WHERE ` + strings.Join(where, " AND ") + order +
-		` LIMIT ` + arg(limit), args
+		` LIMIT ` + bound(arg(limit)), args
 }
 
 // where builds the WHERE terms of a statement query and their arguments.

@@ -169,7 +169,7 @@ func (s *Store) ClaimWebSubJobs(ctx context.Context, workerID string, lease time
 	err := s.Tx(ctx, func(tx *Store) error {
 		rows, err := tx.q.QueryContext(ctx, `UPDATE websub_jobs SET locked_until = $1, locked_by = $2, updated_at = $3
 			WHERE id IN (SELECT id FROM websub_jobs WHERE next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until < $3)
-				ORDER BY next_attempt_at, id LIMIT $4`+s.dialect.skipLocked+`)
+				ORDER BY next_attempt_at, id LIMIT `+bound("$4")+s.dialect.skipLocked+`)
 			RETURNING `+webSubJobColumns, now.Add(lease), workerID, now, limit)
 		if err != nil {
 			return err
