@@ -19,7 +19,9 @@ import (
 //     (storage.User.Language, set by the picker at the foot of every admin
 //     page: a form of buttons, no JavaScript, CSRF-protected);
 //  2. the site's picker cookie (tadamun_lang), so that the sign-in page is
-//     in the language the reader chose on the public site;
+//     in the language the reader chose on the public site, or with the
+//     sign-in page's own picker (which posts to the public one:
+//     sitePickerPath);
 //  3. the browser's Accept-Language, matched against the shipped
 //     languages (i18n.Set.MatchAccept);
 //  4. the node's default: Config.DefaultLanguage when given, else the
@@ -36,6 +38,14 @@ const languagePath = "/language"
 // langCookie): read here, never set, so that choosing the admin's language
 // leaves the public site as the reader chose it.
 const siteLangCookie = "tadamun_lang"
+
+// sitePickerPath is where the public site's picker posts (web/language.go's
+// languagePath, outside /admin). Signed out there is no session to keep a
+// choice with, and the admin's CSRF rule lets only the sign-in form be
+// posted, so the sign-in page's picker posts there instead: all that
+// endpoint does, for anyone, is set siteLangCookie and send the browser
+// back to a path on this node.
+const sitePickerPath = "/language"
 
 // ctxView is the context key of the request's view, chosen once.
 const ctxView = "admin.view"

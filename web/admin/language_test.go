@@ -290,3 +290,123 @@ func TestAdminErrorsInArabic(t *testing.T) {
 		t.Errorf("in English: %.1500s", body)
 	}
 }
+
+// loginPickerButton is a button of the sign-in page's language picker:
+// its value, lang, dir, whether it is the current one, and its label.
+var loginPickerButton = regexp.MustCompile(`<button type="submit" name="lang" value="([^"]*)" lang="([^"]*)" dir="([^"]*)"( aria-current="true" disabled)?>([^<]*)</button>`)
+
+// TestSignInLanguagePicker: signed out, the sign-in page offers every
+// shipped language, each named in itself, through a plain form posted to
+// the public site's picker, which sets only the site's language cookie
+// (no CSRF token needed: that cookie is all a cross-site post could
+// change). An editor whose browser asks for English chooses العربية and
+// gets the sign-in page in Arabic, right to left, and can still sign in.
+// The picker returns only to the sign-in page, whatever the request says,
+// and the public picker refuses to send the browser to another site.
+func TestSignInLanguagePicker(t *testing.T) {
+	set, err := i18n.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := adminTestNode(t, "http")
+	c := n.newClient(t, "127.0.0.8")
+	english := http.Header{"Accept-Language": {"en-GB,en;q=0.9"}}
+	res, body := c.getWith("/admin/login?back=//evil.example/&next=https://evil.example/", english)
+	if res.StatusCode != http.StatusOK || pageLanguage(body) != "en ltr" {
+		t.Fatalf("sign-in page = %d, %q", res.StatusCode, pageLanguage(body))
+	}
+	picker := func(body string) (form string, buttons [][]string) {
+		t.Helper()
+		i := strings.Index(body, `<form method="post" action="/language" class="picker"`)
+		if i < 0 {
+			t.Fatalf("the sign-in page has no language picker posting to /language: %.3000s", body)
+		}
+		form = body[i:]
+		form = form[:strings.Index(form, "</form>")]
+		return form, loginPickerButton.FindAllStringSubmatch(form, -1)
+	}
+	form, buttons := picker(body)
+	if !strings.Contains(form, `<input type="hidden" name="back" value="/admin/login">`) {
+		t.Errorf("the picker does not return to the sign-in page: %s", form)
+	}
+	if strings.Contains(form, "evil") || strings.Contains(form, `name="csrf"`) {
+		t.Errorf("the picker carries what it should not: %s", form)
+	}
+	if len(buttons) != len(set.Languages()) {
+		t.Errorf("%d languages offered, %d shipped: %s", len(buttons), len(set.Languages()), form)
+	}
+	offered := map[string][]string{}
+	for _, b := range buttons {
+		offered[b[1]] = b
+	}
+	for _, l := range set.Languages() {
+		b := offered[l.Tag]
+		if b == nil {
+			t.Errorf("%s (%s) is not offered", l.Tag, l.Name)
+			continue
+		}
+		if b[2] != l.Tag || b[3] != set.UI(l.Tag).Dir() || html.UnescapeString(b[5]) != l.Name {
+			t.Errorf("%s is offered as %q", l.Tag, b[0])
+		}
+		if current := b[4] != ""; current != (l.Tag == "en") {
+			t.Errorf("%s marked current: %v", l.Tag, current)
+		}
+	}
+
+	// Choosing Arabic: the public picker, posted as the form is, no token.
+	res, _ = c.post("/language", url.Values{"lang": {"ar"}, "back": {"/admin/login"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin/login" {
+		t.Fatalf("choose ar = %d, to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if got := c.cookie("tadamun_lang"); got != "ar" {
+		t.Fatalf("the site's language cookie is %q", got)
+	}
+	res, body = c.getWith("/admin/login", english)
+	if res.StatusCode != http.StatusOK || pageLanguage(body) != "ar rtl" {
+		t.Fatalf("sign-in page after choosing ar = %d, %q", res.StatusCode, pageLanguage(body))
+	}
+	ar := set.UI("ar")
+	for _, want := range []string{"<title>" + ar.T("Sign in") + " · Tadamun</title>", ">" + ar.T("User name") + "<", ">" + ar.T("Password") + "<"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the Arabic sign-in page lacks %q", want)
+		}
+	}
+	if _, buttons := picker(body); len(buttons) == 0 {
+		t.Error("the Arabic sign-in page has no picker")
+	} else {
+		for _, b := range buttons {
+			if current := b[4] != ""; current != (b[1] == "ar") {
+				t.Errorf("in Arabic, %s marked current: %v", b[1], current)
+			}
+		}
+	}
+	// The sign-in form still works, and the session keeps the page's
+	// language until the user chooses one of their own.
+	res, _ = c.postForm("/admin/login", url.Values{"username": {editorName}, "password": {testPassword}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin" {
+		t.Fatalf("sign in after choosing ar = %d, to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, body := c.getWith("/admin", english); res.StatusCode != http.StatusOK || pageLanguage(body) != "ar rtl" {
+		t.Errorf("signed in after choosing ar on the sign-in page: %d %q", res.StatusCode, pageLanguage(body))
+	}
+
+	// Never to another site: an open redirect through the picker is refused.
+	out := n.newClient(t, "127.0.0.9")
+	for _, back := range []string{"https://evil.example/admin/login", "//evil.example/admin/login", `/\evil.example/admin/login`,
+		"http:/evil.example", "/admin/login\r\nLocation: https://evil.example/", "javascript:alert(1)", "///evil.example/"} {
+		res, _ := out.post("/language", url.Values{"lang": {"ar"}, "back": {back}})
+		loc := res.Header.Get("Location")
+		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") ||
+			strings.Contains(loc, "evil") || strings.Contains(loc, "javascript") {
+			t.Errorf("back %q: %d to %q", back, res.StatusCode, loc)
+		}
+	}
+	// Signed out, the admin's own picker (which keeps the choice with a
+	// user) is still refused: the CSRF rule is as before.
+	if res, _ := out.get("/admin/login"); res.StatusCode != http.StatusOK {
+		t.Fatalf("sign-in page = %d", res.StatusCode)
+	}
+	if res, _ := out.postForm("/admin/language", url.Values{"lang": {"ar"}, "back": {"/admin/login"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("signed out, the admin's picker = %d, want 403", res.StatusCode)
+	}
+}

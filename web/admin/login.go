@@ -23,13 +23,22 @@ const badSignIn = "Wrong user name or password."
 type loginData struct {
 	Username string
 	Error    string
+	// Picker is where the sign-in page's language picker posts (the
+	// public site's, sitePickerPath) and Back where it returns: always
+	// the sign-in page, never an address taken from the request.
+	Picker, Back string
+}
+
+// newLoginData is the sign-in form with its language picker.
+func newLoginData(username, msg string) loginData {
+	return loginData{Username: username, Error: msg, Picker: sitePickerPath, Back: iri.AdminPrefix + iri.AdminLogin}
 }
 
 func (h *Handler) loginForm(c echo.Context) error {
 	if currentUser(c) != nil {
 		return c.Redirect(http.StatusSeeOther, iri.AdminPrefix)
 	}
-	return h.render(c, http.StatusOK, "login", h.ui(c).T("Sign in"), loginData{})
+	return h.render(c, http.StatusOK, "login", h.ui(c).T("Sign in"), newLoginData("", ""))
 }
 
 func (h *Handler) login(c echo.Context) error {
@@ -69,7 +78,7 @@ func (h *Handler) login(c echo.Context) error {
 		if !utf8.ValidString(name) {
 			name = ""
 		}
-		return h.render(c, http.StatusUnauthorized, "login", h.ui(c).T("Sign in"), loginData{Username: name, Error: badSignIn})
+		return h.render(c, http.StatusUnauthorized, "login", h.ui(c).T("Sign in"), newLoginData(name, badSignIn))
 	}
 	h.throttle.succeed(name, addr)
 	if _, err := h.store.DeleteExpiredSessions(c.Request().Context()); err != nil {
