@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -59,7 +60,9 @@ func (s *stored) encoding() string {
 }
 
 // memoryServer answers /N with the Nth stored answer: its status, headers
-// and bytes, from memory, with nothing else done. It listens on loopback.
+// and bytes, from memory, with nothing else done. It listens on loopback,
+// over TLS when given a certificate (for https targets, so that both sides
+// pay for encryption), and speaks HTTP/1.1 only, as the client does.
 type memoryServer struct {
 	srv  *http.Server
 	base string
@@ -68,12 +71,21 @@ type memoryServer struct {
 	answers []*stored
 }
 
-func startMemory() (*memoryServer, error) {
+// startMemory starts a memory server, plain HTTP when cert is nil.
+func startMemory(cert *tls.Certificate) (*memoryServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("baseline: listen: %w", err)
 	}
 	m := &memoryServer{base: "http://" + ln.Addr().String()}
+	if cert != nil {
+		m.base = "https://" + ln.Addr().String()
+		ln = tls.NewListener(ln, &tls.Config{
+			Certificates: []tls.Certificate{*cert},
+			MinVersion:   tls.VersionTLS12,
+			NextProtos:   []string{"http/1.1"},
+		})
+	}
 	m.srv = &http.Server{Handler: http.HandlerFunc(m.serve), ReadHeaderTimeout: 10 * time.Second}
 	go m.srv.Serve(ln)
 	return m, nil

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +21,23 @@ type config struct {
 	headers     headerFlag
 	baseline    bool
 	allowRemote bool
+	caFile      string         // -ca, for the report
+	roots       *x509.CertPool // the system's roots and -ca's; nil for the system's alone
+	insecure    bool           // -insecure: certificates not verified
 	urls        []string
+}
+
+// refusal is the reason to refuse addresses that are not loopback, nil if
+// they are allowed: -insecure limits a run to loopback even with
+// -allow-remote.
+func (c config) refusal() error {
+	switch {
+	case c.insecure:
+		return errInsecureRemote
+	case !c.allowRemote:
+		return errRemote
+	}
+	return nil
 }
 
 // side is what was measured of one server (the node, or memory) at one URL.
@@ -87,6 +105,7 @@ type target struct {
 	node   *side
 	memory *side   // nil without -baseline
 	stored *stored // the answer memory served, with -baseline
+	tls    bool    // an https URL: memory served over TLS too
 }
 
 // ratio is node requests/s over memory requests/s, 0 when unknown.
@@ -123,33 +142,59 @@ func measure(ctx context.Context, cfg config, progress io.Writer) (*results, err
 	if cfg.conns < 1 || cfg.duration <= 0 || cfg.rounds < 1 || len(cfg.urls) == 0 {
 		return nil, errors.New("need at least one URL, one connection, one round and a duration")
 	}
+	secure := map[string]bool{} // URL → https
+	var anyHTTP, anyHTTPS bool
 	for _, raw := range cfg.urls {
-		if _, err := checkTarget(ctx, raw, cfg.allowRemote); err != nil {
+		u, err := checkTarget(ctx, raw, cfg.refusal())
+		if err != nil {
 			return nil, err
 		}
+		secure[raw] = u.Scheme == "https"
+		anyHTTP = anyHTTP || !secure[raw]
+		anyHTTPS = anyHTTPS || secure[raw]
 	}
-	tr := newTransport(cfg.conns, cfg.allowRemote)
+	tr := newTransport(cfg.conns, cfg.refusal(), nodeTLS(cfg))
 	defer tr.CloseIdleConnections()
-	client := &http.Client{
-		Transport: tr,
-		// A redirect is measured as the answer it is (an error), not followed.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Timeout:       time.Minute,
+	client := newClient(tr)
+	for _, raw := range cfg.urls {
+		if !secure[raw] || ctx.Err() != nil {
+			continue
+		}
+		if err := checkTrust(ctx, client, raw); err != nil {
+			return nil, err
+		}
 	}
 	res := &results{cfg: cfg}
-	var mem *memoryServer
-	if cfg.baseline {
+	// With -baseline, memory answers http URLs over HTTP and https URLs
+	// over TLS, on a certificate made for the run that its client alone
+	// trusts.
+	var plainMem, tlsMem *memoryServer
+	memClient := client
+	if cfg.baseline && anyHTTP {
 		var err error
-		if mem, err = startMemory(); err != nil {
+		if plainMem, err = startMemory(nil); err != nil {
 			return nil, err
 		}
-		defer mem.close()
+		defer plainMem.close()
+	}
+	if cfg.baseline && anyHTTPS {
+		cert, roots, err := memoryCert()
+		if err != nil {
+			return nil, err
+		}
+		if tlsMem, err = startMemory(&cert); err != nil {
+			return nil, err
+		}
+		defer tlsMem.close()
+		mtr := newTransport(cfg.conns, errRemote, &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12})
+		defer mtr.CloseIdleConnections()
+		memClient = newClient(mtr)
 	}
 	for _, raw := range cfg.urls {
 		if ctx.Err() != nil {
 			break
 		}
-		t := &target{url: raw, node: newSide()}
+		t := &target{url: raw, node: newSide(), tls: secure[raw]}
 		res.targets = append(res.targets, t)
 		if progress != nil {
 			fmt.Fprintf(progress, "measuring %s\n", raw)
@@ -167,20 +212,34 @@ func measure(ctx context.Context, cfg config, progress io.Writer) (*results, err
 			return nil, err
 		}
 		t.stored, t.memory = st, newSide()
+		mem := plainMem
+		if t.tls {
+			mem = tlsMem
+		}
 		memURL := mem.add(st)
 		warm(ctx, client, raw, cfg)
-		warm(ctx, client, memURL, cfg)
+		warm(ctx, memClient, memURL, cfg)
 		each := cfg.duration / time.Duration(cfg.rounds)
 		for i := 0; i < cfg.rounds && ctx.Err() == nil; i++ {
 			t.node.merge(turn(ctx, client, raw, cfg, each))
 			if ctx.Err() != nil {
 				break
 			}
-			t.memory.merge(turn(ctx, client, memURL, cfg, each))
+			t.memory.merge(turn(ctx, memClient, memURL, cfg, each))
 		}
 	}
 	res.interrupted = ctx.Err() != nil
 	return res, nil
+}
+
+// newClient is a client over tr that does not follow redirects: a
+// redirect is measured as the answer it is (an error).
+func newClient(tr *http.Transport) *http.Client {
+	return &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       time.Minute,
+	}
 }
 
 // warm opens the connections a turn will use: one request per connection

@@ -122,13 +122,13 @@ func TestMemoryServesStoredAnswer(t *testing.T) {
 		w.Write(body)
 	}))
 	defer srv.Close()
-	client := &http.Client{Transport: newTransport(2, false)}
+	client := &http.Client{Transport: newTransport(2, errRemote, nil)}
 	hdr := headerFlag{{"Accept-Encoding", "gzip"}}
 	st, err := fetchOnce(context.Background(), client, srv.URL+"/page", hdr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem, err := startMemory()
+	mem, err := startMemory(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

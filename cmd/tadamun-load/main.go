@@ -2,6 +2,8 @@
 // reports, per URL, requests per second, transfer, latency percentiles and
 // errors; with -baseline it also serves each URL's own answer from memory
 // and gives the ratio node/memory, the figure the Ratio benchmarks report.
+// https URLs are measured over TLS, trusting the system's roots, those of a
+// -ca file, or with -insecure (loopback only) nothing at all.
 // It uses nothing beyond the standard library, so it builds anywhere the
 // node does. See usage below and README "Speed".
 package main
@@ -41,12 +43,26 @@ someone else's server by mistake is a denial of service. Load only servers
 you run. A node's --rate-limit counts this tool as one client: start the
 node with --rate-limit 0 to measure it, or the 429s are reported as errors.
 
+An https:// URL is measured over TLS, still HTTP/1.1 (connections are
+opened while warming up, so the figures are of requests on open
+connections). Its certificate must be trusted: for a node behind a local
+CA or a self-signed certificate, give -ca FILE, a PEM file with that CA's
+certificate (or the self-signed one), trusted besides the system's roots.
+A -H Host header is also the name sent in TLS and checked against the
+certificate, so https://127.0.0.1:8443 with -H 'Host: node.example'
+reaches the site a proxy serves for node.example.
+-insecure skips verification altogether; it is allowed only for loopback
+addresses, even with -allow-remote, and the report says it was used. With
+-baseline, memory serves an https URL's answer over TLS too (a certificate
+made for the run), so that both sides pay for encryption.
+
 Ctrl-C stops and prints what was measured so far. The exit status is 0, 1
 if there were errors, 2 for bad flags or a refused address, 130 when
 interrupted.
 
-Example:
+Examples:
   tadamun-load -baseline -H 'Accept-Encoding: gzip' http://127.0.0.1:8080/feed.atom
+  tadamun-load -ca /etc/caddy/root.crt https://127.0.0.1:8443/feed.atom
 
 Flags:
 `
@@ -66,6 +82,8 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.baseline, "baseline", false, "also serve each URL's answer from memory and give the ratio node/memory")
 	fs.IntVar(&cfg.rounds, "rounds", 4, "with -baseline, turns per side, of d/rounds each, alternating node and memory")
 	fs.BoolVar(&cfg.allowRemote, "allow-remote", false, "allow addresses that are not loopback (only servers you run)")
+	fs.StringVar(&cfg.caFile, "ca", "", "PEM `file` of root certificates to trust besides the system's (a local CA, or a self-signed certificate)")
+	fs.BoolVar(&cfg.insecure, "insecure", false, "do not verify certificates (loopback addresses only, even with -allow-remote)")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -88,10 +106,21 @@ func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case cfg.rounds < 1:
 		fmt.Fprintln(stderr, "tadamun-load: -rounds must be at least 1")
 		return 2
+	case cfg.insecure && cfg.caFile != "":
+		fmt.Fprintln(stderr, "tadamun-load: give -ca or -insecure, not both: -insecure would make -ca pointless")
+		return 2
+	}
+	if cfg.caFile != "" {
+		roots, err := loadCA(cfg.caFile)
+		if err != nil {
+			fmt.Fprintln(stderr, "tadamun-load:", err)
+			return 2
+		}
+		cfg.roots = roots
 	}
 
 	for _, u := range cfg.urls {
-		if _, err := checkTarget(ctx, u, cfg.allowRemote); err != nil {
+		if _, err := checkTarget(ctx, u, cfg.refusal()); err != nil {
 			fmt.Fprintln(stderr, "tadamun-load:", err)
 			return 2
 		}

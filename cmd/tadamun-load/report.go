@@ -19,6 +19,8 @@ type summary struct {
 	Rounds          int          `json:"rounds,omitempty"` // with baseline
 	Baseline        bool         `json:"baseline"`
 	Headers         []string     `json:"headers"`
+	CA              string       `json:"ca,omitempty"` // -ca file
+	Insecure        bool         `json:"insecure"`     // certificates not verified
 	Interrupted     bool         `json:"interrupted"`
 	Errors          uint64       `json:"errors"`
 	URLs            []urlSummary `json:"urls"`
@@ -36,6 +38,7 @@ type storedSummary struct {
 	Status   int    `json:"status"`
 	Bytes    int    `json:"bytes"`
 	Encoding string `json:"encoding"`
+	TLS      bool   `json:"tls"` // served from memory over TLS
 }
 
 type sideSummary struct {
@@ -63,6 +66,8 @@ func summarize(r *results) summary {
 		DurationSeconds: r.cfg.duration.Seconds(),
 		Baseline:        r.cfg.baseline,
 		Headers:         []string{},
+		CA:              r.cfg.caFile,
+		Insecure:        r.cfg.insecure,
 		Interrupted:     r.interrupted,
 		Errors:          r.errorCount(),
 		URLs:            []urlSummary{},
@@ -76,7 +81,7 @@ func summarize(r *results) summary {
 	for _, t := range r.targets {
 		u := urlSummary{URL: t.url, Node: sideOf(t.node), Ratio: t.ratio()}
 		if t.stored != nil {
-			u.Stored = &storedSummary{Status: t.stored.status, Bytes: len(t.stored.body), Encoding: t.stored.encoding()}
+			u.Stored = &storedSummary{Status: t.stored.status, Bytes: len(t.stored.body), Encoding: t.stored.encoding(), TLS: t.tls}
 		}
 		if t.memory != nil {
 			m := sideOf(t.memory)
@@ -140,11 +145,21 @@ func writeText(w io.Writer, s summary) error {
 	for _, h := range s.Headers {
 		fmt.Fprintf(&b, ", -H %q", h)
 	}
+	if s.CA != "" {
+		fmt.Fprintf(&b, ", -ca %s", s.CA)
+	}
 	b.WriteString("\n")
+	if s.Insecure {
+		b.WriteString("-insecure: certificates were NOT verified; the answers may not have come from the server named\n")
+	}
 	for _, u := range s.URLs {
 		fmt.Fprintf(&b, "\n%s\n", u.URL)
 		if u.Stored != nil {
-			fmt.Fprintf(&b, "  stored answer: %d, %s bytes, %s\n", u.Stored.Status, group(float64(u.Stored.Bytes)), u.Stored.Encoding)
+			fmt.Fprintf(&b, "  stored answer: %d, %s bytes, %s", u.Stored.Status, group(float64(u.Stored.Bytes)), u.Stored.Encoding)
+			if u.Stored.TLS {
+				b.WriteString(", served from memory over TLS")
+			}
+			b.WriteString("\n")
 		}
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "\t\treq/s\ttransfer\tp50\tp90\tp99\terrors\t  answers")

@@ -81,11 +81,12 @@ func (h headerFlag) apply(req *http.Request) {
 // errRemote is why a non-loopback address is refused without -allow-remote.
 var errRemote = errors.New("not a loopback address; a load tool aimed at someone else's server is a denial of service: give -allow-remote if the server is yours")
 
-// checkTarget parses a URL to measure and, unless allowRemote, refuses one
-// whose host is not a loopback address or a name that resolves only to
-// loopback addresses. (The dialler checks again on every connection, so a
+// checkTarget parses a URL to measure and, when refuse is not nil, refuses
+// one whose host is not a loopback address or a name that resolves only to
+// loopback addresses, wrapping refuse (errRemote, or errInsecureRemote):
+// see config.refusal. (The dialler checks again on every connection, so a
 // name that resolves elsewhere later is still refused.)
-func checkTarget(ctx context.Context, raw string, allowRemote bool) (*url.URL, error) {
+func checkTarget(ctx context.Context, raw string, refuse error) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", raw, err)
@@ -97,12 +98,12 @@ func checkTarget(ctx context.Context, raw string, allowRemote bool) (*url.URL, e
 	if host == "" {
 		return nil, fmt.Errorf("%s: no host", raw)
 	}
-	if allowRemote {
+	if refuse == nil {
 		return u, nil
 	}
 	if ip := net.ParseIP(host); ip != nil {
 		if !ip.IsLoopback() {
-			return nil, fmt.Errorf("%s: %s is %w", raw, host, errRemote)
+			return nil, fmt.Errorf("%s: %s is %w", raw, host, refuse)
 		}
 		return u, nil
 	}
@@ -114,38 +115,42 @@ func checkTarget(ctx context.Context, raw string, allowRemote bool) (*url.URL, e
 	}
 	for _, a := range addrs {
 		if !a.IP.IsLoopback() {
-			return nil, fmt.Errorf("%s: %s resolves to %s, which is %w", raw, host, a.IP, errRemote)
+			return nil, fmt.Errorf("%s: %s resolves to %s, which is %w", raw, host, a.IP, refuse)
 		}
 	}
 	return u, nil
 }
 
-// loopbackOnly is a dialler's Control function that refuses to connect
-// anywhere but a loopback address.
-func loopbackOnly(network, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
+// loopbackOnly gives a dialler's Control function that refuses to connect
+// anywhere but a loopback address, with why as the reason.
+func loopbackOnly(why error) func(network, address string, _ syscall.RawConn) error {
+	return func(network, address string, _ syscall.RawConn) error {
+		host, _, err := net.SplitHostPort(address)
+		if err != nil {
+			return err
+		}
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			return fmt.Errorf("dial %s: %w", address, why)
+		}
+		return nil
 	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("dial %s: %w", address, errRemote)
-	}
-	return nil
 }
 
-// newTransport is the one transport of a run: HTTP/1.1 with keep-alive, up
-// to conns idle connections per host, bodies left compressed as they came
+// newTransport is a transport of a run: HTTP/1.1 with keep-alive, up to
+// conns idle connections per host, bodies left compressed as they came
 // (so transfer is counted as on the wire), no proxy from the environment
-// (the figures would be the proxy's), and, unless allowRemote, connections
-// to loopback addresses only.
-func newTransport(conns int, allowRemote bool) *http.Transport {
+// (the figures would be the proxy's), TLS as tc says, and, when refuse is
+// not nil, connections to loopback addresses only (refuse is the reason
+// given for any other).
+func newTransport(conns int, refuse error, tc *tls.Config) *http.Transport {
 	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	if !allowRemote {
-		d.Control = loopbackOnly
+	if refuse != nil {
+		d.Control = loopbackOnly(refuse)
 	}
 	return &http.Transport{
 		Proxy:               nil,
 		DialContext:         d.DialContext,
+		TLSClientConfig:     tc,
 		DisableCompression:  true,
 		MaxIdleConns:        0,
 		MaxIdleConnsPerHost: conns,

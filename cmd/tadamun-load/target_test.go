@@ -59,21 +59,21 @@ func TestHeaderFlag(t *testing.T) {
 func TestLoopbackRefusal(t *testing.T) {
 	ctx := context.Background()
 	for _, u := range []string{"http://127.0.0.1:8080/", "http://127.3.2.1/feed.atom", "http://[::1]:8080/", "https://127.0.0.1/", "http://localhost:8080/@icssi"} {
-		if _, err := checkTarget(ctx, u, false); err != nil {
+		if _, err := checkTarget(ctx, u, errRemote); err != nil {
 			t.Errorf("%s refused: %v", u, err)
 		}
 	}
 	for _, u := range []string{"http://192.0.2.1/", "http://10.0.0.1:8080/", "http://[2001:db8::1]/", "http://[::ffff:192.0.2.1]/", "http://0.0.0.0:8080/"} {
-		_, err := checkTarget(ctx, u, false)
+		_, err := checkTarget(ctx, u, errRemote)
 		if !errors.Is(err, errRemote) {
 			t.Errorf("%s: %v, want a refusal", u, err)
 		}
-		if _, err := checkTarget(ctx, u, true); err != nil {
+		if _, err := checkTarget(ctx, u, nil); err != nil {
 			t.Errorf("%s with -allow-remote: %v", u, err)
 		}
 	}
 	for _, u := range []string{"ftp://127.0.0.1/", "127.0.0.1:8080", "http:///x"} {
-		if _, err := checkTarget(ctx, u, true); err == nil {
+		if _, err := checkTarget(ctx, u, nil); err == nil {
 			t.Errorf("%s accepted", u)
 		}
 	}
@@ -81,7 +81,7 @@ func TestLoopbackRefusal(t *testing.T) {
 	// The dialler refuses too, before any packet leaves (192.0.2.0/24 is
 	// TEST-NET-1, never routed): a name that resolved to loopback at the
 	// start cannot lead elsewhere later.
-	client := &http.Client{Transport: newTransport(1, false)}
+	client := &http.Client{Transport: newTransport(1, errRemote, nil)}
 	_, err := client.Get("http://192.0.2.1:9/")
 	if !errors.Is(err, errRemote) {
 		t.Errorf("guarded transport to 192.0.2.1: %v, want a refusal", err)
