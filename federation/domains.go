@@ -61,7 +61,7 @@ func NormalizeDomain(raw string) (string, error) {
 func (s *Service) SetDomainPolicy(ctx context.Context, domain, policy, reason string) (int, error) {
 	d, err := NormalizeDomain(domain)
 	if err != nil {
-		return 0, invalid("%v", err)
+		return 0, domainRefusal(domain, err)
 	}
 	switch policy {
 	case storage.PolicyBlock, storage.PolicySilence, storage.PolicyAllow:
@@ -103,7 +103,7 @@ func (s *Service) SetDomainPolicy(ctx context.Context, domain, policy, reason st
 func (s *Service) RemoveDomainPolicy(ctx context.Context, domain string) error {
 	d, err := NormalizeDomain(domain)
 	if err != nil {
-		return invalid("%v", err)
+		return domainRefusal(domain, err)
 	}
 	err = s.store.RemoveDomainPolicy(ctx, d)
 	s.policyChanged()

@@ -97,7 +97,7 @@ func (s *Service) Edit(ctx context.Context, id string, d *content.Draft) (*stora
 		// the transaction).
 		inbox, err := s.authorInbox(ctx, st.InReplyTo)
 		if err != nil {
-			return nil, reject("in_reply_to %s: %v", st.InReplyTo, err)
+			return nil, replyRefusal(st.InReplyTo, err)
 		}
 		extra = append(extra, inbox)
 	}
@@ -146,7 +146,7 @@ func (s *Service) Translate(ctx context.Context, id string, d *content.Draft) (*
 	}
 	lang, err := content.NormalizeLanguage(d.Language)
 	if err != nil {
-		return nil, invalid("%v", err)
+		return nil, languageRefusal(d.Language, err)
 	}
 	if lang == st.Language {
 		return nil, reject("%s is the statement's own language: change it with 'tadamun statement edit'", lang)

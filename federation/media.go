@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"syscall"
@@ -55,14 +56,18 @@ func readImages(imgs []content.Image) ([]pendingImage, error) {
 		}
 		switch {
 		case errors.Is(err, imaging.ErrTooLarge):
-			return nil, reject("image %s is too large (at most %d MB and %d megapixels): %v", im.File, MaxImageBytes>>20,
-				imaging.MaxPixels/1_000_000, err)
+			mb, mp := MaxImageBytes>>20, imaging.MaxPixels/1_000_000
+			return nil, keepText(reject("image %s is too large (at most %d MB and %d megapixels)", im.File, mb, mp),
+				fmt.Sprintf("image %s is too large (at most %d MB and %d megapixels): %v", im.File, mb, mp, err))
 		case errors.Is(err, imaging.ErrNotRegular):
 			return nil, reject("image %s is not a regular file", im.File)
 		case errors.Is(err, imaging.ErrFormat):
-			return nil, reject("image %s: use JPEG, PNG, GIF or WebP: %v", im.File, err)
+			return nil, keepText(reject("the file %s is not an image: use JPEG, PNG, GIF or WebP", im.File),
+				fmt.Sprintf("image %s: use JPEG, PNG, GIF or WebP: %v", im.File, err))
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, keepText(reject("image %s does not exist", im.File), fmt.Sprintf("image %s: %v", im.File, err))
 		case err != nil:
-			return nil, reject("image %s: %v", im.File, err)
+			return nil, keepText(reject("image %s could not be read or converted", im.File), fmt.Sprintf("image %s: %v", im.File, err))
 		}
 		out = append(out, pendingImage{data: p.Data, mediaType: p.MediaType, alt: im.Alt, width: p.Width, height: p.Height,
 			blurhash: p.Blurhash, source: sha256.Sum256(src)})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"unicode/utf8"
 
@@ -181,7 +182,7 @@ func applyProfile(a *storage.Actor, u ProfileUpdate) error {
 		for _, l := range *u.Languages {
 			c, err := content.NormalizeLanguage(l)
 			if err != nil {
-				return invalid("%v", err)
+				return languageRefusal(l, err)
 			}
 			if !containsString(langs, c) {
 				langs = append(langs, c)
@@ -247,8 +248,12 @@ func profileImage(name, file string, data []byte) (pendingImage, error) {
 		return pendingImage{}, rejectAbout(name, "the {what} image %s is not a regular file", file)
 	case errors.Is(err, imaging.ErrFormat):
 		return pendingImage{}, rejectAbout(name, "the {what} is not an image: use JPEG, PNG, GIF or WebP")
+	case errors.Is(err, fs.ErrNotExist):
+		return pendingImage{}, keepText(rejectAbout(name, "the {what} image %s does not exist", file),
+			fmt.Sprintf("the %s image: %v", name, err))
 	case err != nil:
-		return pendingImage{}, rejectAbout(name, "the {what} image: %v", err)
+		return pendingImage{}, keepText(rejectAbout(name, "the {what} image could not be read or converted"),
+			fmt.Sprintf("the %s image: %v", name, err))
 	}
 	return pendingImage{data: p.Data, mediaType: p.MediaType, alt: name, width: p.Width, height: p.Height,
 		blurhash: p.Blurhash}, nil

@@ -40,7 +40,7 @@ func (s *Service) Publish(ctx context.Context, username string, d *content.Draft
 		// happens here, before the transaction).
 		inbox, err := s.authorInbox(ctx, st.InReplyTo)
 		if err != nil {
-			return nil, reject("in_reply_to %s: %v", st.InReplyTo, err)
+			return nil, replyRefusal(st.InReplyTo, err)
 		}
 		extra = append(extra, inbox)
 	}
@@ -111,7 +111,7 @@ func (s *Service) applyDraft(ctx context.Context, st *storage.Statement, d *cont
 	}
 	lang, err := content.NormalizeLanguage(d.Language)
 	if err != nil {
-		return invalid("%v", err)
+		return languageRefusal(d.Language, err)
 	}
 	if s.client != nil {
 		st.Mentions = s.resolveMentions(ctx, d.Body)

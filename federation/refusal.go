@@ -1,10 +1,13 @@
 package federation
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tadamun/tadamun/federation/transport"
 )
 
 // Refusal is an ErrInvalid error that an editor can read in their own
@@ -64,6 +67,77 @@ func rejectWrapping(cause error, format string, args ...any) error {
 	r := reject(format, args...).(*Refusal)
 	r.cause = cause
 	return r
+}
+
+// keepText gives refusal (made by reject or rejectAbout) text as its
+// English, for a refusal whose English has always carried another
+// component's words: a parser's error, a transport error. Its key and data
+// stay its own, so that the admin says the reason in the editor's language
+// with only the data in it, while the CLI prints what it always has.
+func keepText(refusal error, text string) error {
+	r := refusal.(*Refusal)
+	r.text = text
+	return r
+}
+
+// oneOf is, of candidates, the refusal whose English is err's text, for an
+// err from a component that words its own reasons (NormalizeDomain,
+// content.NormalizeLanguage) without a sentinel for each; when none is,
+// fallback with err's text as its English.
+func oneOf(err, fallback error, candidates ...error) error {
+	for _, c := range candidates {
+		if c.(*Refusal).text == err.Error() {
+			return c
+		}
+	}
+	return keepText(fallback, err.Error())
+}
+
+// domainRefusal is NormalizeDomain's refusal (err) of raw, a message for
+// each reason it gives.
+func domainRefusal(raw string, err error) error {
+	return oneOf(err, reject("%q is not a domain name such as social.example", raw),
+		reject("not a domain name: %q", raw),
+		reject("not a domain name: %q (give a host name such as social.example)", raw),
+		reject("not a domain name: %q (give an international name in its xn-- form)", raw),
+		reject("not a domain name: %q (give a host name such as social.example, without scheme, port or path)", raw))
+}
+
+// languageRefusal is content.NormalizeLanguage's refusal (err) of raw, a
+// message for each reason it gives.
+func languageRefusal(raw string, err error) error {
+	code := strings.TrimSpace(raw)
+	return oneOf(err, reject("%q is not a language code such as en, ar, ckb, fr", code),
+		reject("language is missing (use a code such as en, ar, ckb, fr)"),
+		reject("unknown language code %q (use a BCP 47 code such as en, ar, ckb, fr)", code),
+		reject("language %q says nothing: use a real language code such as en, ar, ckb, fr", code))
+}
+
+// addressRefusal is the transport's refusal (err, from CheckURL) to fetch
+// the actor URL who.
+func addressRefusal(who string, err error) error {
+	r := reject("%s is not an address this node fetches: give the http or https URL of an account", who)
+	if errors.Is(err, transport.ErrPrivateAddress) {
+		r = reject("%s is on a private or local network: this node fetches only from public servers", who)
+	}
+	return keepText(r, fmt.Sprintf("%s: %v", who, err))
+}
+
+// replyRefusal is why the post a statement answers (its in_reply_to) gave
+// no author to send the statement to (err, from authorInbox).
+func replyRefusal(reply string, err error) error {
+	var r error
+	switch {
+	case errors.Is(err, transport.ErrBadURL):
+		r = reject("the post this answers, %s, is not an address this node fetches: give the http or https URL of a post", reply)
+	case errors.Is(err, transport.ErrPrivateAddress):
+		r = reject("the post this answers, %s, is on a private or local network: this node fetches only from public servers", reply)
+	case errors.Is(err, transport.ErrNotFound), errors.Is(err, transport.ErrGone):
+		r = reject("the post this answers, %s, is not found on its server", reply)
+	default:
+		r = reject("the post this answers, %s, could not be fetched or names no author to send the answer to", reply)
+	}
+	return keepText(r, fmt.Sprintf("in_reply_to %s: %v", reply, err))
 }
 
 // sentence makes a refusal's format a sentence: a capital first letter

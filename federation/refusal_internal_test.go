@@ -1,11 +1,13 @@
 package federation
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,6 +15,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tadamun/tadamun/federation/content"
+	"github.com/tadamun/tadamun/federation/imaging"
+	"github.com/tadamun/tadamun/federation/transport"
 	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/web/i18n"
 )
@@ -29,7 +34,8 @@ var refusalParts = map[string][]string{
 	"the {what} image is too large (at most %d MB and %d megapixels)": {"avatar", "header"},
 	"the {what} image %s is not a regular file":                       {"avatar", "header"},
 	"the {what} is not an image: use JPEG, PNG, GIF or WebP":          {"avatar", "header"},
-	"the {what} image: %v":                                            {"avatar", "header"},
+	"the {what} image %s does not exist":                              {"avatar", "header"},
+	"the {what} image could not be read or converted":                 {"avatar", "header"},
 }
 
 // refusalFormats finds, in the package's source, the format of every call
@@ -44,14 +50,18 @@ func refusalFormats(t *testing.T) (formats []string, parts map[string][]string) 
 	parts = map[string][]string{}
 	fset := token.NewFileSet()
 	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") || name == "refusal.go" {
-			continue // refusal.go: the constructors themselves
+		if strings.HasSuffix(name, "_test.go") {
+			continue
 		}
 		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
+			if d, ok := n.(*ast.FuncDecl); ok && name == "refusal.go" &&
+				slices.Contains([]string{"reject", "rejectAbout", "rejectWrapping"}, d.Name.Name) {
+				return false // the constructors themselves
+			}
 			call, ok := n.(*ast.CallExpr)
 			if !ok {
 				return true
@@ -219,5 +229,102 @@ func TestProfileRefusal(t *testing.T) {
 	if !errors.As(err, &r) || r.Key != "The display name has more than %d characters." ||
 		!slices.Equal(r.Args, []any{MaxDisplayNameLength}) {
 		t.Errorf("refusal %#v", r)
+	}
+}
+
+// TestRefusalsWithoutForeignWords: a refusal whose English has always held
+// another component's words (a domain or language parser's reason, a
+// transport or imaging error) keeps that English for the CLI, while its key
+// is a message of its own, one per reason, with only the data the editor
+// gave (the domain, the code, the address, the file) as args.
+func TestRefusalsWithoutForeignWords(t *testing.T) {
+	dir := t.TempDir()
+	words := dir + "/words.png"
+	if err := os.WriteFile(words, []byte("these are words, not a picture"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := dir + "/missing.png"
+	checked := func(raw string, check func(string) (string, error)) (error, string) {
+		_, err := check(raw)
+		if err == nil {
+			t.Fatalf("%q was accepted", raw)
+		}
+		return err, ErrInvalid.Error() + ": " + err.Error()
+	}
+	type refusal struct {
+		err  error  // the refusal as made now
+		was  string // its English as it was
+		key  string
+		args []any
+	}
+	var cases []refusal
+	for raw, key := range map[string]string{
+		"":                              "Not a domain name: %q.",
+		"bad..example":                  "Not a domain name: %q (give a host name such as social.example).",
+		"حقوق.example":                  "Not a domain name: %q (give an international name in its xn-- form).",
+		"https://bad.example/users/bob": "Not a domain name: %q (give a host name such as social.example, without scheme, port or path).",
+	} {
+		err, was := checked(raw, NormalizeDomain)
+		cases = append(cases, refusal{domainRefusal(raw, err), was, key, []any{raw}})
+	}
+	for raw, key := range map[string]string{
+		" ":       "Language is missing (use a code such as en, ar, ckb, fr).",
+		"xx-!!":   "Unknown language code %q (use a BCP 47 code such as en, ar, ckb, fr).",
+		" und ":   "Language %q says nothing: use a real language code such as en, ar, ckb, fr.",
+		"english": "Unknown language code %q (use a BCP 47 code such as en, ar, ckb, fr).",
+	} {
+		err, was := checked(raw, content.NormalizeLanguage)
+		var args []any
+		if strings.TrimSpace(raw) != "" {
+			args = []any{strings.TrimSpace(raw)}
+		}
+		cases = append(cases, refusal{languageRefusal(raw, err), was, key, args})
+	}
+	client := transport.New(transport.Config{})
+	for addr, key := range map[string]string{
+		"https://10.0.0.7/users/bob":       "%s is on a private or local network: this node fetches only from public servers.",
+		"https://bob:pw@far.example/users": "%s is not an address this node fetches: give the http or https URL of an account.",
+	} {
+		_, err := client.CheckURL(addr)
+		cases = append(cases, refusal{addressRefusal(addr, err), fmt.Sprintf("invalid: %s: %v", addr, err), key, []any{addr}})
+	}
+	const post = "https://far.example/notes/1"
+	for err, key := range map[error]string{
+		fmt.Errorf("%w: %s: scheme must be http or https", transport.ErrBadURL, post): "The post this answers, %s, is not an address this node fetches: give the http or https URL of a post.",
+		fmt.Errorf("%w: %s is 10.0.0.7", transport.ErrPrivateAddress, post):           "The post this answers, %s, is on a private or local network: this node fetches only from public servers.",
+		fmt.Errorf("fetch %s: %w", post, transport.ErrGone):                           "The post this answers, %s, is not found on its server.",
+		fmt.Errorf("fetch %s: %w", post, transport.ErrNotFound):                       "The post this answers, %s, is not found on its server.",
+		errors.New("the post names no author on its own host"):                        "The post this answers, %s, could not be fetched or names no author to send the answer to.",
+	} {
+		cases = append(cases, refusal{replyRefusal(post, err), fmt.Sprintf("invalid: in_reply_to %s: %v", post, err), key, []any{post}})
+	}
+	for file, key := range map[string]string{
+		words:   "The file %s is not an image: use JPEG, PNG, GIF or WebP.",
+		missing: "Image %s does not exist.",
+	} {
+		_, err := readImages([]content.Image{{File: file}})
+		src, rerr := readSource(file)
+		if rerr == nil {
+			_, rerr = imaging.Process(bytes.NewReader(src), MaxImageBytes)
+		}
+		was := fmt.Sprintf("invalid: image %s: %v", file, rerr)
+		if file == words {
+			was = fmt.Sprintf("invalid: image %s: use JPEG, PNG, GIF or WebP: %v", file, rerr)
+		}
+		cases = append(cases, refusal{err, was, key, []any{file}})
+	}
+	_, err := profileImage("header", missing, nil)
+	_, rerr := os.Stat(missing)
+	cases = append(cases, refusal{err, fmt.Sprintf("invalid: the header image: imaging: %v", rerr),
+		"The header image %s does not exist.", []any{missing}})
+
+	for _, c := range cases {
+		if c.err == nil || c.err.Error() != c.was {
+			t.Errorf("Error() = %v, was %q", c.err, c.was)
+		}
+		var r *Refusal
+		if !errors.As(c.err, &r) || r.Key != c.key || !slices.Equal(r.Args, c.args) {
+			t.Errorf("%q: refusal %#v, want key %q with %v", c.was, c.err, c.key, c.args)
+		}
 	}
 }

@@ -289,7 +289,7 @@ func normaliseHandle(h string) (user, host string, ok bool) {
 func (s *Service) Lookup(ctx context.Context, who string) (*storage.RemoteActor, error) {
 	if strings.HasPrefix(who, "https://") || strings.HasPrefix(who, "http://") {
 		if _, err := s.client.CheckURL(who); err != nil {
-			return nil, reject("%s: %v", who, err)
+			return nil, addressRefusal(who, err)
 		}
 		return s.ResolveActor(ctx, who, true)
 	}

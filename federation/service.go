@@ -182,7 +182,7 @@ func (s *Service) CreateActor(ctx context.Context, na NewActor) (*storage.Actor,
 	for _, l := range na.Languages {
 		c, err := content.NormalizeLanguage(l)
 		if err != nil {
-			return nil, invalid("%v", err)
+			return nil, languageRefusal(l, err)
 		}
 		langs = append(langs, c)
 	}
