@@ -41,10 +41,18 @@ func (s *Service) authorInbox(ctx context.Context, objectIRI string) (string, er
 	}
 	r, err := s.ResolveActor(ctx, author, false)
 	if err != nil {
-		return "", err
+		return "", &authorError{err}
 	}
 	return r.Inbox, nil
 }
+
+// authorError is authorInbox's failure to resolve the author of a post it
+// did fetch: its text and what it wraps are the cause's, and it tells the
+// editor's refusal (replyRefusal) that the post itself was found.
+type authorError struct{ err error }
+
+func (e *authorError) Error() string { return e.err.Error() }
+func (e *authorError) Unwrap() error { return e.err }
 
 // Interact makes our actor like or boost (Announce, "relay") a post of
 // another server. A boost goes to our followers and to the post's author; a

@@ -127,7 +127,12 @@ func addressRefusal(who string, err error) error {
 // no author to send the statement to (err, from authorInbox).
 func replyRefusal(reply string, err error) error {
 	var r error
+	var author *authorError
 	switch {
+	case errors.As(err, &author):
+		// The post was found; its author's account could not be resolved
+		// (gone, private, unreachable): not the post's own failure.
+		r = reject("the post this answers, %s, could not be fetched or names no author to send the answer to", reply)
 	case errors.Is(err, transport.ErrBadURL):
 		r = reject("the post this answers, %s, is not an address this node fetches: give the http or https URL of a post", reply)
 	case errors.Is(err, transport.ErrPrivateAddress):

@@ -295,6 +295,9 @@ func TestRefusalsWithoutForeignWords(t *testing.T) {
 		fmt.Errorf("fetch %s: %w", post, transport.ErrGone):                           "The post this answers, %s, is not found on its server.",
 		fmt.Errorf("fetch %s: %w", post, transport.ErrNotFound):                       "The post this answers, %s, is not found on its server.",
 		errors.New("the post names no author on its own host"):                        "The post this answers, %s, could not be fetched or names no author to send the answer to.",
+		// The post was fetched but its author's account is gone: not "the
+		// post is not found".
+		&authorError{fmt.Errorf("fetch https://far.example/users/gone: %w", transport.ErrGone)}: "The post this answers, %s, could not be fetched or names no author to send the answer to.",
 	} {
 		cases = append(cases, refusal{replyRefusal(post, err), fmt.Sprintf("invalid: in_reply_to %s: %v", post, err), key, []any{post}})
 	}

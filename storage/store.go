@@ -101,7 +101,10 @@ func cleanPgError(err error) string {
 // the statement journal of a multi-row write inside a transaction (the
 // inbox's group commit, a fan-out, a claim) is kept in memory instead of
 // being written page by page to a temporary file (measured on the inbox:
-// about 10 µs less CPU per activity); and times as integer microseconds.
+// about 10 µs less CPU per activity; this keeps temporary tables, indexes
+// and sorts in memory too, so a future maintenance step that sorts a whole
+// large table, such as CREATE INDEX on activities, needs that index's size
+// in memory); and times as integer microseconds.
 func sqliteDSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
