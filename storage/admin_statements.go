@@ -56,7 +56,7 @@ func (s *Store) ListAdminStatements(ctx context.Context, q AdminStatementQuery) 
 	limit = min(limit, 200)
 	offset := max(q.Offset, 0)
 	sqlText := `SELECT ` + statementColumns + statementFrom + ` WHERE ` + cond +
-		` ORDER BY COALESCE(s.published_at, s.created_at) DESC, s.id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
+		` ORDER BY COALESCE(s.published_at, s.created_at) DESC, s.id DESC LIMIT ` + bound(arg(limit)) + ` OFFSET ` + bound(arg(offset))
 	rows, err := s.q.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("storage: list admin statements: %w", err)

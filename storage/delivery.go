@@ -701,7 +701,7 @@ func (s *Store) DeliveryStats(ctx context.Context) (*DeliveryStats, error) {
 		FROM (SELECT host, SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending,
 				SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS failed
 			FROM deliveries WHERE state IN ('pending', 'failed') GROUP BY host
-			ORDER BY pending DESC, failed DESC, host LIMIT $1) g
+			ORDER BY pending DESC, failed DESC, host LIMIT ($1 + 0)) g
 		LEFT JOIN hosts h ON h.host = g.host
 		ORDER BY g.pending DESC, g.failed DESC, g.host`, statsHosts)
 	if err != nil {

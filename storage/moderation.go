@@ -18,7 +18,7 @@ import (
 // left out.
 func (s *Store) ListActorReplies(ctx context.Context, actorID, moderation string, limit int) ([]*RemoteObject, error) {
 	list, err := s.listRemoteObjects(ctx, `o.statement_id IN (SELECT id FROM statements WHERE actor_id = $1)
-		AND o.deleted_at IS NULL AND ($2 = '' OR o.moderation = $2) ORDER BY o.created_at, o.id LIMIT $3`,
+		AND o.deleted_at IS NULL AND ($2 = '' OR o.moderation = $2) ORDER BY o.created_at, o.id LIMIT ($3 + 0)`,
 		actorID, moderation, limit)
 	if err != nil {
 		return nil, fmt.Errorf("storage: replies of actor %s: %w", actorID, err)
@@ -55,7 +55,7 @@ func (s *Store) ListReports(ctx context.Context, resolved bool, limit int) ([]*L
 	if resolved {
 		where = `p.resolved_at IS NOT NULL`
 	}
-	return s.listReports(ctx, where+` ORDER BY p.created_at DESC, p.id DESC LIMIT $1`, limit)
+	return s.listReports(ctx, where+` ORDER BY p.created_at DESC, p.id DESC LIMIT ($1 + 0)`, limit)
 }
 
 // ReportByID returns one report, or ErrNotFound.

@@ -133,7 +133,7 @@ func (s *Store) StandingRelays(ctx context.Context, objectID string) ([]*Relay, 
 // ListRelays lists an actor's standing relays ("" for every actor), newest
 // first.
 func (s *Store) ListRelays(ctx context.Context, actorID string, limit int) ([]*Relay, error) {
-	return s.listRelays(ctx, `($1 = '' OR actor_id = $1) AND undone_at IS NULL ORDER BY created_at DESC, announce_iri LIMIT $2`,
+	return s.listRelays(ctx, `($1 = '' OR actor_id = $1) AND undone_at IS NULL ORDER BY created_at DESC, announce_iri LIMIT ($2 + 0)`,
 		actorID, limit)
 }
 
@@ -218,7 +218,7 @@ func (s *Store) PartnerPosts(ctx context.Context, remoteID string, before *Curso
 		AND r.gone_at IS NULL AND ($1 = '' OR o.remote_actor_id = $1)
 		AND EXISTS (SELECT 1 FROM following f WHERE f.remote_actor_id = o.remote_actor_id AND f.state = 'accepted')
 		AND ($2 = '' OR COALESCE(o.published_at, o.created_at) < $3 OR (COALESCE(o.published_at, o.created_at) = $3 AND o.id < $2))
-		ORDER BY COALESCE(o.published_at, o.created_at) DESC, o.id DESC LIMIT $4`, remoteID, bid, bt, limit)
+		ORDER BY COALESCE(o.published_at, o.created_at) DESC, o.id DESC LIMIT ($4 + 0)`, remoteID, bid, bt, limit)
 }
 
 // PartnerVersion is a cheap fingerprint of everything the partner pages and

@@ -7,15 +7,16 @@ import (
 	"sync/atomic"
 )
 
-// bound is how a LIMIT takes a parameter p ("$4") in the queries whose
-// limit changes from call to call: as the expression (p + 0), not as the
-// bare parameter. SQLite (since 3.45) reads a bare parameter's bound value
-// when it plans a LIMIT and marks the prepared statement to be planned
-// again whenever that value changes: a delivery claim, whose size follows
-// the worker's free slots, was parsed and planned anew nearly every time
-// (a seventh of the fan-out's non-signing CPU). An expression is not read
-// that way, so the statement stays prepared; the plans do not change
-// (they do not depend on the limit's value). PostgreSQL takes it as is.
+// bound is how a LIMIT or OFFSET takes a parameter p ("$4"): as the
+// expression (p + 0), not as the bare parameter; every query of the
+// package writes it so, as bound(p) or literally (TestLimitsAreBound).
+// SQLite (since 3.45) reads a bare parameter's bound value when it plans a
+// LIMIT and marks the prepared statement to be planned again whenever that
+// value changes: a delivery claim, whose size follows the worker's free
+// slots, was parsed and planned anew nearly every time (a seventh of the
+// fan-out's non-signing CPU). An expression is not read that way, so the
+// statement stays prepared; the plans do not change (they do not depend on
+// the limit's value). PostgreSQL takes it as is.
 func bound(p string) string { return "(" + p + " + 0)" }
 
 // maxPrepared bounds how many distinct queries are kept prepared. The hot

@@ -215,7 +215,7 @@ func (s *Store) Follower(ctx context.Context, actorID, remoteID string) (*Follow
 
 // ListFollowers lists an actor's followers in a state ("" for any), oldest first.
 func (s *Store) ListFollowers(ctx context.Context, actorID, state string, offset, limit int) ([]*Follower, error) {
-	return s.listFollowers(ctx, `f.actor_id = $1 AND ($2 = '' OR f.state = $2) ORDER BY f.created_at, r.iri LIMIT $3 OFFSET $4`,
+	return s.listFollowers(ctx, `f.actor_id = $1 AND ($2 = '' OR f.state = $2) ORDER BY f.created_at, r.iri LIMIT ($3 + 0) OFFSET ($4 + 0)`,
 		actorID, state, limit, offset)
 }
 
@@ -318,7 +318,7 @@ func (s *Store) RemoveFollowing(ctx context.Context, actorID, remoteID string) e
 
 // ListFollowing lists whom an actor follows ("" actorID for every actor).
 func (s *Store) ListFollowing(ctx context.Context, actorID string, offset, limit int) ([]*Following, error) {
-	return s.listFollowing(ctx, `($1 = '' OR f.actor_id = $1) ORDER BY f.created_at, r.iri LIMIT $2 OFFSET $3`,
+	return s.listFollowing(ctx, `($1 = '' OR f.actor_id = $1) ORDER BY f.created_at, r.iri LIMIT ($2 + 0) OFFSET ($3 + 0)`,
 		actorID, limit, offset)
 }
 

@@ -82,7 +82,7 @@ func (s *Store) SearchStatements(ctx context.Context, query string, at time.Time
 	sqlText := `SELECT ` + statementColumns + ` FROM (` + matches + `) m
 		JOIN statements s ON s.id = m.statement_id JOIN actors a ON a.id = s.actor_id
 		WHERE ` + strings.Join(where, " AND ") + `
-		ORDER BY m.score, s.published_at DESC, s.id DESC LIMIT ` + arg(limit) + ` OFFSET ` + arg(offset)
+		ORDER BY m.score, s.published_at DESC, s.id DESC LIMIT ` + bound(arg(limit)) + ` OFFSET ` + bound(arg(offset))
 	rows, err := s.q.QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage: search: %w", err)

@@ -214,7 +214,7 @@ func (s *Store) SetModeration(ctx context.Context, id, state string) error {
 // ("" for all) in one moderation state ("" for any). Deleted ones are left out.
 func (s *Store) ListReplies(ctx context.Context, statementID, moderation string, limit int) ([]*RemoteObject, error) {
 	return s.listRemoteObjects(ctx, `o.statement_id IS NOT NULL AND o.deleted_at IS NULL AND ($1 = '' OR o.statement_id = $1)
-		AND ($2 = '' OR o.moderation = $2) ORDER BY o.created_at, o.id LIMIT $3`, statementID, moderation, limit)
+		AND ($2 = '' OR o.moderation = $2) ORDER BY o.created_at, o.id LIMIT ($3 + 0)`, statementID, moderation, limit)
 }
 
 func (s *Store) listRemoteObjects(ctx context.Context, where string, args ...any) ([]*RemoteObject, error) {

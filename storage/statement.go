@@ -511,7 +511,7 @@ func (s *Store) SetFederatedHash(ctx context.Context, id, hash string, editedAt 
 // Create has not gone out yet (scheduled ones, or any left by a crash).
 func (s *Store) DueStatements(ctx context.Context, at time.Time, limit int) ([]string, error) {
 	return s.queryStrings(ctx, "storage: due statements", `SELECT id FROM statements WHERE federated_at IS NULL
-		AND state IN ('published', 'scheduled') AND published_at <= $1 ORDER BY published_at, id LIMIT $2`, utc(at), limit)
+		AND state IN ('published', 'scheduled') AND published_at <= $1 ORDER BY published_at, id LIMIT ($2 + 0)`, utc(at), limit)
 }
 
 // NextScheduled returns the publish time of the earliest statement still

@@ -431,7 +431,7 @@ func (s *Store) WebSubChangedStatements(ctx context.Context, written, due, now t
 		FROM statements s JOIN actors a ON a.id = s.actor_id
 		WHERE s.state IN ('published', 'scheduled', 'deleted') AND s.published_at <= $3
 			AND (s.updated_at >= $1 OR s.published_at > $2)
-		ORDER BY s.updated_at DESC LIMIT $4`, utc(written), utc(due), utc(now), limit)
+		ORDER BY s.updated_at DESC LIMIT ($4 + 0)`, utc(written), utc(due), utc(now), limit)
 	if err != nil {
 		return nil, newest, fmt.Errorf("storage: websub changed statements: %w", err)
 	}
