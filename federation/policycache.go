@@ -1,7 +1,8 @@
 package federation
 
 // The store caches the inbox's combined check of domain policy and account
-// block for a few seconds (storage.Store.InboxGate). Its own writes of a
+// block until a policy or a block changes (storage.Store.InboxGate; a
+// change made by another process is seen within about 100 ms). Its own writes of a
 // policy or a block clear that cache, but inside a transaction they run
 // before the change is visible to other connections, so an inbox POST
 // arriving in between could read, and keep, the old answer. Each change

@@ -78,9 +78,17 @@ func (s *Store) insertActivity(ctx context.Context, a *Activity) (bool, error) {
 	return n == 1, nil
 }
 
-// ActivityByIRI returns a stored activity, or ErrNotFound.
+// ActivityByIRI returns a stored activity, or ErrNotFound. An inbound one
+// still queued (not yet filed by the inbox worker) is found too, as it was
+// accepted and not yet processed.
 func (s *Store) ActivityByIRI(ctx context.Context, iri string) (*Activity, error) {
 	a, err := scanActivity(s.q.QueryRowContext(ctx, `SELECT `+activityColumns+` FROM activities WHERE iri = $1`, iri))
+	if errors.Is(err, ErrNotFound) {
+		// The queue has no index on iri (that is its point) but is short:
+		// the inbox worker files it before every claim.
+		a, err = scanActivity(s.q.QueryRowContext(ctx, `SELECT `+queuedColumns+` FROM inbox_queue q
+			WHERE q.iri = $1 ORDER BY q.seq LIMIT 1`, iri))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("storage: activity %s: %w", iri, err)
 	}
@@ -101,7 +109,13 @@ func (s *Store) ActivityByID(ctx context.Context, id string) (*Activity, error) 
 // after a crash) takes them again only when the lease has run out. Each
 // claim counts as an attempt; activities that failed maxAttempts times are
 // left alone.
+//
+// It first files what waits in inbox_queue (FileInbound), so that what the
+// inbox accepted is claimable.
 func (s *Store) ClaimInbound(ctx context.Context, limit int, lease time.Duration, maxAttempts int) ([]*Activity, error) {
+	if err := s.fileAll(ctx); err != nil {
+		return nil, fmt.Errorf("storage: claim inbound: %w", err)
+	}
 	t := s.now()
 	rows, err := s.q.QueryContext(ctx, `UPDATE activities SET locked_until = $1, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM activities WHERE direction = 'in' AND processed_at IS NULL
@@ -144,10 +158,12 @@ func (s *Store) FinishInbound(ctx context.Context, id string, processErr error) 
 	return nil
 }
 
-// PendingInbound counts inbound activities not yet processed.
+// PendingInbound counts inbound activities not yet processed, those still
+// queued (and not yet known as redeliveries) included.
 func (s *Store) PendingInbound(ctx context.Context) (int, error) {
 	var n int
-	if err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM activities WHERE direction = 'in' AND processed_at IS NULL`).Scan(&n); err != nil {
+	if err := s.q.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM activities WHERE direction = 'in' AND processed_at IS NULL)
+		+ (SELECT COUNT(*) FROM inbox_queue)`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("storage: pending inbound: %w", err)
 	}
 	return n, nil
@@ -161,7 +177,13 @@ func (s *Store) PendingInbound(ctx context.Context) (int, error) {
 // than that is no longer expected. Outbound activities are left alone;
 // their deliveries read them. It returns how many bodies were emptied and
 // rows deleted.
+//
+// What still waits in inbox_queue is filed first, so that the bound holds
+// for it too (a node whose inbox worker is not running).
 func (s *Store) PruneInbound(ctx context.Context, bodiesBefore, rowsBefore time.Time, maxAttempts int) (bodies, rows int64, err error) {
+	if err := s.fileAll(ctx); err != nil {
+		return 0, 0, fmt.Errorf("storage: prune inbound activities: %w", err)
+	}
 	res, err := s.q.ExecContext(ctx, `DELETE FROM activities WHERE direction = 'in' AND created_at < $1`, utc(rowsBefore))
 	if err != nil {
 		return 0, 0, fmt.Errorf("storage: prune inbound activities: %w", err)
@@ -200,10 +222,13 @@ func (s *Store) PruneAnswers(ctx context.Context, before time.Time) (int64, erro
 	return n, nil
 }
 
-// CountActivities counts stored activities of a direction and type ("" for any type).
+// CountActivities counts stored activities of a direction and type ("" for
+// any type): distinct IRIs, those accepted and still queued included.
 func (s *Store) CountActivities(ctx context.Context, direction, typ string) (int, error) {
 	var n int
-	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM activities WHERE direction = $1 AND ($2 = '' OR activity_type = $2)`,
+	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (
+			SELECT iri FROM activities WHERE direction = $1 AND ($2 = '' OR activity_type = $2)
+			UNION SELECT iri FROM inbox_queue WHERE $1 = 'in' AND ($2 = '' OR activity_type = $2)) AS u`,
 		direction, typ).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("storage: count activities: %w", err)

@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tadamun/tadamun/storage"
 	"github.com/tadamun/tadamun/storage/storagetest"
 )
 
 // TestSaveActivityGrouped: inbound activities saved at once by many callers
-// (committed in groups) are each stored before SaveActivity returns, a
-// redelivery, concurrent or not, is reported as not fresh exactly once per
-// IRI, and an activity that cannot be stored fails alone.
+// (committed in groups) are each stored before SaveActivity returns, an
+// activity that cannot be stored fails alone, and once the queue is filed a
+// redelivery, concurrent or not, is there once per IRI: counted once,
+// claimed once.
 func TestSaveActivityGrouped(t *testing.T) {
 	for _, b := range storagetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
@@ -22,8 +24,6 @@ func TestSaveActivityGrouped(t *testing.T) {
 			local := newActor(t, s, "icssi")
 			const iris, copies = 150, 3
 			var wg sync.WaitGroup
-			var mu sync.Mutex
-			fresh := map[string]int{}
 			errs := make(chan error, iris*copies+1)
 			for c := 0; c < copies; c++ {
 				for i := 0; i < iris; i++ {
@@ -32,8 +32,7 @@ func TestSaveActivityGrouped(t *testing.T) {
 						defer wg.Done()
 						iri := fmt.Sprintf("https://peer.test/activities/%d", i)
 						a := groupedActivity(i, local.ID)
-						ok, err := s.SaveActivity(ctx, a)
-						if err != nil {
+						if _, err := s.SaveActivity(ctx, a); err != nil {
 							errs <- err
 							return
 						}
@@ -45,25 +44,19 @@ func TestSaveActivityGrouped(t *testing.T) {
 						}
 						if err := sameActivity(got, groupedActivity(i, local.ID)); err != nil {
 							errs <- err
-							return
-						}
-						if ok {
-							mu.Lock()
-							fresh[iri]++
-							mu.Unlock()
 						}
 					}(i)
 				}
 			}
-			// One activity that cannot be stored: its local actor does not
-			// exist (a foreign key). It must fail, and only it.
+			// One activity that cannot be stored: it has no IRI (a CHECK
+			// constraint). It must fail, and only it.
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				a := &storage.Activity{IRI: "https://peer.test/activities/bad", Direction: storage.Inbound, Type: "Like",
-					ActorIRI: "https://peer.test/u", LocalActorID: storage.NewID(), Body: []byte(`{}`)}
+				a := &storage.Activity{IRI: "", Direction: storage.Inbound, Type: "Like",
+					ActorIRI: "https://peer.test/u", Body: []byte(`{}`)}
 				if _, err := s.SaveActivity(ctx, a); err == nil {
-					errs <- fmt.Errorf("an activity naming a missing local actor was stored")
+					errs <- fmt.Errorf("an activity without an IRI was stored")
 				}
 			}()
 			wg.Wait()
@@ -71,20 +64,26 @@ func TestSaveActivityGrouped(t *testing.T) {
 			for err := range errs {
 				t.Error(err)
 			}
-			if len(fresh) != iris {
-				t.Errorf("%d IRIs reported fresh, want %d", len(fresh), iris)
-			}
-			for iri, n := range fresh {
-				if n != 1 {
-					t.Errorf("%s reported fresh %d times", iri, n)
-				}
-			}
 			n, err := s.CountActivities(ctx, storage.Inbound, "")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if n != iris {
-				t.Errorf("%d inbound activities stored, want %d", n, iris)
+				t.Errorf("%d inbound activities stored before filing, want %d", n, iris)
+			}
+			claimed, err := s.ClaimInbound(ctx, 10*iris, time.Minute, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]int{}
+			for _, a := range claimed {
+				seen[a.IRI]++
+			}
+			if len(claimed) != iris || len(seen) != iris {
+				t.Errorf("claimed %d activities of %d IRIs, want %d of %d", len(claimed), len(seen), iris, iris)
+			}
+			if n, err := s.CountActivities(ctx, storage.Inbound, ""); err != nil || n != iris {
+				t.Errorf("%d inbound activities stored after filing (%v), want %d", n, err, iris)
 			}
 		})
 	}
@@ -118,7 +117,7 @@ func sameActivity(got, want *storage.Activity) error {
 // whatever its size (one on PostgreSQL; one per power of two in its size on
 // SQLite, in one transaction), and not one INSERT per activity, which is
 // what the fallback for a failed group does. A redelivery in the group is
-// reported as not fresh.
+// queued like the others and dropped when the queue is filed.
 func TestCommitGroupStatements(t *testing.T) {
 	for _, b := range storagetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
@@ -145,7 +144,7 @@ func TestCommitGroupStatements(t *testing.T) {
 				if errs[i] != nil {
 					t.Errorf("%s: %v", a.IRI, errs[i])
 				}
-				if fresh[i] != (i < 22) {
+				if !fresh[i] {
 					t.Errorf("%s: fresh %v", a.IRI, fresh[i])
 				}
 				got, err := s.ActivityByIRI(ctx, a.IRI)
@@ -155,6 +154,26 @@ func TestCommitGroupStatements(t *testing.T) {
 				if err := sameActivity(got, a); err != nil {
 					t.Error(err)
 				}
+			}
+			// Filed, the redelivery is gone: 22 activities, as saved.
+			n, err := s.FileInbound(ctx, 100)
+			if err != nil || n != len(acts) {
+				t.Fatalf("filed %d (%v), want the %d queued", n, err, len(acts))
+			}
+			for _, a := range acts {
+				got, err := s.ActivityByIRI(ctx, a.IRI)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := sameActivity(got, a); err != nil {
+					t.Error(err)
+				}
+			}
+			if n, err := s.CountActivities(ctx, storage.Inbound, ""); err != nil || n != 22 {
+				t.Errorf("%d activities after filing (%v), want 22", n, err)
+			}
+			if n, err := s.FileInbound(ctx, 100); err != nil || n != 0 {
+				t.Errorf("filed %d more (%v) from an empty queue", n, err)
 			}
 		})
 	}

@@ -34,7 +34,16 @@ import (
 // is as large as the traffic that arrived during one commit: the busier the
 // inbox, the more activities share each flush. On SQLite, what queues while
 // a group's rows are being written joins that group before it commits
-// (insertInboundTx).
+// (queueTx).
+//
+// A group is written to inbox_queue (migration 0014), not to activities: a
+// row there touches the end of one B-tree, where a row of activities
+// touched five, one of them (the IRI's unique index) on a random page, so
+// each commit wrote and flushed several times the pages. The inbox worker
+// files the queue into activities in large batches (FileInbound, called by
+// ClaimInbound), which is where a redelivery is recognised by its IRI and
+// dropped. Until then the queued activity is already counted and found by
+// CountActivities, PendingInbound and ActivityByIRI.
 
 // maxGroup bounds how many activities one group commit holds, and with it
 // the size of the statement that writes them.
@@ -162,31 +171,42 @@ func (s *Store) stamp(batch []*groupedSave) {
 func (s *Store) commitGroup(ctx context.Context, batch []*groupedSave, grew func([]*groupedSave)) []*groupedSave {
 	var err error
 	if s.dialect.name == "postgres" {
-		if len(batch) == 1 {
-			batch[0].fresh, batch[0].err = s.insertActivity(ctx, batch[0].a)
-			return batch
-		}
 		s.stamp(batch)
-		err = s.insertInboundArrays(ctx, batch, batch[0].a.CreatedAt)
+		err = s.queueArrays(ctx, batch, batch[0].a.CreatedAt)
 	} else {
-		batch, err = s.insertInboundTx(ctx, batch, grew)
+		batch, err = s.queueTx(ctx, batch, grew)
 	}
 	if err == nil {
 		return batch
 	}
 	for _, w := range batch {
-		w.fresh, w.err = s.insertActivity(ctx, w.a)
+		w.fresh, w.err = s.queueOne(ctx, w.a)
 	}
 	return batch
 }
 
-// insertInboundArrays stores a batch on PostgreSQL with one statement of
-// one text whatever the batch's size: the columns go as arrays and unnest
-// makes them rows. pgx keeps it prepared, the batch costs one round trip,
-// and the statement is its own transaction, so one commit. The ids it
-// returns are those of the rows inserted; an activity whose IRI was stored
-// already (or earlier in the same batch) is not among them.
-func (s *Store) insertInboundArrays(ctx context.Context, batch []*groupedSave, now any) error {
+// queueColumns are the columns of inbox_queue an accepted activity fills.
+const queueColumns = `id, iri, activity_type, actor_iri, object_iri, local_actor_id, statement_id, body, created_at`
+
+// queueOne queues one activity in its own statement.
+func (s *Store) queueOne(ctx context.Context, a *Activity) (bool, error) {
+	if a.ID == "" {
+		a.ID = NewID()
+	}
+	a.CreatedAt = s.now()
+	_, err := poolQueryer{s.prep}.ExecContext(ctx, `INSERT INTO inbox_queue (`+queueColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		a.ID, a.IRI, a.Type, a.ActorIRI, a.ObjectIRI, nullString(a.LocalActorID), nullString(a.StatementID), string(a.Body), a.CreatedAt)
+	if err != nil {
+		return false, fmt.Errorf("storage: save activity %s: %w", a.IRI, err)
+	}
+	return true, nil
+}
+
+// queueArrays queues a batch on PostgreSQL with one statement of one text
+// whatever the batch's size: the columns go as arrays and unnest makes them
+// rows. pgx keeps it prepared, the batch costs one round trip, and the
+// statement is its own transaction, so one commit.
+func (s *Store) queueArrays(ctx context.Context, batch []*groupedSave, now any) error {
 	n := len(batch)
 	ids, iris, types, actors, objects := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	locals, stmts, bodies := make([]string, n), make([]string, n), make([]string, n)
@@ -195,30 +215,32 @@ func (s *Store) insertInboundArrays(ctx context.Context, batch []*groupedSave, n
 		ids[i], iris[i], types[i], actors[i], objects[i] = a.ID, a.IRI, a.Type, a.ActorIRI, a.ObjectIRI
 		locals[i], stmts[i], bodies[i] = a.LocalActorID, a.StatementID, string(a.Body)
 	}
-	rows, err := s.q.QueryContext(ctx, `INSERT INTO activities (`+activityColumns+`)
-		SELECT u.id, u.iri, 'in', u.typ, u.actor, u.obj, NULLIF(u.local, ''), NULLIF(u.stmt, ''), u.body, 0, '', NULL, $9
+	_, err := poolQueryer{s.prep}.ExecContext(ctx, `INSERT INTO inbox_queue (`+queueColumns+`)
+		SELECT u.id, u.iri, u.typ, u.actor, u.obj, NULLIF(u.local, ''), NULLIF(u.stmt, ''), u.body, $9
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-			AS u(id, iri, typ, actor, obj, local, stmt, body)
-		ON CONFLICT (iri) DO NOTHING RETURNING id`, ids, iris, types, actors, objects, locals, stmts, bodies, now)
+			AS u(id, iri, typ, actor, obj, local, stmt, body)`, ids, iris, types, actors, objects, locals, stmts, bodies, now)
 	if err != nil {
 		return fmt.Errorf("storage: save activities: %w", err)
 	}
-	return markInserted(rows, batch)
+	for _, w := range batch {
+		w.fresh = true
+	}
+	return nil
 }
 
-// insertInboundTx stores a batch on SQLite in one transaction, with
-// multi-row INSERTs of sizes that are powers of two (a batch of 23 is
-// 16 + 4 + 2 + 1): a handful of texts, each kept prepared, cover every
-// batch size. It runs on its own transaction rather than Tx: an inbound
-// activity changes nothing a reader is shown until the inbox worker acts
-// on it, and that writes (and moves the data generation) then.
+// queueTx queues a batch on SQLite in one transaction, with multi-row
+// INSERTs of sizes that are powers of two (a batch of 23 is 16 + 4 + 2 +
+// 1): a handful of texts, each kept prepared, cover every batch size. It
+// runs on its own transaction rather than Tx: a queued activity changes
+// nothing a reader is shown until the inbox worker files and acts on it,
+// and that writes (and moves the data generation) then.
 //
 // Activities that queue while the transaction is open join it before it
 // commits (up to maxGroup in all): writing a row takes a few tens of
 // microseconds, the commit's flush several times that, so a latecomer is
 // stored sooner by joining this flush than by waiting for the next, and
 // the flush is shared by more rows. It returns the batch as written.
-func (s *Store) insertInboundTx(ctx context.Context, batch []*groupedSave, grew func([]*groupedSave)) (all []*groupedSave, err error) {
+func (s *Store) queueTx(ctx context.Context, batch []*groupedSave, grew func([]*groupedSave)) (all []*groupedSave, err error) {
 	all = batch
 	s.stamp(batch)
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -244,7 +266,7 @@ func (s *Store) insertInboundTx(ctx context.Context, batch []*groupedSave, grew 
 			for size*2 <= len(rest) {
 				size *= 2
 			}
-			if err = insertValues(ctx, q, rest[:size]); err != nil {
+			if err = queueValues(ctx, q, rest[:size]); err != nil {
 				return all, err
 			}
 			rest = rest[size:]
@@ -260,6 +282,9 @@ func (s *Store) insertInboundTx(ctx context.Context, batch []*groupedSave, grew 
 	if err = tx.Commit(); err != nil {
 		return all, fmt.Errorf("storage: save activities: commit: %w", err)
 	}
+	for _, w := range all {
+		w.fresh = true
+	}
 	return all, nil
 }
 
@@ -272,51 +297,126 @@ func valuesInsert(n int) string {
 	}
 	const cols = 9 // parameters per row
 	var q strings.Builder
-	q.WriteString(`INSERT INTO activities (` + activityColumns + `) VALUES `)
+	q.WriteString(`INSERT INTO inbox_queue (` + queueColumns + `) VALUES `)
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			q.WriteString(", ")
 		}
 		k := i * cols
-		fmt.Fprintf(&q, "($%d, $%d, 'in', $%d, $%d, $%d, $%d, $%d, $%d, 0, '', NULL, $%d)",
-			k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9)
+		fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9)
 	}
-	q.WriteString(` ON CONFLICT (iri) DO NOTHING RETURNING id`)
 	valuesInserts.Store(n, q.String())
 	return q.String()
 }
 
-func insertValues(ctx context.Context, q queryer, part []*groupedSave) error {
+func queueValues(ctx context.Context, q queryer, part []*groupedSave) error {
 	args := make([]any, 0, 9*len(part))
 	for _, w := range part {
 		a := w.a
 		args = append(args, a.ID, a.IRI, a.Type, a.ActorIRI, a.ObjectIRI, nullString(a.LocalActorID),
 			nullString(a.StatementID), string(a.Body), a.CreatedAt)
 	}
-	rows, err := q.QueryContext(ctx, valuesInsert(len(part)), args...)
-	if err != nil {
+	if _, err := q.ExecContext(ctx, valuesInsert(len(part)), args...); err != nil {
 		return fmt.Errorf("storage: save activities: %w", err)
-	}
-	return markInserted(rows, part)
-}
-
-// markInserted reads the ids an INSERT ... RETURNING id gave back and marks
-// those activities fresh; the others were stored already.
-func markInserted(rows *sql.Rows, part []*groupedSave) error {
-	defer rows.Close()
-	inserted := make(map[string]struct{}, len(part))
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return fmt.Errorf("storage: save activities: %w", err)
-		}
-		inserted[id] = struct{}{}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("storage: save activities: %w", err)
-	}
-	for _, w := range part {
-		_, w.fresh = inserted[w.a.ID]
 	}
 	return nil
+}
+
+// fileBatch is how many queued activities one filing moves at most.
+const fileBatch = 1024
+
+// FileInbound moves up to limit queued activities (oldest first) from
+// inbox_queue into activities, where they wait for the inbox worker, and
+// returns how many left the queue. An activity whose IRI is stored already
+// (a redelivery) is dropped. Moving and deleting are one transaction, so a
+// crash leaves each activity either queued or filed; on PostgreSQL,
+// processes filing at once take disjoint rows (FOR UPDATE SKIP LOCKED).
+//
+// A queued activity whose local actor or statement was deleted meanwhile is
+// filed without it, as activities' ON DELETE SET NULL would have left it.
+func (s *Store) FileInbound(ctx context.Context, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
+	var n int64
+	var err error
+	if s.dialect.name == "postgres" {
+		n, err = s.filePostgres(ctx, limit)
+	} else {
+		n, err = s.fileSQLite(ctx, limit)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("storage: file inbound activities: %w", err)
+	}
+	return int(n), nil
+}
+
+// fileColumns is what a queued row gives activities, in activityColumns'
+// order, for a queue row aliased q.
+const fileColumns = `q.id, q.iri, 'in', q.activity_type, q.actor_iri, q.object_iri,
+	(SELECT a.id FROM actors a WHERE a.id = q.local_actor_id),
+	(SELECT st.id FROM statements st WHERE st.id = q.statement_id),
+	q.body, 0, '', NULL, q.created_at`
+
+// queuedColumns reads a queued row (aliased q) as scanActivity reads one of
+// activities.
+const queuedColumns = `q.id, q.iri, 'in', q.activity_type, q.actor_iri, q.object_iri, q.local_actor_id, q.statement_id,
+	q.body, 0, '', NULL, q.created_at`
+
+func (s *Store) filePostgres(ctx context.Context, limit int) (int64, error) {
+	// Inserted in IRI order, so that two processes filing copies of the
+	// same activities wait for each other's unique index entries in one
+	// order and cannot deadlock. (A data-modifying WITH runs to the end
+	// whether or not the main query reads it.)
+	var moved int64
+	err := s.q.QueryRowContext(ctx, `WITH q AS (
+			DELETE FROM inbox_queue WHERE seq IN (
+				SELECT seq FROM inbox_queue ORDER BY seq LIMIT `+bound("$1")+` FOR UPDATE SKIP LOCKED)
+			RETURNING *),
+		filed AS (
+			INSERT INTO activities (`+activityColumns+`)
+			SELECT `+fileColumns+` FROM q ORDER BY q.iri
+			ON CONFLICT (iri) DO NOTHING)
+		SELECT COUNT(*) FROM q`, limit).Scan(&moved)
+	return moved, err
+}
+
+func (s *Store) fileSQLite(ctx context.Context, limit int) (int64, error) {
+	var moved int64
+	err := s.Tx(ctx, func(tx *Store) error {
+		var last sql.NullInt64
+		if err := tx.q.QueryRowContext(ctx, `SELECT MAX(seq) FROM (SELECT seq FROM inbox_queue ORDER BY seq LIMIT `+bound("$1")+`)`,
+			limit).Scan(&last); err != nil {
+			return err
+		}
+		if !last.Valid {
+			return nil
+		}
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO activities (`+activityColumns+`)
+			SELECT `+fileColumns+` FROM inbox_queue q WHERE q.seq <= $1 ORDER BY q.seq
+			ON CONFLICT (iri) DO NOTHING`, last.Int64); err != nil {
+			return err
+		}
+		res, err := tx.q.ExecContext(ctx, `DELETE FROM inbox_queue WHERE seq <= $1`, last.Int64)
+		if err != nil {
+			return err
+		}
+		moved, err = res.RowsAffected()
+		return err
+	})
+	return moved, err
+}
+
+// fileAll files the whole queue, fileBatch at a time. Inside a transaction
+// it does nothing: filing takes its own.
+func (s *Store) fileAll(ctx context.Context) error {
+	if s.inTx {
+		return nil
+	}
+	for {
+		n, err := s.FileInbound(ctx, fileBatch)
+		if err != nil || n < fileBatch {
+			return err
+		}
+	}
 }
