@@ -267,11 +267,13 @@ func (s *Service) Receive(ctx context.Context, r *http.Request, body []byte, use
 	if local != nil {
 		act.LocalActorID = local.ID
 	}
-	fresh, err := s.store.SaveActivity(ctx, act)
+	// Stored is nearly always true: the inbox queue takes a redelivery too,
+	// and the worker drops it when it files the queue.
+	stored, err := s.store.SaveActivity(ctx, act)
 	if err != nil {
 		return err
 	}
-	if fresh {
+	if stored {
 		s.WakeInbox()
 	}
 	return nil

@@ -37,15 +37,18 @@ type Activity struct {
 const activityColumns = `id, iri, direction, activity_type, actor_iri, object_iri, local_actor_id, statement_id, body,
 	attempts, process_error, processed_at, created_at`
 
-// SaveActivity stores an activity. For an inbound one whose IRI is already
-// stored it stores nothing and returns false: the sender is redelivering.
+// SaveActivity stores an activity and says whether it stored it now.
 // Outbound activities are marked processed at once.
 //
-// Inbound activities saved outside a transaction are committed in groups
-// (inbox_save.go): each waits until the transaction holding it has
-// committed, so it is on disk when SaveActivity returns (the inbox answers
-// 202 only then), but the concurrent POSTs of a busy inbox share one
-// commit, and one fsync, rather than queueing for one each.
+// Inbound activities saved outside a transaction go to the inbox queue and
+// are committed in groups (inbox_save.go): each waits until the transaction
+// holding it has committed, so it is on disk when SaveActivity returns (the
+// inbox answers 202 only then), but the concurrent POSTs of a busy inbox
+// share one commit, and one fsync, rather than queueing for one each. Such
+// an activity is always stored (true): a redelivery is recognised by its
+// IRI and dropped when the queue is filed (FileInbound). Inside a
+// transaction an inbound activity goes straight into activities, and one
+// whose IRI is stored already is not stored again (false).
 func (s *Store) SaveActivity(ctx context.Context, a *Activity) (bool, error) {
 	if a.Direction == Inbound && !s.inTx {
 		return s.saveGrouped(ctx, a)
@@ -88,6 +91,10 @@ func (s *Store) ActivityByIRI(ctx context.Context, iri string) (*Activity, error
 		// the inbox worker files it before every claim.
 		a, err = scanActivity(s.q.QueryRowContext(ctx, `SELECT `+queuedColumns+` FROM inbox_queue q
 			WHERE q.iri = $1 ORDER BY q.seq LIMIT 1`, iri))
+		if errors.Is(err, ErrNotFound) {
+			// Filed by another process between the two look-ups.
+			a, err = scanActivity(s.q.QueryRowContext(ctx, `SELECT `+activityColumns+` FROM activities WHERE iri = $1`, iri))
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("storage: activity %s: %w", iri, err)
@@ -111,11 +118,19 @@ func (s *Store) ActivityByID(ctx context.Context, id string) (*Activity, error) 
 // left alone.
 //
 // It first files what waits in inbox_queue (FileInbound), so that what the
-// inbox accepted is claimable.
+// inbox accepted is claimable. A filing that fails does not stop the claim
+// of what is filed already; its error is returned only when nothing was
+// claimed, so that the worker goes on and the error still reaches its log.
 func (s *Store) ClaimInbound(ctx context.Context, limit int, lease time.Duration, maxAttempts int) ([]*Activity, error) {
-	if err := s.fileAll(ctx); err != nil {
-		return nil, fmt.Errorf("storage: claim inbound: %w", err)
+	fileErr := s.fileAll(ctx)
+	out, err := s.claimInbound(ctx, limit, lease, maxAttempts)
+	if err == nil && len(out) == 0 && fileErr != nil {
+		return nil, fmt.Errorf("storage: claim inbound: %w", fileErr)
 	}
+	return out, err
+}
+
+func (s *Store) claimInbound(ctx context.Context, limit int, lease time.Duration, maxAttempts int) ([]*Activity, error) {
 	t := s.now()
 	rows, err := s.q.QueryContext(ctx, `UPDATE activities SET locked_until = $1, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM activities WHERE direction = 'in' AND processed_at IS NULL
@@ -178,8 +193,8 @@ func (s *Store) PendingInbound(ctx context.Context) (int, error) {
 // their deliveries read them. It returns how many bodies were emptied and
 // rows deleted.
 //
-// What still waits in inbox_queue is filed first, so that the bound holds
-// for it too (a node whose inbox worker is not running).
+// What waits in inbox_queue is filed first, so that the ages counted are
+// those of every accepted activity.
 func (s *Store) PruneInbound(ctx context.Context, bodiesBefore, rowsBefore time.Time, maxAttempts int) (bodies, rows int64, err error) {
 	if err := s.fileAll(ctx); err != nil {
 		return 0, 0, fmt.Errorf("storage: prune inbound activities: %w", err)

@@ -178,3 +178,62 @@ func TestCommitGroupStatements(t *testing.T) {
 		})
 	}
 }
+
+// TestFilersTakeTurns: on PostgreSQL, a process filing the inbox queue
+// waits for one already filing, rather than filing past the rows that one
+// holds: otherwise its worker could claim an Undo while the Follow it
+// undoes, accepted first, was still being filed elsewhere, and act on the
+// two in the wrong order. Here another connection holds the Follow's queue
+// row as a filing would; the claim must come back with the Follow first.
+func TestFilersTakeTurns(t *testing.T) {
+	url := storagetest.PostgresURL(t)
+	ctx := context.Background()
+	s := storagetest.Open(t, url)
+	other := storagetest.Open(t, url) // another process
+	follow := &storage.Activity{IRI: "https://peer.test/activities/follow", Direction: storage.Inbound, Type: "Follow",
+		ActorIRI: "https://peer.test/u", ObjectIRI: "https://node.test/users/icssi", Body: []byte(`{}`)}
+	undo := &storage.Activity{IRI: "https://peer.test/activities/undo", Direction: storage.Inbound, Type: "Undo",
+		ActorIRI: "https://peer.test/u", ObjectIRI: follow.IRI, Body: []byte(`{}`)}
+	for _, a := range []*storage.Activity{follow, undo} {
+		if _, err := s.SaveActivity(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hold, err := other.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq int64
+	if err := hold.QueryRowContext(ctx, `SELECT seq FROM inbox_queue WHERE iri = $1 FOR UPDATE`, follow.IRI).Scan(&seq); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		acts []*storage.Activity
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		acts, err := s.ClaimInbound(ctx, 10, time.Minute, 5)
+		done <- result{acts, err}
+	}()
+	select {
+	case r := <-done:
+		_ = hold.Rollback()
+		t.Fatalf("the claim did not wait for the filing under way: claimed %d (%v)", len(r.acts), r.err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if len(r.acts) != 2 || r.acts[0].IRI != follow.IRI || r.acts[1].IRI != undo.IRI {
+		var got []string
+		for _, a := range r.acts {
+			got = append(got, a.Type)
+		}
+		t.Fatalf("claimed %v, want the Follow and then its Undo", got)
+	}
+}

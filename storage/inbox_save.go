@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
@@ -137,7 +136,7 @@ func (g *saveGroup) take(n int) []*groupedSave {
 // commitGroupSafe is commitGroup, with a panic turned into every caller's
 // error: the callers waiting on the group, and those queued behind it,
 // must hear back whatever happens. It returns the group as written, which
-// may have grown (see insertInboundTx).
+// may have grown (see queueTx).
 func (s *Store) commitGroupSafe(ctx context.Context, batch []*groupedSave) (out []*groupedSave) {
 	out = batch
 	defer func() {
@@ -322,33 +321,113 @@ func queueValues(ctx context.Context, q queryer, part []*groupedSave) error {
 	return nil
 }
 
-// fileBatch is how many queued activities one filing moves at most.
+// fileBatch is how many queued activities one filing moves at most, and
+// fileBytes how many bytes of bodies (at least one activity goes whatever
+// its size): a filing holds SQLite's one write lock, and every inbox POST
+// waits for it, so it must stay short even when the queue holds large
+// activities.
 const fileBatch = 1024
 
-// FileInbound moves up to limit queued activities (oldest first) from
-// inbox_queue into activities, where they wait for the inbox worker, and
-// returns how many left the queue. An activity whose IRI is stored already
-// (a redelivery) is dropped. Moving and deleting are one transaction, so a
-// crash leaves each activity either queued or filed; on PostgreSQL,
-// processes filing at once take disjoint rows (FOR UPDATE SKIP LOCKED).
+var fileBytes int64 = 16 << 20 // a variable for tests
+
+// fileLockKey is the PostgreSQL advisory lock that makes filers take
+// turns (see FileInbound).
+const fileLockKey = 0x74616461_6d756e01 // "tadamun" and 1
+
+// FileInbound moves up to limit queued activities (oldest first, and at
+// most fileBytes of bodies) from inbox_queue into activities, where they
+// wait for the inbox worker, and returns how many left the queue. An
+// activity whose IRI is stored already (a redelivery) is dropped. Moving and
+// deleting are one transaction, so a crash leaves each activity either
+// queued or filed, never lost and never twice.
+//
+// With several processes on PostgreSQL, filers take turns (a transaction
+// advisory lock): if one could file past rows another was still filing,
+// its worker could claim an Undo before the Follow it undoes had been
+// filed, and act on them in the wrong order.
 //
 // A queued activity whose local actor or statement was deleted meanwhile is
 // filed without it, as activities' ON DELETE SET NULL would have left it.
 func (s *Store) FileInbound(ctx context.Context, limit int) (int, error) {
+	n, _, err := s.fileOnce(ctx, limit)
+	return n, err
+}
+
+// fileOnce is FileInbound, and says whether the filing stopped at one of
+// its bounds (so that more may be queued).
+func (s *Store) fileOnce(ctx context.Context, limit int) (int, bool, error) {
 	if limit <= 0 {
-		return 0, nil
+		return 0, false, nil
 	}
-	var n int64
-	var err error
-	if s.dialect.name == "postgres" {
-		n, err = s.filePostgres(ctx, limit)
-	} else {
-		n, err = s.fileSQLite(ctx, limit)
-	}
+	var moved int64
+	var more bool
+	err := s.Tx(ctx, func(tx *Store) error {
+		if s.dialect.name == "postgres" {
+			if _, err := tx.q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(fileLockKey)); err != nil {
+				return err
+			}
+		}
+		var last int64
+		var err error
+		if last, more, err = tx.fileCut(ctx, limit); err != nil || last == 0 {
+			return err
+		}
+		if s.dialect.name == "postgres" {
+			// One statement, so one snapshot: it inserts exactly the rows
+			// it deletes, whatever commits meanwhile. (A data-modifying
+			// WITH runs to the end whether or not the main query reads
+			// it.) Copies of one IRI go in queue order, as on SQLite.
+			return tx.q.QueryRowContext(ctx, `WITH q AS (
+					DELETE FROM inbox_queue WHERE seq <= $1 RETURNING *),
+				filed AS (
+					INSERT INTO activities (`+activityColumns+`)
+					SELECT `+fileColumns+` FROM q ORDER BY q.iri, q.seq
+					ON CONFLICT (iri) DO NOTHING)
+				SELECT COUNT(*) FROM q`, last).Scan(&moved)
+		}
+		// SQLite: the transaction holds the one write lock from its start
+		// (_txlock=immediate), so both statements see the same queue.
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO activities (`+activityColumns+`)
+			SELECT `+fileColumns+` FROM inbox_queue q WHERE q.seq <= $1 ORDER BY q.seq
+			ON CONFLICT (iri) DO NOTHING`, last); err != nil {
+			return err
+		}
+		res, err := tx.q.ExecContext(ctx, `DELETE FROM inbox_queue WHERE seq <= $1`, last)
+		if err != nil {
+			return err
+		}
+		moved, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
-		return 0, fmt.Errorf("storage: file inbound activities: %w", err)
+		return 0, false, fmt.Errorf("storage: file inbound activities: %w", err)
 	}
-	return int(n), nil
+	return int(moved), more, nil
+}
+
+// fileCut is the last sequence number of the next filing: up to limit
+// queued activities, oldest first, stopping before the one that would take
+// the bodies past fileBytes (but never before the first), and whether it
+// stopped at either bound. 0 when the queue is empty.
+func (s *Store) fileCut(ctx context.Context, limit int) (last int64, more bool, err error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT seq, LENGTH(body) FROM inbox_queue ORDER BY seq LIMIT `+bound("$1"), limit)
+	if err != nil {
+		return 0, false, err
+	}
+	defer rows.Close()
+	var total int64
+	n := 0
+	for rows.Next() {
+		var seq, size int64
+		if err := rows.Scan(&seq, &size); err != nil {
+			return 0, false, err
+		}
+		if last != 0 && total+size > fileBytes {
+			return last, true, nil
+		}
+		last, total, n = seq, total+size, n+1
+	}
+	return last, n == limit, rows.Err()
 }
 
 // fileColumns is what a queued row gives activities, in activityColumns'
@@ -363,60 +442,22 @@ const fileColumns = `q.id, q.iri, 'in', q.activity_type, q.actor_iri, q.object_i
 const queuedColumns = `q.id, q.iri, 'in', q.activity_type, q.actor_iri, q.object_iri, q.local_actor_id, q.statement_id,
 	q.body, 0, '', NULL, q.created_at`
 
-func (s *Store) filePostgres(ctx context.Context, limit int) (int64, error) {
-	// Inserted in IRI order, so that two processes filing copies of the
-	// same activities wait for each other's unique index entries in one
-	// order and cannot deadlock. (A data-modifying WITH runs to the end
-	// whether or not the main query reads it.)
-	var moved int64
-	err := s.q.QueryRowContext(ctx, `WITH q AS (
-			DELETE FROM inbox_queue WHERE seq IN (
-				SELECT seq FROM inbox_queue ORDER BY seq LIMIT `+bound("$1")+` FOR UPDATE SKIP LOCKED)
-			RETURNING *),
-		filed AS (
-			INSERT INTO activities (`+activityColumns+`)
-			SELECT `+fileColumns+` FROM q ORDER BY q.iri
-			ON CONFLICT (iri) DO NOTHING)
-		SELECT COUNT(*) FROM q`, limit).Scan(&moved)
-	return moved, err
-}
-
-func (s *Store) fileSQLite(ctx context.Context, limit int) (int64, error) {
-	var moved int64
-	err := s.Tx(ctx, func(tx *Store) error {
-		var last sql.NullInt64
-		if err := tx.q.QueryRowContext(ctx, `SELECT MAX(seq) FROM (SELECT seq FROM inbox_queue ORDER BY seq LIMIT `+bound("$1")+`)`,
-			limit).Scan(&last); err != nil {
-			return err
-		}
-		if !last.Valid {
-			return nil
-		}
-		if _, err := tx.q.ExecContext(ctx, `INSERT INTO activities (`+activityColumns+`)
-			SELECT `+fileColumns+` FROM inbox_queue q WHERE q.seq <= $1 ORDER BY q.seq
-			ON CONFLICT (iri) DO NOTHING`, last.Int64); err != nil {
-			return err
-		}
-		res, err := tx.q.ExecContext(ctx, `DELETE FROM inbox_queue WHERE seq <= $1`, last.Int64)
-		if err != nil {
-			return err
-		}
-		moved, err = res.RowsAffected()
-		return err
-	})
-	return moved, err
-}
-
-// fileAll files the whole queue, fileBatch at a time. Inside a transaction
-// it does nothing: filing takes its own.
+// fileAll files the queue, a filing at a time, until a filing ends before
+// its bounds (or after fileRounds filings: under a flood the worker gets
+// on with claiming what is filed, and files more before its next claim).
+// Inside a transaction it does nothing: filing takes its own.
 func (s *Store) fileAll(ctx context.Context) error {
 	if s.inTx {
 		return nil
 	}
-	for {
-		n, err := s.FileInbound(ctx, fileBatch)
-		if err != nil || n < fileBatch {
+	for i := 0; i < fileRounds; i++ {
+		_, more, err := s.fileOnce(ctx, fileBatch)
+		if err != nil || !more {
 			return err
 		}
 	}
+	return nil
 }
+
+// fileRounds bounds the filings of one fileAll.
+const fileRounds = 16

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -101,4 +102,49 @@ func openSQLite(t testing.TB) *Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestFilingBounds: a filing stops before the activity that would take its
+// bodies past fileBytes (but always takes the first, however large), says
+// that more may be queued, and fileAll goes on until the queue is empty.
+func TestFilingBounds(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	defer func(old int64) { fileBytes = old }(fileBytes)
+	fileBytes = 1000
+	body := func(n int) []byte { return []byte(`{"pad":"` + strings.Repeat("x", n-10) + `"}`) }
+	sizes := []int{400, 400, 400, 1500, 100}
+	for i, n := range sizes {
+		a := &Activity{IRI: fmt.Sprintf("https://peer.test/activities/b%d", i), Direction: Inbound, Type: "Like",
+			ActorIRI: "https://peer.test/u", Body: body(n)}
+		if _, err := s.SaveActivity(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []struct {
+		n    int
+		more bool
+	}{{2, true}, {1, true}, {1, true}, {1, false}, {0, false}} {
+		n, more, err := s.fileOnce(ctx, 10)
+		if err != nil || n != want.n || more != want.more {
+			t.Fatalf("filed %d (more %v, %v), want %d (more %v)", n, more, err, want.n, want.more)
+		}
+	}
+	for i := range sizes {
+		a := &Activity{IRI: fmt.Sprintf("https://peer.test/activities/c%d", i), Direction: Inbound, Type: "Like",
+			ActorIRI: "https://peer.test/u", Body: body(sizes[i])}
+		if _, err := s.SaveActivity(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.fileAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var queued int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbox_queue`).Scan(&queued); err != nil || queued != 0 {
+		t.Fatalf("%d left queued after fileAll (%v)", queued, err)
+	}
+	if n, err := s.CountActivities(ctx, Inbound, ""); err != nil || n != 2*len(sizes) {
+		t.Fatalf("%d filed (%v), want %d", n, err, 2*len(sizes))
+	}
 }
