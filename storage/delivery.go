@@ -303,7 +303,9 @@ func fanOutInsert(remote, find, unprintable, badHost, badPort, params string) st
 
 // ClaimDeliveries leases up to limit due deliveries to workerID for lease and
 // returns them with their activity and signing key, oldest due first. Due
-// means pending, next_attempt_at reached and no live lease; rows of hosts in
+// means pending, next_attempt_at reached and no live lease. A leased row's
+// next_attempt_at (and the NextAttemptAt returned) becomes the lease's end:
+// if the worker dies, that is when the row is due again. Rows of hosts in
 // skipHosts (the worker's busy hosts) are left alone, and so are rows of a
 // host on hold (Host.HoldUntil still ahead; see HoldHost).
 //
@@ -342,9 +344,17 @@ func (s *Store) ClaimDeliveries(ctx context.Context, workerID string, lease time
 	// first of each host; the UPDATE leases those and returns them. Lease
 	// and load share a transaction: a claim cut short (a cancelled
 	// context) leaves no row leased to a worker that never learnt of it.
+	//
+	// A leased row is also due again only when its lease ends
+	// (next_attempt_at = locked_until): that is when another worker may
+	// take it if this one dies, and it moves the row to the back of the
+	// due index. Left in front, the rows under way (a fan-out has a
+	// hundred or so posted or waiting to be recorded) were read again,
+	// row and host, by every claim before it reached one it could take.
+	// Settling sets the due time anew (a retry) or ends the row.
 	var out []*ClaimedDelivery
 	err := s.Tx(ctx, func(tx *Store) error {
-		rows, err := tx.q.QueryContext(ctx, `UPDATE deliveries SET locked_until = $1, locked_by = $2, updated_at = $3
+		rows, err := tx.q.QueryContext(ctx, `UPDATE deliveries SET locked_until = $1, next_attempt_at = $1, locked_by = $2, updated_at = $3
 		WHERE id IN (SELECT id FROM (
 			SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY host ORDER BY next_attempt_at, id) AS n FROM (
 				SELECT id, host, next_attempt_at FROM deliveries d
@@ -473,7 +483,7 @@ func (s *Store) ReleaseDeliveries(ctx context.Context, workerID string, ids []in
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	res, err := s.q.ExecContext(ctx, `UPDATE deliveries SET locked_until = NULL, locked_by = '', updated_at = $2
+	res, err := s.q.ExecContext(ctx, `UPDATE deliveries SET locked_until = NULL, locked_by = '', next_attempt_at = $2, updated_at = $2
 		WHERE locked_by = $1 AND state = 'pending' AND id IN (`+placeholders(3, len(ids))+`)`, args...)
 	if err != nil {
 		return 0, fmt.Errorf("storage: release deliveries: %w", err)

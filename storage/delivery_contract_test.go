@@ -216,6 +216,14 @@ func testClaimLease(t *testing.T, url string) {
 			t.Fatalf("claimed %+v", c)
 		}
 	}
+	// A leased row is due again when its lease ends, and not before: it
+	// waits at the back of the due index, not in front of the rows that
+	// other claims can take.
+	for _, c := range first {
+		if d := f.delivery(t, c.ID); d.LockedUntil == nil || !d.NextAttemptAt.Equal(*d.LockedUntil) || !c.NextAttemptAt.Equal(*c.LockedUntil) {
+			t.Fatalf("leased row due at %v (claim said %v), lease until %v", d.NextAttemptAt, c.NextAttemptAt, d.LockedUntil)
+		}
+	}
 	if again := f.claim(t, "w2", lease, 10); len(again) != 0 {
 		t.Fatalf("leased rows claimed again: %s", inboxesOf(again))
 	}
