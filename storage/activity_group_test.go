@@ -237,3 +237,95 @@ func TestFilersTakeTurns(t *testing.T) {
 		t.Fatalf("claimed %v, want the Follow and then its Undo", got)
 	}
 }
+
+// TestTwoProcessesFileAndClaim: two processes on one PostgreSQL database
+// accept activities (some of them redeliveries of each other's) and file
+// and claim them at the same time, as their inbox workers do: no error,
+// every activity claimed exactly once, nothing left queued.
+func TestTwoProcessesFileAndClaim(t *testing.T) {
+	url := storagetest.PostgresURL(t)
+	ctx := context.Background()
+	stores := []*storage.Store{storagetest.Open(t, url), storagetest.Open(t, url)}
+	const n = 600
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	claimed := make(chan string, 4*n)
+	stop := make(chan struct{})
+	for p, s := range stores {
+		// Accepting: each process receives every activity with an even
+		// number, and its own half of the odd ones; so the even ones
+		// arrive twice.
+		wg.Add(1)
+		go func(p int, s *storage.Store) {
+			defer wg.Done()
+			for i := 0; i < n; i++ {
+				if i%2 == 1 && i%4 != 2*p+1 {
+					continue
+				}
+				a := &storage.Activity{IRI: fmt.Sprintf("https://peer.test/activities/t%d", i), Direction: storage.Inbound,
+					Type: "Like", ActorIRI: "https://peer.test/u", Body: []byte(`{}`)}
+				if _, err := s.SaveActivity(ctx, a); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(p, s)
+	}
+	var workers sync.WaitGroup
+	for _, s := range stores {
+		workers.Add(1)
+		go func(s *storage.Store) {
+			defer workers.Done()
+			for {
+				acts, err := s.ClaimInbound(ctx, 16, time.Minute, 5)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for _, a := range acts {
+					claimed <- a.IRI
+				}
+				if len(acts) == 0 {
+					select {
+					case <-stop:
+						return
+					case <-time.After(2 * time.Millisecond):
+					}
+				}
+			}
+		}(s)
+	}
+	wg.Wait()
+	// Let the workers drain the queue, then stop them.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var left int
+		if err := stores[0].DB().QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM inbox_queue)
+			+ (SELECT COUNT(*) FROM activities WHERE direction = 'in' AND locked_until IS NULL)`).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(stop)
+	workers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	close(claimed)
+	seen := map[string]int{}
+	for iri := range claimed {
+		seen[iri]++
+	}
+	for iri, c := range seen {
+		if c != 1 {
+			t.Errorf("%s claimed %d times", iri, c)
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("%d activities claimed, want %d", len(seen), n)
+	}
+}
