@@ -50,6 +50,10 @@ func (s *Service) RunInbox(ctx context.Context, poll time.Duration) error {
 		if n == inboxBatch {
 			continue // more waiting
 		}
+		if now := time.Now(); now.Sub(s.lastFanOuts) >= fanOutStale {
+			s.lastFanOuts = now
+			s.finishFanOuts(ctx, now.Add(-fanOutStale))
+		}
 		if now := s.clock(); now.Sub(s.lastPrune) >= PruneEvery {
 			s.lastPrune = now
 			if err := s.PruneActivities(ctx); err != nil && ctx.Err() == nil {

@@ -197,17 +197,27 @@ func (s *Service) sendToFollowers(ctx context.Context, tx *storage.Store, act *s
 	if err != nil {
 		return err
 	}
-	if _, err := tx.EnqueueFollowerDeliveries(ctx, act.ID, a.ID, a.ID, refuse); err != nil {
+	// The first inboxes now, the rest once this transaction has committed
+	// and the workers are posting (wake, fanout.go).
+	if _, err := tx.StartFanOut(ctx, act.ID, a.ID, a.ID, refuse); err != nil {
 		return err
 	}
+	s.fanOuts.Store(true)
 	// An extra inbox that is also a follower's is skipped by the store.
 	return s.enqueue(ctx, tx, act, a, union(extra, nil))
+}
+
+// policySource is where refusedHosts reads the policy: a transaction's
+// *storage.Store, or the Store.
+type policySource interface {
+	ListDomainPolicies(ctx context.Context) ([]storage.DomainRule, error)
+	FederationMode(ctx context.Context) (string, error)
 }
 
 // refusedHosts is the domain policy as a test of a delivery host
 // (host[:port]), as withoutBlocked applies it to an inbox; nil when no
 // domain has a policy and federation is open.
-func refusedHosts(ctx context.Context, tx *storage.Store) (func(host string) bool, error) {
+func refusedHosts(ctx context.Context, tx policySource) (func(host string) bool, error) {
 	rules, err := tx.ListDomainPolicies(ctx)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tadamun/tadamun/federation/content"
@@ -69,6 +70,11 @@ type Service struct {
 	fetches     *fetchLimiter
 	subscribes  *boundedCache[string]
 	lastPrune   time.Time // when the inbox worker last pruned old activities
+	lastFanOuts time.Time // when it last looked for fan-outs left unfinished
+
+	// fanOuts is set when a transaction of this process started a fan-out
+	// (sendToFollowers): the next wake finishes it (fanout.go).
+	fanOuts atomic.Bool
 }
 
 // New returns a Service for the node described by cfg.
@@ -97,11 +103,23 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 // process's delivery workers (Config.Wake) and tells the other processes on
 // the same database, whose workers would otherwise find the rows only at
 // their next poll.
+//
+// When a fan-out was started, the rest of its rows are queued here, after
+// the workers have been woken to post the first ones (finishFanOuts).
 func (s *Service) wake() {
 	if s.wakeF != nil {
 		s.wakeF()
 	}
 	s.notifyOthers(storage.WakeDelivery)
+	if s.fanOuts.Swap(false) {
+		s.finishFanOuts(context.Background(), time.Now().Add(time.Hour))
+		// The rows queued since the first wake: workers that found the
+		// first ones gone look again.
+		if s.wakeF != nil {
+			s.wakeF()
+		}
+		s.notifyOthers(storage.WakeDelivery)
+	}
 }
 
 // notifier is a store that can wake the workers of every process on its

@@ -259,10 +259,20 @@ var fanOutInserts = map[string]string{
 	// remote_actors.id and then reads every follower's table row; the
 	// covering index answers from the index alone, three times faster.
 	"sqlite": fanOutInsert("remote_actors r INDEXED BY remote_actors_inboxes_idx", "instr",
-		"box GLOB '*[^ -~]*'", "auth GLOB '*[^a-z0-9.:-]*'", "auth GLOB '*:*[^0-9]*'", "$2, $3, $4"),
+		"box GLOB '*[^ -~]*'", "auth GLOB '*[^a-z0-9.:-]*'", "auth GLOB '*:*[^0-9]*'", "$2, $3, $4", ""),
 	// PostgreSQL types the parameters of a SELECT list only when told.
 	"postgres": fanOutInsert("remote_actors r", "strpos",
-		"box ~ '[^ -~]'", "auth ~ '[^a-z0-9.:-]'", "auth ~ ':.*[^0-9]'", "$2::text, $3::text, $4::timestamptz"),
+		"box ~ '[^ -~]'", "auth ~ '[^a-z0-9.:-]'", "auth ~ ':.*[^0-9]'", "$2::text, $3::text, $4::timestamptz", ""),
+}
+
+// fanOutFirstInserts is the same INSERT for the first $5 distinct inboxes
+// only (StartFanOut): the DISTINCT stops reading followers once it has
+// found them.
+var fanOutFirstInserts = map[string]string{
+	"sqlite": fanOutInsert("remote_actors r INDEXED BY remote_actors_inboxes_idx", "instr",
+		"box GLOB '*[^ -~]*'", "auth GLOB '*[^a-z0-9.:-]*'", "auth GLOB '*:*[^0-9]*'", "$2, $3, $4", " LIMIT "+bound("$5")),
+	"postgres": fanOutInsert("remote_actors r", "strpos",
+		"box ~ '[^ -~]'", "auth ~ '[^a-z0-9.:-]'", "auth ~ ':.*[^0-9]'", "$2::text, $3::text, $4::timestamptz", " LIMIT "+bound("$5")),
 }
 
 // fanOutInsert builds the fan-out's INSERT from a dialect's pieces: the
@@ -270,8 +280,8 @@ var fanOutInserts = map[string]string{
 // strpos, same arguments), three tests that make a URL not plain (a
 // character outside printable ASCII, a character no plain host[:port] has,
 // a port that is not all digits), and the parameters activity, signer and
-// now, typed.
-func fanOutInsert(remote, find, unprintable, badHost, badPort, params string) string {
+// now, typed; and a LIMIT on the distinct inboxes ("" for none).
+func fanOutInsert(remote, find, unprintable, badHost, badPort, params, limit string) string {
 	// boxes: the distinct inboxes; split: each one's scheme length (0 when
 	// neither lower-case http:// nor https://); auths: the authority, up to
 	// the first slash. auths is materialised: its columns are used many
@@ -281,7 +291,7 @@ func fanOutInsert(remote, find, unprintable, badHost, badPort, params string) st
 		WITH boxes AS (
 			SELECT DISTINCT CASE WHEN r.shared_inbox <> '' THEN r.shared_inbox ELSE r.inbox END AS box
 			FROM followers f JOIN ` + remote + ` ON r.id = f.remote_actor_id
-			WHERE f.actor_id = $1 AND f.state = 'accepted' AND r.inbox <> ''),
+			WHERE f.actor_id = $1 AND f.state = 'accepted' AND r.inbox <> ''` + limit + `),
 		split AS (
 			SELECT box, CASE WHEN substr(box, 1, 8) = 'https://' THEN 8 WHEN substr(box, 1, 7) = 'http://' THEN 7 ELSE 0 END AS skip
 			FROM boxes),

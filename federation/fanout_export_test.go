@@ -1,0 +1,11 @@
+package federation
+
+import "time"
+
+// SetFanOutStale sets how old a recorded fan-out must be before the inbox
+// worker finishes it, and returns a function that puts the old value back.
+func SetFanOutStale(d time.Duration) (restore func()) {
+	old := fanOutStale
+	fanOutStale = d
+	return func() { fanOutStale = old }
+}
