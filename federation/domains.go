@@ -68,7 +68,7 @@ func (s *Service) SetDomainPolicy(ctx context.Context, domain, policy, reason st
 	default:
 		return 0, reject("policy %q: use block, silence or allow", policy)
 	}
-	removed := 0
+	removed, undone := 0, 0
 	err = s.store.Tx(ctx, func(tx *storage.Store) error {
 		if err := tx.SetDomainPolicy(ctx, d, policy, strings.TrimSpace(reason)); err != nil {
 			return err
@@ -85,7 +85,8 @@ func (s *Service) SetDomainPolicy(ctx context.Context, domain, policy, reason st
 			return err
 		}
 		// Nor do we go on relaying its posts to our followers.
-		_, err := s.undoRelaysWhere(ctx, tx, nil, func(o *storage.RemoteObject) (bool, error) {
+		var err error
+		undone, err = s.undoRelaysWhere(ctx, tx, nil, func(o *storage.RemoteObject) (bool, error) {
 			p, err := tx.DomainPolicy(ctx, domainOf(o.IRI))
 			return p == storage.PolicyBlock, err
 		})
@@ -94,6 +95,9 @@ func (s *Service) SetDomainPolicy(ctx context.Context, domain, policy, reason st
 	s.policyChanged() // also after a failed commit: it may have landed
 	if err != nil {
 		return 0, fmt.Errorf("federation: domain %s: %w", policy, err)
+	}
+	if undone > 0 {
+		s.wake() // the Undos of those relays go to our followers
 	}
 	s.log.InfoContext(ctx, "domain policy set", "domain", d, "policy", policy, "followers_removed", removed)
 	return removed, nil

@@ -9,3 +9,7 @@ func SetFanOutStale(d time.Duration) (restore func()) {
 	fanOutStale = d
 	return func() { fanOutStale = old }
 }
+
+// Wake runs wake: what every path that queued deliveries calls after its
+// transaction.
+func (s *Service) Wake() { s.wake() }

@@ -116,3 +116,36 @@ func TestFanOutFinishedAfterCrash(t *testing.T) {
 		})
 	}
 }
+
+// TestAnyWakeFinishesEveryFanOut: whichever wake comes after a fan-out was
+// recorded finishes it, however it was started and however many there
+// are (here 20 started in one transaction, as a scheduler round or the
+// Undo of many relays starts them).
+func TestAnyWakeFinishesEveryFanOut(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			fed, st, a := fanOutNode(t, b.URL, 100, 0)
+			err := st.Tx(ctx, func(tx *storage.Store) error {
+				for i := 0; i < 20; i++ {
+					act := &storage.Activity{IRI: fmt.Sprintf("https://node.test/users/icssi/statements/s%d/activity", i),
+						Direction: storage.Outbound, Type: "Create", ActorIRI: "https://node.test/users/icssi", LocalActorID: a.ID, Body: []byte(`{}`)}
+					if _, err := tx.SaveActivity(ctx, act); err != nil {
+						return err
+					}
+					if _, err := tx.StartFanOut(ctx, act.ID, a.ID, a.ID, nil); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fed.Wake()
+			if rows, records := countDeliveries(t, st); rows != 2000 || records != 0 {
+				t.Fatalf("after one wake: %d rows, %d records; want 2000 and 0", rows, records)
+			}
+		})
+	}
+}

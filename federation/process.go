@@ -47,12 +47,13 @@ func (s *Service) RunInbox(ctx context.Context, poll time.Duration) error {
 		if err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "inbox worker", "err", err)
 		}
-		if n == inboxBatch {
-			continue // more waiting
-		}
+		// Fan-outs left unfinished are looked for however busy the inbox.
 		if now := time.Now(); now.Sub(s.lastFanOuts) >= fanOutStale {
 			s.lastFanOuts = now
 			s.finishFanOuts(ctx, now.Add(-fanOutStale))
+		}
+		if n == inboxBatch {
+			continue // more waiting
 		}
 		if now := s.clock(); now.Sub(s.lastPrune) >= PruneEvery {
 			s.lastPrune = now

@@ -183,9 +183,9 @@ func (s *Service) federateCreate(ctx context.Context, tx *storage.Store, st *sto
 // follower inbox (and the extra inboxes given), deduplicated. A Create,
 // Update or Announce is stored, and so sent, with a proof by a (proofs.go).
 //
-// The followers' rows are written by the database in one statement
-// (storage.Store.EnqueueFollowerDeliveries): a fan-out to 10,000 followers
-// never passes their inboxes through Go.
+// The first followers' rows are written by the database in this
+// transaction (storage.Store.StartFanOut), the rest by wake once it has
+// committed (fanout.go).
 func (s *Service) sendToFollowers(ctx context.Context, tx *storage.Store, act *storage.Activity, a *storage.Actor, extra []string) error {
 	if err := s.signActivity(ctx, tx, act, a); err != nil {
 		return err
@@ -202,7 +202,6 @@ func (s *Service) sendToFollowers(ctx context.Context, tx *storage.Store, act *s
 	if _, err := tx.StartFanOut(ctx, act.ID, a.ID, a.ID, refuse); err != nil {
 		return err
 	}
-	s.fanOuts.Store(true)
 	// An extra inbox that is also a follower's is skipped by the store.
 	return s.enqueue(ctx, tx, act, a, union(extra, nil))
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/tadamun/tadamun/federation/content"
@@ -72,9 +71,6 @@ type Service struct {
 	lastPrune   time.Time // when the inbox worker last pruned old activities
 	lastFanOuts time.Time // when it last looked for fan-outs left unfinished
 
-	// fanOuts is set when a transaction of this process started a fan-out
-	// (sendToFollowers): the next wake finishes it (fanout.go).
-	fanOuts atomic.Bool
 }
 
 // New returns a Service for the node described by cfg.
@@ -111,8 +107,7 @@ func (s *Service) wake() {
 		s.wakeF()
 	}
 	s.notifyOthers(storage.WakeDelivery)
-	if s.fanOuts.Swap(false) {
-		s.finishFanOuts(context.Background(), time.Now().Add(time.Hour))
+	if s.finishFanOuts(context.Background(), time.Now().Add(time.Hour)) > 0 {
 		// The rows queued since the first wake: workers that found the
 		// first ones gone look again.
 		if s.wakeF != nil {

@@ -25,7 +25,7 @@ type Store interface {
 	DomainPolicy(ctx context.Context, host string) (string, error)
 	DueStatements(ctx context.Context, at time.Time, limit int) ([]string, error)
 	FederationMode(ctx context.Context) (string, error)
-	FinishFanOuts(ctx context.Context, startedBefore time.Time, refuse func(host string) bool) (int, error)
+	FinishFanOuts(ctx context.Context, startedBefore time.Time, policy storage.FanOutPolicy) (int, error)
 	ListDomainPolicies(ctx context.Context) ([]storage.DomainRule, error)
 	SetFederationMode(ctx context.Context, mode string) error
 	FinishInbound(ctx context.Context, id string, processErr error) error

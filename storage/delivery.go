@@ -913,8 +913,10 @@ func (s *Store) hostsAnswered(ctx context.Context, hosts []string, t time.Time) 
 			return err
 		}
 		for _, h := range held {
+			// Rows under way (leased, due at their lease's end) stay so.
 			if _, err := s.q.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = $2, updated_at = $2
-				WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2`, h, t); err != nil {
+				WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2
+					AND (locked_until IS NULL OR locked_until < $2)`, h, t); err != nil {
 				return err
 			}
 		}

@@ -32,7 +32,8 @@ const (
 	// queues: a few milliseconds of SQLite's write lock. (100 measured
 	// the same in BenchmarkFanOutRatio, with more commits.)
 	fanOutChunk = 250
-	// fanOutRound bounds the fan-outs one FinishFanOuts call finishes.
+	// fanOutRound is how many recorded fan-outs one round of
+	// FinishFanOuts reads.
 	fanOutRound = 16
 )
 
@@ -76,57 +77,103 @@ func (s *Store) StartFanOut(ctx context.Context, activityID, signerActorID, acto
 }
 
 // FinishFanOuts finishes the fan-outs recorded by StartFanOut before
-// startedBefore (oldest first, at most fanOutRound of them): every accepted
-// follower's inbox not yet queued for the activity is queued, fanOutChunk
-// rows per transaction, hosts that refuse reports true left out, and the
-// record is deleted. It returns how many rows it queued. A fan-out whose
-// activity was deleted meanwhile has lost its record with it.
-func (s *Store) FinishFanOuts(ctx context.Context, startedBefore time.Time, refuse func(host string) bool) (int, error) {
-	type fanOut struct{ activity, signer, actor string }
-	rows, err := s.q.QueryContext(ctx, `SELECT activity_id, signer_actor_id, actor_id FROM fanouts
-		WHERE created_at < $1 ORDER BY created_at, activity_id LIMIT `+bound("$2"), startedBefore, fanOutRound)
-	if err != nil {
-		return 0, fmt.Errorf("storage: finish fan-outs: %w", err)
-	}
-	var list []fanOut
-	for rows.Next() {
-		var f fanOut
-		if err := rows.Scan(&f.activity, &f.signer, &f.actor); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("storage: finish fan-outs: %w", err)
-		}
-		list = append(list, f)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("storage: finish fan-outs: %w", err)
-	}
+// startedBefore, oldest first, fanOutRound at a time until none is left:
+// every accepted follower's inbox not yet queued for the activity is
+// queued, fanOutChunk rows per transaction, and the record is deleted.
+// policy gives, inside each of those transactions, the test of a refused
+// host as it stands then (nil refuses none), so that a domain blocked while
+// a fan-out is being finished gets nothing queued after its block. It
+// returns how many rows it queued, and the first error; a fan-out that
+// fails stays recorded for the next call, and the others go on. A fan-out
+// whose activity was deleted meanwhile has lost its record with it.
+func (s *Store) FinishFanOuts(ctx context.Context, startedBefore time.Time, policy FanOutPolicy) (int, error) {
 	total := 0
-	for _, f := range list {
-		n, err := s.finishFanOut(ctx, f.activity, f.signer, f.actor, refuse)
-		total += n
+	var firstErr error
+	failed := map[string]bool{}
+	for round := 0; round < fanOutRounds; round++ {
+		list, err := s.recordedFanOuts(ctx, startedBefore, failed)
 		if err != nil {
-			return total, fmt.Errorf("storage: finish fan-out of %s: %w", f.activity, err)
+			return total, err
+		}
+		for _, f := range list {
+			n, err := s.finishFanOut(ctx, f.activity, f.signer, f.actor, policy)
+			total += n
+			if err != nil {
+				failed[f.activity] = true
+				if firstErr == nil {
+					firstErr = fmt.Errorf("storage: finish fan-out of %s: %w", f.activity, err)
+				}
+			}
+		}
+		if len(list) < fanOutRound {
+			break
 		}
 	}
-	return total, nil
+	return total, firstErr
 }
 
-func (s *Store) finishFanOut(ctx context.Context, activityID, signerActorID, actorID string, refuse func(host string) bool) (int, error) {
+// FanOutPolicy reads, inside a transaction, which hosts a fan-out leaves
+// out.
+type FanOutPolicy func(ctx context.Context, tx *Store) (refuse func(host string) bool, err error)
+
+// fanOutRounds bounds the rounds of one FinishFanOuts call.
+const fanOutRounds = 64
+
+type recordedFanOut struct{ activity, signer, actor string }
+
+// recordedFanOuts lists up to fanOutRound recorded fan-outs, oldest first,
+// leaving out those in skip.
+func (s *Store) recordedFanOuts(ctx context.Context, startedBefore time.Time, skip map[string]bool) ([]recordedFanOut, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT activity_id, signer_actor_id, actor_id FROM fanouts
+		WHERE created_at < $1 ORDER BY created_at, activity_id LIMIT `+bound("$2"), startedBefore, fanOutRound+len(skip))
+	if err != nil {
+		return nil, fmt.Errorf("storage: finish fan-outs: %w", err)
+	}
+	defer rows.Close()
+	var list []recordedFanOut
+	for rows.Next() {
+		var f recordedFanOut
+		if err := rows.Scan(&f.activity, &f.signer, &f.actor); err != nil {
+			return nil, fmt.Errorf("storage: finish fan-outs: %w", err)
+		}
+		if !skip[f.activity] && len(list) < fanOutRound {
+			list = append(list, f)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage: finish fan-outs: %w", err)
+	}
+	return list, nil
+}
+
+func (s *Store) finishFanOut(ctx context.Context, activityID, signerActorID, actorID string, policy FanOutPolicy) (int, error) {
 	boxes, err := s.queryStrings(ctx, "follower inboxes", followerBoxes[s.dialect.name], actorID)
 	if err != nil {
 		return 0, err
 	}
-	keep := boxes[:0]
-	for _, box := range boxes {
-		if refuse == nil || !refuse(InboxHost(box)) {
-			keep = append(keep, box)
-		}
-	}
 	total := 0
-	for start := 0; start < len(keep); start += fanOutChunk {
-		n, err := s.EnqueueDeliveries(ctx, activityID, signerActorID, keep[start:min(start+fanOutChunk, len(keep))])
-		total += n
+	for start := 0; start < len(boxes); start += fanOutChunk {
+		chunk := boxes[start:min(start+fanOutChunk, len(boxes))]
+		err := s.Tx(ctx, func(tx *Store) error {
+			keep := chunk
+			if policy != nil {
+				refuse, err := policy(ctx, tx)
+				if err != nil {
+					return err
+				}
+				if refuse != nil {
+					keep = make([]string, 0, len(chunk))
+					for _, box := range chunk {
+						if !refuse(InboxHost(box)) {
+							keep = append(keep, box)
+						}
+					}
+				}
+			}
+			n, err := tx.EnqueueDeliveries(ctx, activityID, signerActorID, keep)
+			total += n
+			return err
+		})
 		if err != nil {
 			return total, err
 		}

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -36,6 +37,7 @@ func TestFanOutInTwoSteps(t *testing.T) {
 			}
 			f.follow(t, f.actor, "odd", "https://Odd.Example/users/odd/inbox", "", storage.FollowAccepted)
 			refuse := func(host string) bool { return strings.HasSuffix(host, ".spam.example") }
+			policy := func(context.Context, *storage.Store) (func(string) bool, error) { return refuse, nil }
 
 			// The one-step reference, on another activity.
 			ref := f.activity(t, "reference")
@@ -57,10 +59,10 @@ func TestFanOutInTwoSteps(t *testing.T) {
 				t.Fatalf("the publishing transaction queued %d rows (%d stored), want 1 to 64", first, len(f.rows(t, f.act)))
 			}
 			// Not yet due for finishing by someone else.
-			if n, err := f.s.FinishFanOuts(ctx, time.Now().Add(-time.Minute), refuse); err != nil || n != 0 {
+			if n, err := f.s.FinishFanOuts(ctx, time.Now().Add(-time.Minute), policy); err != nil || n != 0 {
 				t.Fatalf("a fresh fan-out finished by the stale round: %d, %v", n, err)
 			}
-			rest, err := f.s.FinishFanOuts(ctx, time.Now().Add(time.Hour), refuse)
+			rest, err := f.s.FinishFanOuts(ctx, time.Now().Add(time.Hour), policy)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +74,7 @@ func TestFanOutInTwoSteps(t *testing.T) {
 			if err := f.s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM fanouts`).Scan(&records); err != nil || records != 0 {
 				t.Fatalf("%d fan-out records left after finishing (%v)", records, err)
 			}
-			if n, err := f.s.FinishFanOuts(ctx, time.Now().Add(time.Hour), refuse); err != nil || n != 0 {
+			if n, err := f.s.FinishFanOuts(ctx, time.Now().Add(time.Hour), policy); err != nil || n != 0 {
 				t.Fatalf("finished again: %d rows, %v", n, err)
 			}
 
@@ -88,7 +90,7 @@ func TestFanOutInTwoSteps(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.follow(t, f.actor, "late", "https://late.example/users/late/inbox", "", storage.FollowAccepted)
-			if _, err := f.s.FinishFanOuts(ctx, time.Now().Add(time.Hour), refuse); err != nil {
+			if _, err := f.s.FinishFanOuts(ctx, time.Now().Add(time.Hour), policy); err != nil {
 				t.Fatal(err)
 			}
 			got = inboxSet(f.rows(t, crashed))
@@ -119,4 +121,41 @@ func inboxSet(rows []string) []string {
 	out := slices.Clone(rows)
 	slices.Sort(out)
 	return out
+}
+
+// TestFanOutPolicyPerTransaction: FinishFanOuts reads the policy again in
+// every transaction that queues rows, so that a domain blocked while a
+// fan-out is being finished gets nothing queued after its block.
+func TestFanOutPolicyPerTransaction(t *testing.T) {
+	for _, b := range storagetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			f := newQueueFixture(t, freshURL(t, b.Name))
+			for i := 0; i < 700; i++ {
+				f.follow(t, f.actor, fmt.Sprintf("u%d", i), fmt.Sprintf("https://h%d.late.example/users/u%d/inbox", i, i), "", storage.FollowAccepted)
+			}
+			err := f.s.Tx(ctx, func(tx *storage.Store) error {
+				_, err := tx.StartFanOut(ctx, f.act.ID, f.actor.ID, f.actor.ID, nil)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The domain is "blocked" from the second transaction on.
+			calls := 0
+			policy := func(context.Context, *storage.Store) (func(string) bool, error) {
+				calls++
+				if calls == 1 {
+					return nil, nil
+				}
+				return func(host string) bool { return strings.HasSuffix(host, ".late.example") }, nil
+			}
+			n, err := f.s.FinishFanOuts(ctx, time.Now().Add(time.Hour), policy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if calls < 2 || n > 250 {
+				t.Fatalf("the policy was read %d times and %d rows queued: a block during the fan-out did not apply", calls, n)
+			}
+		})
+	}
 }

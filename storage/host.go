@@ -45,7 +45,7 @@ func (s *Store) HostSucceeded(ctx context.Context, host string) error {
 		// Only a host that was held has rows pushed back; the EXISTS is
 		// evaluated once, so a healthy host costs no scan.
 		_, err := tx.q.ExecContext(ctx, `UPDATE deliveries SET next_attempt_at = $2, updated_at = $2
-			WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2
+			WHERE host = $1 AND state = 'pending' AND next_attempt_at > $2 AND (locked_until IS NULL OR locked_until < $2)
 				AND EXISTS (SELECT 1 FROM hosts WHERE hosts.host = $1 AND hosts.unavailable_since IS NOT NULL)`, host, t)
 		if err != nil {
 			return fmt.Errorf("storage: host %s succeeded: %w", host, err)

@@ -125,11 +125,13 @@ func (s *Store) listReports(ctx context.Context, where string, args ...any) ([]*
 }
 
 // NextAttempt returns when the earliest pending delivery to host is next
-// due, or ErrNotFound when none is pending.
+// due, or ErrNotFound when none is pending. Rows under way (leased) are
+// left out: their due time is their lease's end.
 func (s *Store) NextAttempt(ctx context.Context, host string) (time.Time, error) {
 	var t time.Time
 	err := s.q.QueryRowContext(ctx, `SELECT next_attempt_at FROM deliveries WHERE host = $1 AND state = 'pending'
-		ORDER BY next_attempt_at, id LIMIT 1`, host).Scan(&t)
+		AND (locked_until IS NULL OR locked_until < $2)
+		ORDER BY next_attempt_at, id LIMIT 1`, host, s.now()).Scan(&t)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, fmt.Errorf("storage: next attempt to %s: %w", host, ErrNotFound)
 	}

@@ -3,11 +3,14 @@
 // restarts and several processes sharing one PostgreSQL database.
 //
 // The queue is the deliveries table (package storage). Publishing writes
-// the activity and one row per distinct inbox in one transaction
-// (Store.EnqueueFollowerDeliveries, one INSERT … SELECT for every
-// follower's inbox; Store.EnqueueDeliveries for a given list), so nothing
-// is queued for an activity that was not stored and nothing stored goes
-// unqueued. A Worker claims due rows under a lease (Store.ClaimDeliveries,
+// the activity with its rows in one transaction (Store.EnqueueDeliveries
+// for a given list), so nothing is queued for an activity that was not
+// stored. A fan-out to the followers goes in two steps: the publishing
+// transaction queues the first inboxes and records the fan-out
+// (Store.StartFanOut), and the rest are queued in short transactions once
+// it has committed (Store.FinishFanOuts, from federation's wake, or from
+// any inbox worker for a record left behind), so nothing stored goes
+// unqueued for long. A Worker claims due rows under a lease (Store.ClaimDeliveries,
 // which reads each activity's body and each signer's key once per claim),
 // POSTs each signed by the actor that sent it (package transport), and
 // settles the row: done, due again later, or failed. A worker that dies
