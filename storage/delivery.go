@@ -156,29 +156,38 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, activityID, signerActorID
 func (s *Store) EnqueueFollowerDeliveries(ctx context.Context, activityID, signerActorID, actorID string, refuse func(host string) bool) (int, error) {
 	total := 0
 	err := s.Tx(ctx, func(tx *Store) error {
-		res, err := tx.q.ExecContext(ctx, fanOutInserts[s.dialect.name], actorID, activityID, signerActorID, s.now())
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		total = int(n)
-		if err := tx.fillHosts(ctx, activityID); err != nil {
-			return err
-		}
-		if refuse == nil {
-			return nil
-		}
-		gone, err := tx.dropRefused(ctx, activityID, refuse)
-		total -= gone
+		var err error
+		total, err = tx.enqueueFollowers(ctx, activityID, refuse, fanOutInserts[s.dialect.name],
+			actorID, activityID, signerActorID, s.now())
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("storage: enqueue follower deliveries of %s: %w", activityID, err)
 	}
 	return total, nil
+}
+
+// enqueueFollowers runs a fan-out INSERT (fanOutInserts or
+// fanOutFirstInserts, with its arguments) inside a transaction, gives the
+// odd rows their hosts, drops the refused ones, and returns how many rows
+// are left queued.
+func (s *Store) enqueueFollowers(ctx context.Context, activityID string, refuse func(host string) bool, insert string, args ...any) (int, error) {
+	res, err := s.q.ExecContext(ctx, insert, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	if err := s.fillHosts(ctx, activityID); err != nil {
+		return 0, err
+	}
+	if refuse == nil {
+		return int(n), nil
+	}
+	gone, err := s.dropRefused(ctx, activityID, refuse)
+	return int(n) - gone, err
 }
 
 // fillHosts gives the rows of an activity queued without a host the one

@@ -47,24 +47,11 @@ func (s *Store) StartFanOut(ctx context.Context, activityID, signerActorID, acto
 	total := 0
 	err := s.Tx(ctx, func(tx *Store) error {
 		now := s.now()
-		res, err := tx.q.ExecContext(ctx, fanOutFirstInserts[s.dialect.name], actorID, activityID, signerActorID, now, fanOutFirst)
+		var err error
+		total, err = tx.enqueueFollowers(ctx, activityID, refuse, fanOutFirstInserts[s.dialect.name],
+			actorID, activityID, signerActorID, now, fanOutFirst)
 		if err != nil {
 			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		total = int(n)
-		if err := tx.fillHosts(ctx, activityID); err != nil {
-			return err
-		}
-		if refuse != nil {
-			gone, err := tx.dropRefused(ctx, activityID, refuse)
-			if err != nil {
-				return err
-			}
-			total -= gone
 		}
 		_, err = tx.q.ExecContext(ctx, `INSERT INTO fanouts (activity_id, signer_actor_id, actor_id, created_at)
 			VALUES ($1, $2, $3, $4) ON CONFLICT (activity_id) DO NOTHING`, activityID, signerActorID, actorID, now)
