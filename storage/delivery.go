@@ -139,6 +139,12 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, activityID, signerActorID
 }
 
 // EnqueueFollowerDeliveries queues an activity for every accepted follower
+// in one transaction. Publishing now goes in two steps (StartFanOut, then
+// FinishFanOuts; fanout.go), which queue the same rows; this one-step form
+// stays for a caller that needs every row inside its own transaction, and
+// as the reference the two-step tests compare with.
+//
+// It queues an activity for every accepted follower
 // of actorID, signed by signerActorID, due now: one row per distinct inbox,
 // the shared inbox of a follower that has one, else its own. Rows whose host
 // refuse reports true (a blocked domain; nil refuses none) are left out. An
