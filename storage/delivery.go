@@ -378,7 +378,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, workerID string, lease time
 	// row and host, by every claim before it reached one it could take.
 	// Settling sets the due time anew (a retry) or ends the row.
 	var out []*ClaimedDelivery
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.TxRelaxed(ctx, func(tx *Store) error {
 		rows, err := tx.q.QueryContext(ctx, `UPDATE deliveries SET locked_until = $1, next_attempt_at = $1, locked_by = $2, updated_at = $3
 		WHERE id IN (SELECT id FROM (
 			SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY host ORDER BY next_attempt_at, id) AS n FROM (
@@ -845,7 +845,7 @@ func (s *Store) DeliveriesDone(ctx context.Context, done []DeliveredAnswer) (map
 		}
 		byStatus[d.Status] = append(byStatus[d.Status], d.ID)
 	}
-	err := s.Tx(ctx, func(tx *Store) error {
+	err := s.TxRelaxed(ctx, func(tx *Store) error {
 		for _, status := range statuses {
 			ids := byStatus[status]
 			for start := 0; start < len(ids); start += settleChunk {

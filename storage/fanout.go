@@ -141,7 +141,7 @@ func (s *Store) finishFanOut(ctx context.Context, activityID, signerActorID, act
 	total := 0
 	for start := 0; start < len(boxes); start += fanOutChunk {
 		chunk := boxes[start:min(start+fanOutChunk, len(boxes))]
-		err := s.Tx(ctx, func(tx *Store) error {
+		err := s.TxRelaxed(ctx, func(tx *Store) error {
 			keep := chunk
 			if policy != nil {
 				refuse, err := policy(ctx, tx)

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -225,9 +226,63 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) (err error) {
 	if s.inTx {
 		return fn(s)
 	}
-	t, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("storage: begin: %w", err)
+	return s.tx(ctx, false, fn)
+}
+
+// TxRelaxed is Tx for the delivery queue's own bookkeeping, whose commit
+// does not wait for the disk: SQLite commits it without flushing its log
+// (synchronous=NORMAL for that transaction), PostgreSQL with
+// synchronous_commit off. A crash of this process loses nothing. A power
+// cut, or a crash of the PostgreSQL server, may lose the last few of these
+// commits, but never a part of one, nor one without those before it (the
+// log is replayed in order), and the next Tx makes them all durable with
+// its own flush. Use it only for writes whose loss costs nothing but work
+// done again: a lease (the rows are claimed again), a delivery's outcome
+// (the activity is posted again, and inboxes drop an activity they have
+// already seen), the rest of a fan-out (finished again from its record).
+// Never for what is acknowledged to anyone: an accepted activity, a
+// publish, an editor's change. Inside a Tx it joins that transaction.
+//
+// A fan-out commits a lease or an outcome every few posts; a flush costs
+// a millisecond or more of a core's time on a common disk, which is what
+// this saves (BenchmarkFanOutRatio).
+func (s *Store) TxRelaxed(ctx context.Context, fn func(tx *Store) error) error {
+	if s.inTx {
+		return fn(s)
+	}
+	return s.tx(ctx, true, fn)
+}
+
+// tx runs fn in a new transaction; relaxed is TxRelaxed's.
+func (s *Store) tx(ctx context.Context, relaxed bool, fn func(tx *Store) error) (err error) {
+	var t *sql.Tx
+	switch {
+	case relaxed && s.dialect.name == "sqlite":
+		// The synchronous setting belongs to the connection and cannot
+		// change inside a transaction: this one connection gets it for
+		// this transaction and is set back before it returns to the pool.
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("storage: begin: %w", err)
+		}
+		defer restoreSynchronous(conn) // after the rollback below
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err != nil {
+			return fmt.Errorf("storage: begin: %w", err)
+		}
+		if t, err = conn.BeginTx(ctx, nil); err != nil {
+			return fmt.Errorf("storage: begin: %w", err)
+		}
+	default:
+		if t, err = s.db.BeginTx(ctx, nil); err != nil {
+			return fmt.Errorf("storage: begin: %w", err)
+		}
+		if relaxed {
+			// PostgreSQL: for this transaction only.
+			if _, err := t.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+				_ = t.Rollback()
+				return fmt.Errorf("storage: begin: %w", err)
+			}
+		}
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -248,6 +303,19 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) (err error) {
 		return fmt.Errorf("storage: commit: %w", s.dialect.classify(err))
 	}
 	return nil
+}
+
+// restoreSynchronous sets a connection used by TxRelaxed back to flushing
+// every commit and hands it back to the pool; a connection that cannot be
+// set back (its transaction still open after a cancelled context, say) is
+// closed instead, so that no later transaction commits unflushed unawares.
+func restoreSynchronous(conn *sql.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	_ = conn.Close()
 }
 
 // now is the store's clock (Config.Clock): UTC, microsecond precision like both databases.

@@ -108,7 +108,7 @@ func (w *Worker) recorder(ctx context.Context, in <-chan *settlement) {
 func (w *Worker) recordBatch(ctx context.Context, batch []*settlement) {
 	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
 	defer cancel()
-	err := w.store.Tx(ctx, func(tx *storage.Store) error {
+	err := w.store.TxRelaxed(ctx, func(tx *storage.Store) error {
 		// Successes, nearly every attempt of a fan-out, are settled
 		// together in a few statements; the rest one by one.
 		var done []storage.DeliveredAnswer
@@ -143,7 +143,7 @@ func (w *Worker) recordBatch(ctx context.Context, batch []*settlement) {
 	}
 	for _, s := range batch {
 		*s = settlement{d: s.d, r: s.r}
-		err := w.store.Tx(ctx, func(tx *storage.Store) error { return w.apply(ctx, tx, s) })
+		err := w.store.TxRelaxed(ctx, func(tx *storage.Store) error { return w.apply(ctx, tx, s) })
 		w.report(ctx, s, err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // Store is what the worker needs of storage: claiming, releasing and
-// sweeping delivery rows, and a transaction in which an outcome is settled.
+// sweeping delivery rows, and a transaction in which outcomes are settled.
 // *storage.Store implements it.
 type Store interface {
 	ClaimDeliveries(ctx context.Context, workerID string, lease time.Duration, limit int, skipHosts []string) ([]*storage.ClaimedDelivery, error)
@@ -17,7 +17,10 @@ type Store interface {
 	PurgeDeliveries(ctx context.Context, olderThan time.Time) (int, error)
 	ReleaseDeliveries(ctx context.Context, workerID string, ids []int64) (int, error)
 	UnavailableHosts(ctx context.Context) ([]*storage.Host, error)
-	Tx(ctx context.Context, fn func(tx *storage.Store) error) (err error)
+	// TxRelaxed is the transaction outcomes are settled in: its commit
+	// does not wait for the disk, since losing it to a power cut only means
+	// posting again (see storage.Store.TxRelaxed).
+	TxRelaxed(ctx context.Context, fn func(tx *storage.Store) error) error
 }
 
 // settleStore is what settling outcomes does inside a transaction: record
