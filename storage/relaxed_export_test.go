@@ -17,3 +17,12 @@ func (s *Store) DurabilitySetting(ctx context.Context) (string, error) {
 	err := s.q.QueryRowContext(ctx, q).Scan(&v)
 	return v, err
 }
+
+// SetRestoreSynchronousSQL replaces the statement that sets a SQLite
+// connection back to flushing after TxRelaxed, and returns a function that
+// puts the real one back.
+func SetRestoreSynchronousSQL(q string) (undo func()) {
+	old := restoreSynchronousSQL
+	restoreSynchronousSQL = q
+	return func() { restoreSynchronousSQL = old }
+}

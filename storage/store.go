@@ -111,7 +111,7 @@ func sqliteDSN(path string) string {
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "synchronous("+sqliteSynchronous+")")
 	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	q.Set("_time_integer_format", "unix_micro")
@@ -235,8 +235,8 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) (err error) {
 // synchronous_commit off. A crash of this process loses nothing. A power
 // cut, or a crash of the PostgreSQL server, may lose the last few of these
 // commits, but never a part of one, nor one without those before it (the
-// log is replayed in order), and the next Tx makes them all durable with
-// its own flush. Use it only for writes whose loss costs nothing but work
+// log is replayed in order), and the next durable write (a Tx that
+// writes) makes them all durable with its own flush. Use it only for writes whose loss costs nothing but work
 // done again: a lease (the rows are claimed again), a delivery's outcome
 // (the activity is posted again, and inboxes drop an activity they have
 // already seen), the rest of a fan-out (finished again from its record).
@@ -284,17 +284,20 @@ func (s *Store) tx(ctx context.Context, relaxed bool, fn func(tx *Store) error) 
 			}
 		}
 	}
+	// Rolled back however fn leaves other than by returning nil: an error,
+	// a panic (which goes on up), or runtime.Goexit (t.Fatal in a test),
+	// which would otherwise leave the transaction, and on SQLite the write
+	// lock, held for good.
+	returned := false
 	defer func() {
-		if p := recover(); p != nil {
-			_ = t.Rollback()
-			panic(p)
-		}
-		if err != nil {
+		if !returned || err != nil {
 			_ = t.Rollback()
 		}
 	}()
-	if err = fn(&Store{db: s.db, q: txQueryer{s.prep, t}, dialect: s.dialect, inTx: true, clock: s.clock,
-		prep: s.prep, memo: s.memo, saves: s.saves, gens: s.gens, gate: s.gate, settingsWrites: s.settingsWrites}); err != nil {
+	err = fn(&Store{db: s.db, q: txQueryer{s.prep, t}, dialect: s.dialect, inTx: true, clock: s.clock,
+		prep: s.prep, memo: s.memo, saves: s.saves, gens: s.gens, gate: s.gate, settingsWrites: s.settingsWrites})
+	returned = true
+	if err != nil {
 		return err
 	}
 	err = t.Commit()
@@ -305,6 +308,14 @@ func (s *Store) tx(ctx context.Context, relaxed bool, fn func(tx *Store) error) 
 	return nil
 }
 
+// sqliteSynchronous is the synchronous level of every SQLite connection
+// (sqliteDSN), and restoreSynchronousSQL sets a connection back to it.
+const sqliteSynchronous = "FULL"
+
+// restoreSynchronousSQL is a variable only so that a test can make the
+// restore fail.
+var restoreSynchronousSQL = "PRAGMA synchronous = " + sqliteSynchronous
+
 // restoreSynchronous sets a connection used by TxRelaxed back to flushing
 // every commit and hands it back to the pool; a connection that cannot be
 // set back (its transaction still open after a cancelled context, say) is
@@ -312,7 +323,7 @@ func (s *Store) tx(ctx context.Context, relaxed bool, fn func(tx *Store) error) 
 func restoreSynchronous(conn *sql.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = FULL"); err != nil {
+	if _, err := conn.ExecContext(ctx, restoreSynchronousSQL); err != nil {
 		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	_ = conn.Close()
