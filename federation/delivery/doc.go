@@ -51,14 +51,23 @@
 //
 // # The database's share
 //
-// Every claim and every recorded outcome is a committed write, and a commit
-// costs an fsync; SQLite, moreover, has a single writer. So the worker
-// claims ahead (up to twice Workers rows on hand, topped up when half are
-// used, so one claim serves many posts and a freed worker never waits for
-// the database), and records outcomes in groups: whatever arrived while
-// the previous transaction committed goes into the next one. A slot is
-// freed only once its outcome is committed. At shutdown, claimed rows not
-// yet started are handed back at once (Store.ReleaseDeliveries).
+// Every claim and every recorded outcome is a committed write; SQLite,
+// moreover, has a single writer. So the worker claims ahead (up to twice
+// Workers rows on hand, topped up when half are used, so one claim serves
+// many posts and a freed worker never waits for the database), and records
+// outcomes in groups: whatever arrived while the previous transaction
+// committed goes into the next one. A post slot goes on as soon as its
+// outcome is handed to the recorder (a few may wait per slot); the row keeps
+// its place in its host's limit until the outcome is committed. At
+// shutdown, claimed rows not yet started are handed back at once
+// (Store.ReleaseDeliveries).
+//
+// Claims, outcomes and the second step of a fan-out commit without waiting
+// for the disk (Store.TxRelaxed): a crash of the process loses none of
+// them, and what a power cut (or a crash of the PostgreSQL server) may lose
+// is only work done again, a lease or an outcome, so a row posted again.
+// That keeps a fan-out of 1,000 POSTs to about ten flushes of the log
+// instead of eighty.
 //
 // # Metrics
 //
