@@ -67,13 +67,17 @@ func (c *Client) Post(ctx context.Context, inbox string, body []byte, signer *Si
 	}
 	defer resp.Body.Close()
 	answer := io.LimitReader(resp.Body, maxAnswer)
-	snippet := readSnippet(answer)
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	var snippet string
+	if !ok {
+		snippet = readSnippet(answer) // for the error; an accepted answer's body says nothing we keep
+	}
 	// The status has been received, and it alone decides the outcome;
 	// failing to read the rest of the answer changes nothing.
 	_, _ = io.Copy(io.Discard, answer)
 
 	r := &Response{Status: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now())}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+	if ok {
 		return r, nil
 	}
 	return r, c.statusError(resp, snippet)
