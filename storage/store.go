@@ -236,12 +236,13 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) (err error) {
 // cut, or a crash of the PostgreSQL server, may lose the last few of these
 // commits, but never a part of one, nor one without those before it (the
 // log is replayed in order), and the next durable write (a Tx that
-// writes) makes them all durable with its own flush. Use it only for writes whose loss costs nothing but work
-// done again: a lease (the rows are claimed again), a delivery's outcome
-// (the activity is posted again, and inboxes drop an activity they have
-// already seen), the rest of a fan-out (finished again from its record).
-// Never for what is acknowledged to anyone: an accepted activity, a
-// publish, an editor's change. Inside a Tx it joins that transaction.
+// writes) makes them all durable with its own flush. Use it only for
+// writes whose loss costs nothing but work done again: a lease (the rows
+// are claimed again), a delivery's outcome (the activity is posted again,
+// and inboxes drop an activity they have already seen), the rest of a
+// fan-out (finished again from its record). Never for what is
+// acknowledged to anyone: an accepted activity, a publish, an editor's
+// change. Inside a Tx it joins that transaction.
 //
 // A fan-out commits a lease or an outcome every few posts; a flush costs
 // a millisecond or more of a core's time on a common disk, which is what
